@@ -1,0 +1,152 @@
+// The stack config as users write it in Pulumi.<stack>.yaml under `wireguard-monitoring:*`.
+// Shape and defaults live here; cross-field rules (duplicates, references) live in validate.ts.
+import { z } from "zod";
+import { isDuration } from "./durations.js";
+import { isHostOrIp, isInterfaceName, isLabelName, isSshHostKey, isWireGuardKey } from "./validators.js";
+
+const got = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : String(v));
+
+const address = z.string().refine(isHostOrIp, {
+  error: (i) => `expected an IP address or host name, got ${got(i.input)}`,
+});
+const duration = z.string().refine(isDuration, {
+  error: (i) => `expected a duration such as "30s" or "5m", got ${got(i.input)}`,
+});
+const wireGuardKey = z.string().refine(isWireGuardKey, {
+  error: (i) => `expected a WireGuard public key (32 bytes, base64, 44 characters), got ${got(i.input)}`,
+});
+const interfaceName = z.string().refine(isInterfaceName, {
+  error: (i) => `expected an interface name (1-15 characters of A-Z a-z 0-9 _ . -), got ${got(i.input)}`,
+});
+const port = z.number().int().min(1).max(65535);
+const nonEmpty = z.string().trim().min(1, { error: "expected a non-empty string" });
+const absolutePath = z.string().regex(/^\/[^\0]*$/, { error: "expected an absolute path" });
+
+export const sshSchema = z
+  .strictObject({
+    port: port.default(22),
+    user: nonEmpty.default("root"),
+    hostKey: z
+      .string()
+      .refine(isSshHostKey, { error: (i) => `expected an OpenSSH public host key such as "ssh-ed25519 AAAA…", got ${got(i.input)}` })
+      .optional(),
+  })
+  .prefault({});
+
+export const hostSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: (i) => `expected a host name of lower-case letters, digits and '-', got ${got(i.input)}` }),
+  address,
+  ssh: sshSchema,
+  interfaces: z.array(interfaceName).min(1, { error: "expected at least one WireGuard interface" }).default(["wg0"]),
+  labels: z
+    .record(z.string().refine(isLabelName, { error: (i) => `expected a Prometheus label name, got ${got(i.input)}` }), nonEmpty)
+    .default({}),
+  installNode: z.boolean().optional(),
+});
+
+export const peerSchema = z.strictObject({
+  publicKey: wireGuardKey,
+  friendlyName: nonEmpty,
+  owner: nonEmpty.optional(),
+  host: z.string().optional(),
+  interface: interfaceName.default("wg0"),
+  expected: z.boolean().default(false),
+  bandwidthLimitBytesPerSecond: z.number().positive().optional(),
+});
+
+export const prometheusSchema = z
+  .strictObject({
+    address: address.default("127.0.0.1"),
+    ssh: sshSchema,
+    /** Where prometheus.yml, the targets file and the rule files live on the server. */
+    configFile: absolutePath.default("/etc/prometheus/prometheus.yml"),
+    rulesDir: absolutePath.default("/etc/prometheus/rules"),
+    targetsDir: absolutePath.default("/etc/prometheus/targets"),
+    secretsDir: absolutePath.default("/etc/prometheus/secrets"),
+    /** `full` writes a complete prometheus.yml; `fragment` leaves the main file to the user. */
+    configMode: z.enum(["full", "fragment"]).default("full"),
+    reload: z.enum(["http", "sighup", "systemctl"]).default("http"),
+    reloadUrl: z.url().default("http://127.0.0.1:9090/-/reload"),
+    service: nonEmpty.default("prometheus"),
+    url: z.url().default("http://127.0.0.1:9090"),
+    jobName: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_-]*$/, { error: "expected a job name" }).default("wireguard"),
+    scrapeInterval: duration.default("30s"),
+    scrapeTimeout: duration.default("10s"),
+    evaluationInterval: duration.default("30s"),
+  })
+  .prefault({});
+
+export const grafanaSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    url: z.url().default("http://127.0.0.1:3000"),
+    folder: nonEmpty.default("WireGuard"),
+    datasourceUid: nonEmpty.default("prometheus"),
+  })
+  .prefault({});
+
+export const thresholdsSchema = z
+  .strictObject({
+    /** A peer whose handshake is older than this is "down" (WireGuardPeerDown). */
+    staleHandshake: duration.default("5m"),
+    /** The exporter's --wireguard.connected-threshold: newer handshakes count as connected. */
+    connected: duration.default("3m"),
+    /** Default per-peer limit for WireGuardHighBandwidth, bytes per second (rx + tx). */
+    highBandwidthBytesPerSecond: z.number().positive().default(100_000_000),
+  })
+  .prefault({});
+
+export const exporterSchema = z
+  .strictObject({
+    listenAddress: z.string().default("0.0.0.0"),
+    port: port.default(9586),
+    telemetryPath: z.string().regex(/^\/\S*$/, { error: "expected a URL path starting with /" }).default("/metrics"),
+    collectorTimeout: duration.default("5s"),
+    exportEndpoints: z.boolean().default(false),
+    installNode: z.boolean().default(false),
+    tls: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        certFile: absolutePath.default("/etc/wireguard-exporter/tls.crt"),
+        keyFile: absolutePath.default("/etc/wireguard-exporter/tls.key"),
+        /** Prometheus verifies the exporter's certificate against this CA file on its server. */
+        caFile: absolutePath.optional(),
+        insecureSkipVerify: z.boolean().default(false),
+      })
+      .prefault({}),
+    basicAuth: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        username: nonEmpty.default("prometheus"),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export const logsSchema = z
+  .strictObject({
+    filebeat: z.boolean().default(false),
+    filebeatInputsDir: absolutePath.default("/etc/filebeat/inputs.d"),
+  })
+  .prefault({});
+
+/** Every non-secret key under the `wireguard-monitoring:` namespace. */
+export const stackConfigSchema = z.strictObject({
+  environment: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: (i) => `expected an environment name of lower-case letters, digits and '-', got ${got(i.input)}` }).optional(),
+  allowUnpinnedHostKeys: z.boolean().default(false),
+  hosts: z.array(hostSchema).min(1, { error: "expected at least one WireGuard host" }),
+  peers: z.array(peerSchema).default([]),
+  prometheus: prometheusSchema,
+  grafana: grafanaSchema,
+  thresholds: thresholdsSchema,
+  exporter: exporterSchema,
+  logs: logsSchema,
+});
+
+/** Keys that may only be set with `pulumi config set --secret`; render never needs them. */
+export const SECRET_KEYS = ["sshPrivateKey", "grafanaAuth", "exporterBasicAuthPassword"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+export type StackConfig = z.output<typeof stackConfigSchema>;
+export type HostConfig = z.output<typeof hostSchema>;
+export type PeerConfig = z.output<typeof peerSchema>;

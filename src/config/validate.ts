@@ -1,0 +1,71 @@
+// Turns raw stack config values into an Inventory, or into every error at once.
+import { fromZodIssues, keyPath, type ConfigError } from "./errors.js";
+import { durationSeconds } from "./durations.js";
+import type { Inventory } from "./inventory.js";
+import { stackConfigSchema, type StackConfig } from "./schema.js";
+
+export type ValidationResult = { ok: true; inventory: Inventory } | { ok: false; errors: ConfigError[] };
+
+/** Labels the scrape config sets itself; a host may not override them. */
+const RESERVED_LABELS = new Set(["host", "env", "job", "instance", "interface", "public_key", "allowed_ips", "friendly_name"]);
+
+export function validateStackConfig(raw: Record<string, unknown>, stack: string): ValidationResult {
+  const parsed = stackConfigSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) return { ok: false, errors: fromZodIssues(parsed.error.issues) };
+  const errors = crossChecks(parsed.data);
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    inventory: { project: "wireguard-monitoring", stack, environment: parsed.data.environment ?? stack, ...parsed.data },
+  };
+}
+
+/** Rules that span several keys: uniqueness, references between peers and hosts, pinned keys. */
+function crossChecks(config: StackConfig): ConfigError[] {
+  const errors: ConfigError[] = [];
+  const err = (path: PropertyKey[], message: string) => errors.push({ path: keyPath(path), message });
+
+  const hostIndex = new Map<string, number>();
+  config.hosts.forEach((host, i) => {
+    const first = hostIndex.get(host.name);
+    if (first !== undefined) err(["hosts", i, "name"], `duplicate host name "${host.name}" (also hosts[${first}])`);
+    else hostIndex.set(host.name, i);
+    const seen = new Set<string>();
+    host.interfaces.forEach((name, j) => {
+      if (seen.has(name)) err(["hosts", i, "interfaces", j], `duplicate interface "${name}"`);
+      seen.add(name);
+    });
+    for (const label of Object.keys(host.labels)) {
+      if (RESERVED_LABELS.has(label)) err(["hosts", i, "labels", label], `label "${label}" is set by wireguard-monitoring itself`);
+    }
+    if (!host.ssh.hostKey && !config.allowUnpinnedHostKeys) {
+      err(["hosts", i, "ssh", "hostKey"], `is required: pin the host's SSH key (ssh-keyscan -t ed25519 ${host.address}), or set ${keyPath(["allowUnpinnedHostKeys"])}: true`);
+    }
+  });
+
+  const keyIndex = new Map<string, number>();
+  config.peers.forEach((peer, i) => {
+    const first = keyIndex.get(peer.publicKey);
+    if (first !== undefined) err(["peers", i, "publicKey"], `duplicate public key (also peers[${first}])`);
+    else keyIndex.set(peer.publicKey, i);
+    if (peer.host !== undefined) {
+      const h = hostIndex.get(peer.host);
+      if (h === undefined) {
+        err(["peers", i, "host"], `no host named "${peer.host}" (hosts: ${[...hostIndex.keys()].join(", ")})`);
+      } else if (!config.hosts[h].interfaces.includes(peer.interface)) {
+        err(["peers", i, "interface"], `host "${peer.host}" has no interface "${peer.interface}" (it has ${config.hosts[h].interfaces.join(", ")})`);
+      }
+    } else if (!config.hosts.some((h) => h.interfaces.includes(peer.interface))) {
+      err(["peers", i, "interface"], `no host has interface "${peer.interface}"`);
+    }
+  });
+
+  const p = config.prometheus;
+  if (durationSeconds(p.scrapeTimeout) > durationSeconds(p.scrapeInterval)) {
+    err(["prometheus", "scrapeTimeout"], `must not be longer than prometheus.scrapeInterval (${p.scrapeInterval}), got "${p.scrapeTimeout}"`);
+  }
+  if (!p.ssh.hostKey && !config.allowUnpinnedHostKeys) {
+    err(["prometheus", "ssh", "hostKey"], `is required: pin the Prometheus server's SSH key, or set ${keyPath(["allowUnpinnedHostKeys"])}: true`);
+  }
+  return errors;
+}

@@ -1,0 +1,16 @@
+// Everything one stack would deploy, as files: the single list `render` writes and components move.
+import type { Inventory } from "../config/index.js";
+import { grafanaArtifacts } from "../grafana/artifacts.js";
+import { hostArtifacts } from "../hosts/artifacts.js";
+import { prometheusArtifacts } from "../prometheus/artifacts.js";
+import type { Artifact } from "./artifact.js";
+
+export function stackArtifacts(inventory: Inventory): Artifact[] {
+  const all = [...prometheusArtifacts(inventory), ...grafanaArtifacts(inventory), ...hostArtifacts(inventory)];
+  const seen = new Set<string>();
+  for (const a of all) {
+    if (seen.has(a.path)) throw new Error(`two builders produce ${a.path}`);
+    seen.add(a.path);
+  }
+  return all.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
