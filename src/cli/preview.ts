@@ -1,0 +1,55 @@
+// `npm run preview [-- --stack NAME] [--json]`: runs index.ts under Pulumi's mock runtime and prints
+// the resource plan — what `pulumi up` would create — for people without the CLI or credentials.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { load as parseYaml } from "js-yaml";
+import { formatErrors, loadStackFile, projectConfigValues, SECRET_KEYS } from "../config/index.js";
+import { capturePlan } from "../plan/capture.js";
+import { formatPlan, redactPlan } from "../plan/format.js";
+import { parseArgs } from "./args.js";
+
+const USAGE = `usage: npm run preview -- [--stack NAME] [--json]
+  --stack NAME   stack to plan (Pulumi.NAME.yaml); default: example
+  --json         print the plan as JSON (secrets still shown as [secret])`;
+
+/** Secrets are never read from stack files here; the program sees stand-ins, marked secret. */
+const STAND_IN = "preview-stand-in-not-a-real-secret";
+
+async function main(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv, { values: ["stack"], switches: ["json", "help"] });
+  if (!args.ok) {
+    console.error(`preview: ${args.error}\n${USAGE}`);
+    return 2;
+  }
+  if (args.switches.has("help")) {
+    console.log(USAGE);
+    return 0;
+  }
+  const projectDir = resolve(__dirname, "..", "..");
+  const stack = args.values.stack ?? "example";
+  const loaded = loadStackFile(projectDir, stack);
+  if (!loaded.ok) {
+    console.error(formatErrors(loaded.file, loaded.errors));
+    return 1;
+  }
+  const doc = parseYaml(readFileSync(loaded.file, "utf8")) as { config?: Record<string, unknown> } | null;
+  const { values } = projectConfigValues(doc?.config ?? {});
+  const secrets = Object.fromEntries(SECRET_KEYS.map((k) => [k, STAND_IN]));
+  const plan = redactPlan(await capturePlan({ stack, config: values, secrets, program: resolve(projectDir, "index.ts") }));
+  const text = args.switches.has("json") ? JSON.stringify(plan, null, 2) : formatPlan(plan);
+  if (text.includes(STAND_IN)) {
+    // A secret lost its secret marking on the way into a resource: refuse to print it.
+    console.error("preview: a secret value reached a resource input without being marked secret; not printing the plan");
+    return 1;
+  }
+  console.log(text);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(`preview: ${(e as Error).message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,64 @@
+// `npm run render [-- --stack NAME] [--out DIR]`: every artifact a stack would deploy, written to
+// out/<stack>/ without the Pulumi engine or credentials; also refreshes the committed alerts/ and dashboards/.
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { formatErrors, loadStackFile } from "../config/index.js";
+import { committedArtifacts } from "../render/committed-artifacts.js";
+import { stackArtifacts } from "../render/stack-artifacts.js";
+import { renderSummary } from "../render/summary.js";
+import { replaceDirectory, updateFiles } from "../render/write.js";
+import { parseArgs } from "./args.js";
+
+const USAGE = `usage: npm run render -- [--stack NAME] [--out DIR] [--check]
+  --stack NAME   stack to render (Pulumi.NAME.yaml); default: example
+  --out DIR      output directory; default: out/NAME
+  --check        write nothing; exit 1 if the committed alerts/ and dashboards/ are stale`;
+
+function main(argv: readonly string[]): number {
+  const args = parseArgs(argv, { values: ["stack", "out"], switches: ["check", "help"] });
+  if (!args.ok) {
+    console.error(`render: ${args.error}\n${USAGE}`);
+    return 2;
+  }
+  if (args.switches.has("help")) {
+    console.log(USAGE);
+    return 0;
+  }
+  const projectDir = resolve(__dirname, "..", "..");
+  const committed = committedArtifacts();
+  if (args.switches.has("check")) return check(projectDir, committed);
+
+  const stack = args.values.stack ?? "example";
+  const loaded = loadStackFile(projectDir, stack);
+  if (!loaded.ok) {
+    console.error(formatErrors(loaded.file, loaded.errors));
+    return 1;
+  }
+  // Build everything in memory first: a builder that throws leaves the disk untouched.
+  const artifacts = stackArtifacts(loaded.inventory);
+  const outDir = args.values.out ?? `out/${stack}`;
+  try {
+    replaceDirectory(outDir, artifacts);
+  } catch (e) {
+    console.error(`render: ${(e as Error).message}`);
+    return 1;
+  }
+  const committedStatus = updateFiles(projectDir, committed);
+  console.log(renderSummary(loaded.inventory, outDir, artifacts, committedStatus));
+  return 0;
+}
+
+function check(projectDir: string, committed: ReturnType<typeof committedArtifacts>): number {
+  const stale = committed.filter((a) => {
+    const file = resolve(projectDir, a.path);
+    return !existsSync(file) || readFileSync(file, "utf8") !== a.content;
+  });
+  if (stale.length === 0) {
+    console.log(`committed artifacts are up to date (${committed.length} files)`);
+    return 0;
+  }
+  console.error(`stale committed artifacts (run \`npm run render\` and commit): ${stale.map((a) => a.path).join(", ")}`);
+  return 1;
+}
+
+process.exitCode = main(process.argv.slice(2));
