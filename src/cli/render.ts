@@ -1,21 +1,22 @@
 // `npm run render [-- --stack NAME] [--out DIR]`: every artifact a stack would deploy, written to
 // out/<stack>/ without the Pulumi engine or credentials; also refreshes the committed alerts/ and dashboards/.
-import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { formatErrors, loadStackFile } from "../config/index.js";
 import { committedArtifacts } from "../render/committed-artifacts.js";
+import { staleArtifacts } from "../render/freshness.js";
 import { stackArtifacts } from "../render/stack-artifacts.js";
 import { renderSummary } from "../render/summary.js";
 import { replaceDirectory, updateFiles } from "../render/write.js";
 import { parseArgs } from "./args.js";
 
-const USAGE = `usage: npm run render -- [--stack NAME] [--out DIR] [--check]
-  --stack NAME   stack to render (Pulumi.NAME.yaml); default: example
-  --out DIR      output directory; default: out/NAME
-  --check        write nothing; exit 1 if the committed alerts/ and dashboards/ are stale`;
+const USAGE = `usage: npm run render -- [--stack NAME | --stack-file FILE] [--out DIR] [--check]
+  --stack NAME        stack to render (Pulumi.NAME.yaml); default: example
+  --stack-file FILE   a stack file elsewhere, named Pulumi.NAME.yaml
+  --out DIR           output directory; default: out/NAME
+  --check             write nothing; exit 1 if the committed alerts/ and dashboards/ are stale`;
 
 function main(argv: readonly string[]): number {
-  const args = parseArgs(argv, { values: ["stack", "out"], switches: ["check", "help"] });
+  const args = parseArgs(argv, { values: ["stack", "stack-file", "out"], switches: ["check", "help"] });
   if (!args.ok) {
     console.error(`render: ${args.error}\n${USAGE}`);
     return 2;
@@ -28,8 +29,13 @@ function main(argv: readonly string[]): number {
   const committed = committedArtifacts();
   if (args.switches.has("check")) return check(projectDir, committed);
 
-  const stack = args.values.stack ?? "example";
-  const loaded = loadStackFile(projectDir, stack);
+  const located = locateStack(projectDir, args.values);
+  if ("error" in located) {
+    console.error(`render: ${located.error}\n${USAGE}`);
+    return 2;
+  }
+  const { stack, dir } = located;
+  const loaded = loadStackFile(dir, stack);
   if (!loaded.ok) {
     console.error(formatErrors(loaded.file, loaded.errors));
     return 1;
@@ -48,16 +54,22 @@ function main(argv: readonly string[]): number {
   return 0;
 }
 
+function locateStack(projectDir: string, values: Record<string, string>): { stack: string; dir: string } | { error: string } {
+  const file = values["stack-file"];
+  if (file === undefined) return { stack: values.stack ?? "example", dir: projectDir };
+  if (values.stack !== undefined) return { error: "--stack and --stack-file exclude each other" };
+  const m = /^Pulumi\.(.+)\.yaml$/.exec(basename(file));
+  if (!m) return { error: `--stack-file ${file}: expected a file named Pulumi.<stack>.yaml` };
+  return { stack: m[1], dir: dirname(resolve(file)) };
+}
+
 function check(projectDir: string, committed: ReturnType<typeof committedArtifacts>): number {
-  const stale = committed.filter((a) => {
-    const file = resolve(projectDir, a.path);
-    return !existsSync(file) || readFileSync(file, "utf8") !== a.content;
-  });
+  const stale = staleArtifacts(projectDir, committed);
   if (stale.length === 0) {
     console.log(`committed artifacts are up to date (${committed.length} files)`);
     return 0;
   }
-  console.error(`stale committed artifacts (run \`npm run render\` and commit): ${stale.map((a) => a.path).join(", ")}`);
+  console.error(`stale committed artifacts (run \`npm run render\` and commit): ${stale.join(", ")}`);
   return 1;
 }
 

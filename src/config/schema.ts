@@ -150,3 +150,6 @@ export type SecretKey = (typeof SECRET_KEYS)[number];
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type HostConfig = z.output<typeof hostSchema>;
 export type PeerConfig = z.output<typeof peerSchema>;
+
+/** Top-level keys (for checks that Pulumi.yaml declares every one). */
+export const CONFIG_KEYS = [...Object.keys(stackConfigSchema.shape), ...SECRET_KEYS] as const;
