@@ -16,9 +16,9 @@ describe.each(["example", "prod"])("preview --stack %s", (stack) => {
 
   it("lists each resource with type, name, parent and dependencies, as JSON too", () => {
     expect(json.status).toBe(0);
-    const plan = JSON.parse(json.stdout) as { stack: string; resources: Array<{ type: string; name: string; parent?: string; dependencies: string[] }> };
+    const plan = JSON.parse(json.stdout) as { stack: string; resources: Array<{ urn: string; type: string; name: string; parent?: string; dependencies: string[] }> };
     expect(plan.stack).toBe(stack);
-    const urns = new Set(plan.resources.map((r: { urn?: string }) => r.urn));
+    const urns = new Set(plan.resources.map((r) => r.urn));
     for (const r of plan.resources) {
       expect(text.stdout).toContain(`+ ${r.type}  ${r.name}`);
       if (r.parent) expect(urns.has(r.parent), `parent of ${r.name}`).toBe(true);
