@@ -7,7 +7,7 @@ PACKAGES=(
   wireguard-go wireguard-tools iproute2 iputils-ping curl
   prometheus prometheus-alertmanager
   systemd systemd-container debootstrap openssh-client
-  chromium
+  chromium fonts-dejavu-core
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
