@@ -264,13 +264,17 @@ export async function startTunnel(opts: TunnelOptions): Promise<Tunnel> {
   return t;
 }
 
-/** Waits until the server has completed a handshake with the peer (sending traffic to trigger it). */
-export async function waitForHandshake(t: Tunnel, ms = 20_000): Promise<number> {
+/**
+ * Waits until the server has a handshake with the peer newer than `after` (UNIX seconds;
+ * default 0 = any), sending traffic from the peer to trigger one. Returns its timestamp.
+ */
+export async function waitForHandshake(t: Tunnel, opts: { after?: number; ms?: number } = {}): Promise<number> {
+  const ms = opts.ms ?? 20_000;
   const end = Date.now() + ms;
   for (;;) {
     const dump = await t.wg(["show", t.serverIf, "latest-handshakes"]);
     const hs = Number(dump.trim().split("\t")[1] ?? 0);
-    if (hs > 0) return hs;
+    if (hs > (opts.after ?? 0)) return hs;
     if (Date.now() > end) throw new Error(`no handshake on ${t.serverIf} within ${ms} ms`);
     await t.sendTraffic(100);
     await new Promise((r) => setTimeout(r, 300));
