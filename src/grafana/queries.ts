@@ -1,6 +1,9 @@
-// The dashboards' PromQL, written once. Every function takes a label selector body (the part
-// inside `{}`) so the same expression serves the overview (multi-select, regex matchers) and the
-// peer dashboard (one peer). Every selector carries job and instance matchers (dashboard-linter).
+// The dashboards' PromQL. Where a panel means what an alert means (active peers, rates, traffic,
+// handshake age, expected-but-not-connected) it uses the shared src/promql functions; what is
+// here is dashboard-only (display shapes, exporter health values, variables). Every function
+// takes a label selector body (the part inside `{}`) so one expression serves the overview
+// (multi-select) and the peer dashboard (one peer); every selector has job and instance matchers.
+import * as shared from "../promql/expressions.js";
 
 /** Matchers of one exporter target: the job and instance variables. */
 export const targetSelector = `job=~"$job", instance=~"$instance"`;
@@ -11,8 +14,9 @@ export const peersSelector = `${interfaceSelector}, public_key=~"$peer"`;
 /** The one peer of the single-select `peer` variable (peer dashboard); keys are not regexes. */
 export const onePeerSelector = `${interfaceSelector}, public_key="$peer"`;
 
-/** The labels that identify a peer series; friendly_name and allowed_ips ride along for legends. */
-const PEER_LABELS = "instance, interface, public_key, friendly_name";
+/** The labels that identify a peer series, plus friendly_name for legends. */
+const PEER_LABELS = ["instance", "interface", "public_key", "friendly_name"];
+const RATE_WINDOW = "$__rate_interval";
 
 /** A peer whose friendly name is unknown gets a readable stand-in instead of an empty legend. */
 function namedPeers(expr: string): string {
@@ -21,41 +25,37 @@ function namedPeers(expr: string): string {
 
 // --- peers --------------------------------------------------------------------------------
 
-export const activePeers = (sel: string) => `sum(wireguard_peer_connected{${sel}})`;
+export const activePeers = (sel: string) => shared.activePeers(sel);
 
-export const peersPerInterface = (sel: string) => `sum by (instance, interface) (wireguard_peers{${sel}})`;
+export const peersPerInterface = (sel: string) => shared.configuredPeers(sel, ["instance", "interface"]);
 
 /** Expected peers whose handshake is not recent; `or vector(0)` so a healthy fleet reads 0, not "no data". */
-export const expectedPeersNotConnected = (sel: string) =>
-  `count((wireguard_peer_expected{${sel}} == 1) unless on (job, instance, interface, public_key) (wireguard_peer_connected{${sel}} == 1)) or vector(0)`;
+export const expectedPeersNotConnected = (sel: string) => `count(${shared.expectedNotConnected(sel)}) or vector(0)`;
 
-export const peerConnected = (sel: string) => namedPeers(`max by (${PEER_LABELS}) (wireguard_peer_connected{${sel}})`);
+export const peerConnected = (sel: string) => namedPeers(`max by (${PEER_LABELS.join(", ")}) (wireguard_peer_connected{${sel}})`);
 
 export const peerExpected = (sel: string) => `max(wireguard_peer_expected{${sel}})`;
 
-/** Seconds since the latest handshake; a peer that never shook hands (timestamp 0) shows as ~now-1970. */
+/**
+ * Seconds since the latest handshake, for the table and the stat: unlike the shared
+ * handshakeAgeSeconds it keeps peers that never shook hands (timestamp 0, shown as "never").
+ */
 export const handshakeAge = (sel: string) =>
-  namedPeers(`time() - max by (${PEER_LABELS}, allowed_ips) (wireguard_latest_handshake_seconds{${sel}})`);
+  namedPeers(`time() - max by (${PEER_LABELS.join(", ")}, allowed_ips) (wireguard_latest_handshake_seconds{${sel}})`);
 
-/** Same, but only for peers that have shaken hands at least once (graphs would otherwise jump to 56 years). */
-export const handshakeAgeSeen = (sel: string) =>
-  namedPeers(`time() - max by (${PEER_LABELS}) (wireguard_latest_handshake_seconds{${sel}} > 0)`);
+/** Over time: only peers that shook hands at least once (a graph would otherwise jump to 56 years). */
+export const handshakeAgeSeen = (sel: string) => namedPeers(shared.handshakeAgeSeconds(sel));
 
 // --- traffic (bytes per second; "received" = from the peer, "sent" = to the peer) ---------
 
-export const receiveRateTotal = (sel: string) => `sum(rate(wireguard_received_bytes_total{${sel}}[$__rate_interval]))`;
-export const sendRateTotal = (sel: string) => `sum(rate(wireguard_sent_bytes_total{${sel}}[$__rate_interval]))`;
+export const receiveRateTotal = (sel: string) => `sum (${shared.receiveRate(sel, RATE_WINDOW)})`;
+export const sendRateTotal = (sel: string) => `sum (${shared.transmitRate(sel, RATE_WINDOW)})`;
 
-export const receiveRateByPeer = (sel: string) =>
-  namedPeers(`sum by (${PEER_LABELS}) (rate(wireguard_received_bytes_total{${sel}}[$__rate_interval]))`);
-export const sendRateByPeer = (sel: string) =>
-  namedPeers(`sum by (${PEER_LABELS}) (rate(wireguard_sent_bytes_total{${sel}}[$__rate_interval]))`);
+export const receiveRateByPeer = (sel: string) => namedPeers(`sum by (${PEER_LABELS.join(", ")}) (${shared.receiveRate(sel, RATE_WINDOW)})`);
+export const sendRateByPeer = (sel: string) => namedPeers(`sum by (${PEER_LABELS.join(", ")}) (${shared.transmitRate(sel, RATE_WINDOW)})`);
 
 /** Bytes each peer moved (both directions) over the dashboard's time range. */
-export const trafficByPeerInRange = (sel: string) =>
-  namedPeers(
-    `sum by (${PEER_LABELS}) (increase(wireguard_received_bytes_total{${sel}}[$__range]) + increase(wireguard_sent_bytes_total{${sel}}[$__range]))`,
-  );
+export const trafficByPeerInRange = (sel: string) => namedPeers(shared.trafficTotal(sel, "$__range", "both", PEER_LABELS));
 
 /** Endpoint (client address) the peer was seen at, from the opt-in info metric. */
 export const peerEndpoints = (sel: string) => `max by (endpoint) (wireguard_peer_endpoint_info{${sel}})`;
