@@ -178,5 +178,27 @@ export function overviewDashboard(s: DashboardSettings): dashboard.DashboardBuil
         .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending))
         .height(6)
         .span(12),
+    )
+
+    .withRow(new dashboard.RowBuilder("Alerts"))
+    .withPanel(
+      new table.PanelBuilder()
+        .title("Firing WireGuard alerts (list)")
+        .description("Each firing WireGuard* alert with its severity, target and peer; empty when all is well. Runbooks: see the alert's runbook_url annotation in Alertmanager.")
+        .datasource(datasource)
+        .withTarget(instantQuery(q.firingAlertList(q.targetSelector), "{{alertname}}"))
+        .unit("none")
+        .sortBy([new common.TableSortByFieldStateBuilder().displayName("Severity")])
+        .withTransformation({
+          id: "organize",
+          options: {
+            excludeByName: { Time: true, Value: true },
+            indexByName: { alertname: 0, severity: 1, instance: 2, interface: 3, friendly_name: 4 },
+            renameByName: { alertname: "Alert", severity: "Severity", instance: "Instance", interface: "Interface", friendly_name: "Peer" },
+          },
+        })
+        .noValue("No WireGuard alert is firing")
+        .height(6)
+        .span(24),
     );
 }

@@ -70,6 +70,10 @@ export const scrapeDuration = (sel: string) => `max by (instance) (wireguard_scr
 export const firingAlerts = (sel: string) =>
   `count(ALERTS{alertstate="firing", alertname=~"WireGuard.*", ${sel}}) or vector(0)`;
 
+/** The firing WireGuard alerts themselves, one row per alert and peer. */
+export const firingAlertList = (sel: string) =>
+  `max by (alertname, severity, instance, interface, friendly_name) (ALERTS{alertstate="firing", alertname=~"WireGuard.*", ${sel}})`;
+
 // --- variables ----------------------------------------------------------------------------
 
 export const variableQueries = {

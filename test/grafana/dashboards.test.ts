@@ -72,6 +72,7 @@ describe("committed dashboards", () => {
       "stat:Exporter up",
       "stat:Scrape success",
       "timeseries:Scrape duration",
+      "table:Firing WireGuard alerts (list)",
     ]);
     expect(titles["wireguard-peer"]).toEqual([
       "stat:Connected",

@@ -189,6 +189,8 @@ describe("the panels show what happened on the tunnel", () => {
     expect((await values("wireguard-overview", "Expected peers not connected")).map((s) => s.value)).toEqual([1]);
     expect((await values("wireguard-overview", "Firing WireGuard alerts"))[0].value).toBeGreaterThanOrEqual(1);
     expect((await values("wireguard-overview", "Peers per interface")).map((s) => s.value)).toEqual([2]);
+    const list = await values("wireguard-overview", "Firing WireGuard alerts (list)");
+    expect(list.map((s) => [s.metric.alertname, s.metric.friendly_name])).toContainEqual(["WireGuardLiveProbeExpectedPeerDown", "dash-ghost"]);
   });
 
   it("overview: the handshake table names both peers; the ghost reads as never", async () => {
