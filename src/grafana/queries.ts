@@ -18,7 +18,7 @@ export const onePeerSelector = `${interfaceSelector}, public_key="$peer"`;
 const PEER_LABELS = ["instance", "interface", "public_key", "friendly_name"];
 const RATE_WINDOW = "$__rate_interval";
 
-/** A peer whose friendly name is unknown gets a readable stand-in instead of an empty legend. */
+/** A peer whose friendly name is unknown (Prometheus drops the empty label) gets a readable stand-in in legends. */
 function namedPeers(expr: string): string {
   return `label_replace(${expr}, "friendly_name", "(unnamed)", "friendly_name", "")`;
 }
@@ -80,8 +80,13 @@ export const variableQueries = {
   job: `label_values(wireguard_exporter_build_info, job)`,
   instance: `label_values(wireguard_exporter_build_info{job=~"$job"}, instance)`,
   interface: `label_values(wireguard_interface_info{${targetSelector}}, interface)`,
-  /** One line per peer: text = friendly name, value = public key (see PEER_VARIABLE_REGEX). */
-  peer: `query_result(max by (friendly_name, public_key) (wireguard_latest_handshake_seconds{${interfaceSelector}}))`,
+  /**
+   * One line per peer: text = friendly name, value = public key (see PEER_VARIABLE_REGEX). Prometheus
+   * drops empty labels, so a peer without a name gets the start of its key as its name.
+   */
+  peer:
+    `query_result(max by (friendly_name, public_key) (wireguard_latest_handshake_seconds{${interfaceSelector}, friendly_name!=""})` +
+    ` or label_replace(max by (public_key) (wireguard_latest_handshake_seconds{${interfaceSelector}, friendly_name=""}), "friendly_name", "$1…", "public_key", "(.{8}).*"))`,
 };
 
 /** Picks `friendly_name` as the shown text and `public_key` as the value from a query_result line. */

@@ -5,7 +5,7 @@
 // The tunnel is set up so that the "quiet on a healthy fleet" panels have something to show:
 // a second, expected peer ("dash-ghost") is configured on the server but never connects, and a
 // test-only rule fires for it, so "Expected peers not connected" and "Firing WireGuard alerts"
-// count something real; the exporter runs with --wireguard.export-endpoints for "Endpoints".
+// count something real; a third peer is not in the peers file at all (no friendly name); the exporter runs with --wireguard.export-endpoints for "Endpoints".
 // No panel is exempted.
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -35,6 +35,7 @@ let exporter: RunningExporter | undefined;
 let prom: RunningPrometheus | undefined;
 let dir: string | undefined;
 let ghostKey = "";
+let unnamedKey = "";
 
 function x25519PublicKey(): string {
   const { publicKey } = generateKeyPairSync("x25519");
@@ -50,8 +51,8 @@ function regexValue(values: string[]): string {
 /** Grafana's interpolation of the global and dashboard variables used in our queries. */
 function interpolate(expr: string, vars: Record<string, string>): string {
   const all: Record<string, string> = { __rate_interval: RATE_INTERVAL, __range: RANGE, __interval: "1s", ...vars };
-  const out = expr.replace(/\$\{(\w+)\}|\$(\w+)/g, (m, a: string | undefined, b: string | undefined) => all[(a ?? b)!] ?? m);
-  const left = /\$\{?\w+/.exec(out);
+  const out = expr.replace(/\$\{([a-zA-Z_]\w*)\}|\$([a-zA-Z_]\w*)/g, (m, a: string | undefined, b: string | undefined) => all[(a ?? b)!] ?? m);
+  const left = /\$\{?[a-zA-Z_]\w*/.exec(out);
   if (left) throw new Error(`unresolved variable ${left[0]} in '${expr}'`);
   return out;
 }
@@ -121,6 +122,9 @@ beforeAll(async () => {
   ghostKey = x25519PublicKey();
   const ghostIp = tunnel.peerTunnelIp.replace(/\d+$/, (n) => String(Number(n) + 1));
   await tunnel.wg(["set", tunnel.serverIf, "peer", ghostKey, "allowed-ips", `${ghostIp}/32`]);
+  unnamedKey = x25519PublicKey();
+  const unnamedIp = tunnel.peerTunnelIp.replace(/\d+$/, (n) => String(Number(n) - 2));
+  await tunnel.wg(["set", tunnel.serverIf, "peer", unnamedKey, "allowed-ips", `${unnamedIp}/32`]);
   dir = mkdtempSync(join(tmpdir(), "wgm-dash-live-"));
   const peersFile = join(dir, "peers.yml");
   writeFileSync(
@@ -188,15 +192,16 @@ describe("the panels show what happened on the tunnel", () => {
     expect((await values("wireguard-overview", "Active peers")).map((s) => s.value)).toEqual([1]);
     expect((await values("wireguard-overview", "Expected peers not connected")).map((s) => s.value)).toEqual([1]);
     expect((await values("wireguard-overview", "Firing WireGuard alerts"))[0].value).toBeGreaterThanOrEqual(1);
-    expect((await values("wireguard-overview", "Peers per interface")).map((s) => s.value)).toEqual([2]);
+    expect((await values("wireguard-overview", "Peers per interface")).map((s) => s.value)).toEqual([3]);
     const list = await values("wireguard-overview", "Firing WireGuard alerts (list)");
     expect(list.map((s) => [s.metric.alertname, s.metric.friendly_name])).toContainEqual(["WireGuardLiveProbeExpectedPeerDown", "dash-ghost"]);
   });
 
-  it("overview: the handshake table names both peers; the ghost reads as never", async () => {
+  it("overview: the handshake table names every peer; peers that never connected read as never", async () => {
     const rows = await values("wireguard-overview", "Handshake age by peer");
     const byName = Object.fromEntries(rows.map((r) => [r.metric.friendly_name, r.value]));
-    expect(Object.keys(byName).sort()).toEqual(["dash-ghost", "dash-laptop"]);
+    expect(Object.keys(byName).sort()).toEqual(["(unnamed)", "dash-ghost", "dash-laptop"]);
+    expect(byName["(unnamed)"]).toBeGreaterThan(1e9);
     expect(byName["dash-laptop"]).toBeLessThan(180);
     expect(byName["dash-ghost"]).toBeGreaterThan(1e9); // mapped to "never"
   });
@@ -212,7 +217,8 @@ describe("the panels show what happened on the tunnel", () => {
     const d = dashboards["wireguard-peer"];
     const peerVar = d.templating.list.find((v: Json) => v.name === "peer");
     const options = await variableOptions(peerVar, { job: ".+", instance: ".+", interface: ".+" });
-    expect(options.map((o) => o.text).sort()).toEqual(["dash-ghost", "dash-laptop"]);
+    expect(options.map((o) => o.text).sort()).toEqual(["dash-ghost", "dash-laptop", `${unnamedKey.slice(0, 8)}…`].sort());
+    expect(options.find((o) => o.value === unnamedKey)).toBeDefined();
     expect(options.find((o) => o.text === "dash-laptop")!.value).toBe(tunnel!.peerPublicKey);
     const vars = { job: regexValue([JOB]), instance: regexValue([exporter!.url.replace(/^https?:\/\//, "")]), interface: regexValue([tunnel!.serverIf]), peer: tunnel!.peerPublicKey };
     const endpoints = await values("wireguard-peer", "Endpoints", vars);
