@@ -11,12 +11,14 @@
 //                                           connected (timestamp 0) are left out instead of being ~56 years old
 //   neverConnected(sel)                     per peer: peers whose handshake timestamp is 0 (value 0)
 //   activePeers(sel, by?)                   connected peers (exporter's wireguard_peer_connected), summed by `by`
+//   activePeersPerInterface(sel)            connected peers per interface, keeping every target label (host, env, …)
 //   configuredPeers(sel, by?)               peers the exporter reports, counted by `by`
 //   receiveRate / transmitRate(sel, window) per peer: bytes/s received from / sent to the peer
 //   peerBandwidth(sel, window)              per peer: received + sent bytes/s
 //   trafficTotal(sel, range, direction, by?) bytes moved in `range` ("rx" | "tx" | "both"), summed by `by`
-//   peerDown(sel, staleSeconds)             per peer: handshake older than staleSeconds, for peers that connected
-//                                           at least once or are expected (value: handshake age, s)
+//   peerDown(sel, staleSeconds)             per peer: handshake older than staleSeconds for peers that connected
+//                                           at least once (value: handshake age, s), plus expected peers that never
+//                                           connected (value: 0)
 //   expectedNotConnected(sel)               per peer: expected peers the exporter does not count as connected
 //   noPeerSeries(sel)                       per target: exporter scraped fine but reports no peer at all
 //   exporterDown(sel, absentSelectors?)     per target: up == 0, plus absent(up{…}) for `sel` and each extra selector
@@ -52,6 +54,11 @@ export function activePeers(sel: string, groupBy: readonly string[] = []): strin
   return `sum${by(groupBy)} (${series("wireguard_peer_connected", sel)})`;
 }
 
+/** Drops only the per-peer labels, so custom target labels (site, tier, …) survive the sum. */
+export function activePeersPerInterface(sel: string): string {
+  return `sum without (public_key, allowed_ips, friendly_name) (${series("wireguard_peer_connected", sel)})`;
+}
+
 export function configuredPeers(sel: string, groupBy: readonly string[] = []): string {
   return `count${by(groupBy)} (${series("wireguard_latest_handshake_seconds", sel)})`;
 }
@@ -78,11 +85,13 @@ export function trafficTotal(sel: string, range: string, direction: "rx" | "tx" 
 
 /**
  * A handshake timestamp of 0 means "never": such a peer is not down (it was never up) unless
- * the peers file says it is expected. `count()` style checks are avoided on purpose.
+ * the peers file says it is expected. Those come back with value 0 (not an age of ~56 years),
+ * so an alert description can tell the two cases apart.
  */
 export function peerDown(sel: string, staleSeconds: number): string {
   const hs = series("wireguard_latest_handshake_seconds", sel);
-  return `(time() - ${hs} > ${staleSeconds}) and ${on(PEER_IDENTITY)} (${hs} > 0 or ${series("wireguard_peer_expected", sel)} == 1)`;
+  const expected = series("wireguard_peer_expected", sel);
+  return `(time() - ${hs} > ${staleSeconds} and ${on(PEER_IDENTITY)} ${hs} > 0) or (${hs} == 0 and ${on(PEER_IDENTITY)} ${expected} == 1)`;
 }
 
 export function expectedNotConnected(sel: string): string {
