@@ -163,4 +163,15 @@ describe("rendered Prometheus config and rules on a live tunnel", () => {
     expect(firing.labels).toEqual({ alertname: "WireGuardExporterDown", severity: "critical", job: "wireguard", instance: "tunnel-host", host: "tunnel-host", env: "live-test", site: "lab" });
     expect(firing.annotations.description).toBe("Prometheus cannot scrape the WireGuard exporter tunnel-host on host tunnel-host. Nothing about its peers is known.");
   });
+
+  it("emptying the targets file drops the target without a reload, and WireGuardExporterDown fires for the missing host", async () => {
+    writeFileSync(join(dir, "targets/wireguard.json"), "[]\n");
+    await prom.waitFor(async () => !(await prom.targets()).some((t) => t.scrapePool === "wireguard"), { what: "file_sd to drop the target", timeoutMs: 30_000 });
+    const absent = await prom.waitFor(
+      async () => (await alertsNamed("WireGuardExporterDown")).find((a) => a.state === "firing" && a.labels.instance === undefined && a.labels.host === "tunnel-host"),
+      { what: "WireGuardExporterDown for the host absent from up", timeoutMs: 60_000 },
+    );
+    expect(absent.labels).toEqual({ alertname: "WireGuardExporterDown", severity: "critical", job: "wireguard", host: "tunnel-host" });
+    expect(absent.annotations.description).toBe("No target of job wireguard for host tunnel-host is in up: the targets file or scrape config lost it. Nothing about its peers is known.");
+  });
 });
