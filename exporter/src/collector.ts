@@ -50,6 +50,7 @@ export class Collector {
     const start = performance.now();
     this.o.peersFile?.refresh();
     const results = await this.o.reader();
+    const tRead = performance.now();
     const errors: string[] = [];
     const interfaces: WgInterface[] = [];
     let wgPeers: import("./parse-dump.js").WgPeer[] = [];
@@ -67,6 +68,7 @@ export class Collector {
       interfaces.push(...parsed.dump.interfaces);
       wgPeers = wgPeers.length === 0 ? parsed.dump.peers : wgPeers.concat(parsed.dump.peers);
     }
+    const tParse = performance.now();
     const nowS = now() / 1000;
     const peers = viewPeers(wgPeers, this.o.peersFile?.current ?? null, nowS, this.o.connectedThresholdMs);
     const ok = errors.length === 0;
@@ -87,6 +89,12 @@ export class Collector {
     this.lastError = error;
 
     this.updateMetrics(ok, durationSeconds, interfaces, peers);
+    this.o.log("debug", "collection done", {
+      peers: peers.length,
+      read_ms: +(tRead - start).toFixed(2),
+      parse_ms: +(tParse - tRead).toFixed(2),
+      view_events_ms: +(performance.now() - tParse).toFixed(2),
+    });
     const c: Collection = { at: nowS, ok, error, durationSeconds, interfaces, peers };
     this.last = c;
     return c;

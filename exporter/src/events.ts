@@ -19,15 +19,8 @@ export interface PeerEvent {
   previous_endpoint?: string | null;
 }
 
-export interface PeerState {
-  iface: string;
-  publicKey: string;
-  friendlyName: string;
-  handshake: number;
-  endpoint: string | null;
-  connected: boolean;
-}
-export type PeerStates = Map<string, PeerState>;
+/** The previous collection's peers by interface, then public key (no per-peer key strings). */
+export type PeerStates = Map<string, Map<string, PeerView>>;
 
 /**
  * Events between `prev` (null on the first collection: no events, just a baseline) and `peers`.
@@ -40,42 +33,46 @@ export function diffPeers(
 ): { events: PeerEvent[]; next: PeerStates } {
   const next: PeerStates = new Map();
   const events: PeerEvent[] = [];
-  const ev = (event: EventKind, s: PeerState, extra?: Partial<PeerEvent>) =>
+  const ev = (event: EventKind, p: PeerView, extra?: Partial<PeerEvent>) =>
     events.push({
       event,
-      interface: s.iface,
-      public_key: s.publicKey,
-      friendly_name: s.friendlyName,
-      latest_handshake: s.handshake,
-      ...(withEndpoints ? { endpoint: s.endpoint, ...extra } : {}),
+      interface: p.interface,
+      public_key: p.publicKey,
+      friendly_name: p.friendlyName,
+      latest_handshake: p.latestHandshake,
+      ...(withEndpoints ? { endpoint: p.endpoint, ...extra } : {}),
     });
+  let curIface = "";
+  let curNext: Map<string, PeerView> | undefined;
+  let curPrev: Map<string, PeerView> | undefined;
   for (const p of peers) {
-    const key = p.interface + "\t" + p.publicKey;
-    const s: PeerState = {
-      iface: p.interface,
-      publicKey: p.publicKey,
-      friendlyName: p.friendlyName,
-      handshake: p.latestHandshake,
-      endpoint: p.endpoint,
-      connected: p.connected,
-    };
-    next.set(key, s);
+    if (curNext === undefined || p.interface !== curIface) {
+      curIface = p.interface;
+      curNext = next.get(curIface);
+      if (!curNext) next.set(curIface, (curNext = new Map()));
+      curPrev = prev?.get(curIface);
+    }
+    curNext.set(p.publicKey, p);
     if (prev === null) continue;
-    const old = prev.get(key);
+    const old = curPrev?.get(p.publicKey);
     if (!old) {
-      ev("peer_added", s);
-      if (s.handshake !== 0) ev("peer_first_handshake", s);
+      ev("peer_added", p);
+      if (p.latestHandshake !== 0) ev("peer_first_handshake", p);
       continue;
     }
-    if (old.handshake === 0 && s.handshake !== 0) ev("peer_first_handshake", s);
-    else if (old.connected && !s.connected) ev("peer_stale", s);
-    else if (!old.connected && s.connected) ev("peer_reconnected", s);
-    if (old.endpoint !== null && s.endpoint !== null && old.endpoint !== s.endpoint) {
-      ev("peer_endpoint_changed", s, { previous_endpoint: old.endpoint });
+    if (old.latestHandshake === p.latestHandshake && old.connected === p.connected && old.endpoint === p.endpoint) continue;
+    if (old.latestHandshake === 0 && p.latestHandshake !== 0) ev("peer_first_handshake", p);
+    else if (old.connected && !p.connected) ev("peer_stale", p);
+    else if (!old.connected && p.connected) ev("peer_reconnected", p);
+    if (old.endpoint !== null && p.endpoint !== null && old.endpoint !== p.endpoint) {
+      ev("peer_endpoint_changed", p, { previous_endpoint: old.endpoint });
     }
   }
   if (prev !== null) {
-    for (const [key, old] of prev) if (!next.has(key)) ev("peer_removed", old);
+    for (const [iface, olds] of prev) {
+      const now = next.get(iface);
+      for (const [key, old] of olds) if (!now?.has(key)) ev("peer_removed", old);
+    }
   }
   return { events, next };
 }

@@ -27,8 +27,31 @@ export interface Dump {
 
 export type DumpResult = { ok: true; dump: Dump } | { ok: false; error: string };
 
-const KEY = /^[A-Za-z0-9+/]{43}=$/;
-const UINT = /^\d+$/;
+/** Is text[from, from+44) a base64 32-byte key: 43 base64 chars and one "="? */
+function isKeyAt(text: string, from: number, to: number): boolean {
+  if (to - from !== 44 || text.charCodeAt(from + 43) !== 61) return false;
+  for (let i = from; i < from + 43; i++) {
+    const c = text.charCodeAt(i);
+    // A-Z a-z 0-9 + /
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47)) return false;
+  }
+  return true;
+}
+
+/** The non-negative integer in text[from, to), or -1. Read in place: no substring per field. */
+function uintAt(text: string, from: number, to: number): number {
+  if (to <= from) return -1;
+  if (to - from > 15) return /^\d+$/.test(text.slice(from, to)) ? Number(text.slice(from, to)) : -1;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+const NONE = "(none)";
 
 /**
  * @param interfaceName null for `wg show all dump` output (first column is the interface),
@@ -38,43 +61,67 @@ export function parseDump(text: string, interfaceName: string | null): DumpResul
   const interfaces: WgInterface[] = [];
   const peers: WgPeer[] = [];
   const off = interfaceName === null ? 1 : 0; // column offset
-  const lines = text.split("\n");
   let current: string | null = interfaceName;
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n]!;
-    if (line === "") continue;
-    const f = line.split("\t");
-    const bad = (why: string): DumpResult => ({ ok: false, error: `wg dump line ${n + 1}: ${why}` });
-    const name = off === 1 ? f[0]! : interfaceName!;
-    if (f.length === 4 + off) {
-      // interface: [name] private-key public-key listen-port fwmark
-      if (!KEY.test(f[off + 1]!)) return bad("interface public key is not a WireGuard key");
-      if (!UINT.test(f[off + 2]!)) return bad("listen port is not a number");
-      interfaces.push({ name, publicKey: f[off + 1]!, listenPort: Number(f[off + 2]), fwmark: f[off + 3]! });
-      current = name;
-    } else if (f.length === 8 + off) {
+  let lineNo = 0;
+  let pos = 0;
+  // Field boundaries of the current line: start of field i is s[i], end is e[i]. Fields are
+  // located by hand and only the ones we keep are sliced: at 100k peers this matters.
+  const s: number[] = new Array(10).fill(0);
+  const e: number[] = new Array(10).fill(0);
+  const bad = (why: string): DumpResult => ({ ok: false, error: `wg dump line ${lineNo}: ${why}` });
+  const field = (i: number) => text.slice(s[i]!, e[i]!);
+  const is = (i: number, word: string) => e[i]! - s[i]! === word.length && text.startsWith(word, s[i]!);
+  while (pos < text.length) {
+    let end = text.indexOf("\n", pos);
+    if (end === -1) end = text.length;
+    lineNo++;
+    let count = 0;
+    let start = pos;
+    for (;;) {
+      let tab = text.indexOf("\t", start);
+      if (tab === -1 || tab > end) tab = end;
+      if (count < 10) {
+        s[count] = start;
+        e[count] = tab;
+      }
+      count++;
+      if (tab === end) break;
+      start = tab + 1;
+    }
+    const lineStart = pos;
+    pos = end + 1;
+    if (end === lineStart) continue; // empty line
+    if (count === 8 + off) {
       // peer: [name] public-key preshared-key endpoint allowed-ips handshake rx tx keepalive
-      if (current === null || name !== current) return bad("peer line before its interface line");
-      const publicKey = f[off]!;
-      if (!KEY.test(publicKey)) return bad("peer public key is not a WireGuard key");
-      const hs = f[off + 4]!, rx = f[off + 5]!, tx = f[off + 6]!, ka = f[off + 7]!;
-      if (!UINT.test(hs) || !UINT.test(rx) || !UINT.test(tx)) return bad("handshake/transfer fields are not numbers");
-      if (ka !== "off" && !UINT.test(ka)) return bad("persistent keepalive is neither a number nor off");
-      const endpoint = f[off + 2]!;
-      const allowed = f[off + 3]!;
+      if (current === null || (off === 1 && !is(0, current))) return bad("peer line before its interface line");
+      if (!isKeyAt(text, s[off]!, e[off]!)) return bad("peer public key is not a WireGuard key");
+      const hs = uintAt(text, s[off + 4]!, e[off + 4]!);
+      const rx = uintAt(text, s[off + 5]!, e[off + 5]!);
+      const tx = uintAt(text, s[off + 6]!, e[off + 6]!);
+      if (hs < 0 || rx < 0 || tx < 0) return bad("handshake/transfer fields are not numbers");
+      const ka = is(off + 7, "off") ? null : uintAt(text, s[off + 7]!, e[off + 7]!);
+      if (ka !== null && ka < 0) return bad("persistent keepalive is neither a number nor off");
       peers.push({
-        interface: name,
-        publicKey,
-        hasPresharedKey: f[off + 1] !== "(none)",
-        endpoint: endpoint === "(none)" ? null : endpoint,
-        allowedIps: allowed === "(none)" ? "" : allowed,
-        latestHandshake: Number(hs),
-        rxBytes: Number(rx),
-        txBytes: Number(tx),
-        persistentKeepalive: ka === "off" ? null : Number(ka),
+        interface: current,
+        publicKey: field(off),
+        hasPresharedKey: !is(off + 1, NONE),
+        endpoint: is(off + 2, NONE) ? null : field(off + 2),
+        allowedIps: is(off + 3, NONE) ? "" : field(off + 3),
+        latestHandshake: hs,
+        rxBytes: rx,
+        txBytes: tx,
+        persistentKeepalive: ka,
       });
+    } else if (count === 4 + off) {
+      // interface: [name] private-key public-key listen-port fwmark (the private key is skipped)
+      if (!isKeyAt(text, s[off + 1]!, e[off + 1]!)) return bad("interface public key is not a WireGuard key");
+      const port = uintAt(text, s[off + 2]!, e[off + 2]!);
+      if (port < 0) return bad("listen port is not a number");
+      const name = off === 1 ? field(0) : interfaceName!;
+      interfaces.push({ name, publicKey: field(off + 1), listenPort: port, fwmark: field(off + 3) });
+      current = name;
     } else {
-      return bad(`expected ${4 + off} or ${8 + off} tab-separated fields, got ${f.length}`);
+      return bad(`expected ${4 + off} or ${8 + off} tab-separated fields, got ${count}`);
     }
   }
   return { ok: true, dump: { interfaces, peers } };

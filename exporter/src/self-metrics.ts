@@ -4,6 +4,9 @@ import { Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { REVISION, VERSION } from "./version.js";
 
 export interface SelfMetrics {
+  /** Process/Node.js metrics and build info: rendered while `wg` runs, they don't depend on it. */
+  processRegistry: Registry;
+  /** Gauges set by each collection. */
   registry: Registry;
   peers: Gauge<"interface">;
   interfaceInfo: Gauge<"interface" | "public_key" | "listen_port">;
@@ -15,15 +18,17 @@ export interface SelfMetrics {
 
 export function createSelfMetrics(withPeersFile: boolean): SelfMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const processRegistry = new Registry();
+  collectDefaultMetrics({ register: processRegistry });
   const build = new Gauge({
     name: "wireguard_exporter_build_info",
     help: "Exporter version, revision and Node.js version; always 1.",
     labelNames: ["version", "revision", "nodejs"],
-    registers: [registry],
+    registers: [processRegistry],
   });
   build.set({ version: VERSION, revision: REVISION, nodejs: process.version }, 1);
   const m: SelfMetrics = {
+    processRegistry,
     registry,
     peers: new Gauge({ name: "wireguard_peers", help: "Number of peers configured on the interface.", labelNames: ["interface"], registers: [registry] }),
     interfaceInfo: new Gauge({

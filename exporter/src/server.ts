@@ -33,11 +33,12 @@ export function createServer(o: ServerOptions): http.Server {
     }
     const group = [res];
     waiting = group;
+    const processText = o.metrics.processRegistry.metrics(); // overlaps with the wg call
     o.collector
       .collect()
-      .then((c) => {
+      .then(async (c) => {
         waiting = null; // later scrapes get a fresh collection
-        return broadcastMetrics(c, group, o);
+        return broadcastMetrics(c, await processText, group, o);
       })
       .catch((e: unknown) => {
         waiting = null;
@@ -90,8 +91,11 @@ export function createServer(o: ServerOptions): http.Server {
   return tls ? https.createServer(tls, wrapped) : http.createServer(wrapped);
 }
 
-async function broadcastMetrics(c: Collection, group: http.ServerResponse[], o: ServerOptions): Promise<void> {
-  const selfText = await o.metrics.registry.metrics();
+const MAX_BUFFERED = 4 << 20;
+
+async function broadcastMetrics(c: Collection, processText: string, group: http.ServerResponse[], o: ServerOptions): Promise<void> {
+  const t0 = performance.now();
+  const selfText = processText + (await o.metrics.registry.metrics());
   let live = group.filter((r) => !r.destroyed);
   for (const r of live) r.writeHead(200, { "content-type": o.metrics.registry.contentType });
   live = live.filter((r) => r.req.method !== "HEAD" || (r.end(), false));
@@ -100,13 +104,17 @@ async function broadcastMetrics(c: Collection, group: http.ServerResponse[], o: 
     const pending: Promise<void>[] = [];
     for (const r of live) {
       if (r.destroyed) continue;
-      if (!r.write(buf)) pending.push(new Promise((ok) => { r.once("drain", ok); r.once("close", ok); }));
+      r.write(buf);
+      // Wait for slow readers only past a bound: keeps memory flat at 100k peers while letting
+      // rendering overlap with the socket transfer.
+      if (r.writableLength > MAX_BUFFERED) pending.push(new Promise((ok) => { r.once("drain", ok); r.once("close", ok); }));
     }
     if (pending.length) await Promise.all(pending);
   };
   for (const chunk of renderPeerSeries(c.peers, { exportEndpoints: o.exportEndpoints })) await write(chunk);
   await write(selfText);
   for (const r of live) if (!r.destroyed) r.end();
+  o.log("debug", "metrics served", { receivers: live.length, render_write_ms: +(performance.now() - t0).toFixed(2) });
 }
 
 function sendJson(res: http.ServerResponse, code: number, body: unknown): void {

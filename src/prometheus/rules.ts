@@ -199,6 +199,6 @@ export function ruleGroups(s: RuleSettings): { groups: { name: string; rules: (A
 }
 
 export function renderRules(s: RuleSettings, source = "src/prometheus/rules.ts"): string {
-  const fr = s === DEFAULT_RULE_SETTINGS ? "default thresholds" : `job ${s.jobName}, stale handshake ${humanSeconds(s.staleHandshakeSeconds)}, bandwidth limit ${s.highBandwidthBytesPerSecond} B/s`;
-  return generatedYaml(source, ruleGroups(s), [`${fr}; alerts and for: durations are explained in alerts/README.md`]);
+  const settings = `job ${s.jobName}, stale handshake ${humanSeconds(s.staleHandshakeSeconds)}, default bandwidth limit ${s.highBandwidthBytesPerSecond} B/s`;
+  return generatedYaml(source, ruleGroups(s), [`${settings}; alerts and for: durations are explained in alerts/README.md`]);
 }

@@ -1,0 +1,212 @@
+// `npm run bench:exporter`: a wireguard-go interface (in its own network namespace) with 1k,
+// 10k and 100k peers set by `wg setconf` with generated keys; each exporter figure is printed
+// beside its baseline, measured interleaved in the same run. Prints numbers, asserts nothing.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Counter, Gauge, Registry } from "prom-client";
+
+const ROOT = resolve(__dirname, "../..");
+const BUNDLE = join(ROOT, "exporter/dist/wireguard-exporter.cjs");
+const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,100000").split(",").map(Number);
+const ns = `wgmbench-${process.pid}`;
+const ifName = `wmb${process.pid.toString(16)}`.slice(0, 15);
+const dir = mkdtempSync(join(tmpdir(), "wgm-bench-"));
+let wgGo: ChildProcess | null = null;
+let exporter: ChildProcess | null = null;
+const stages: Record<string, number>[] = []; // the exporter's debug timings
+
+function cleanup(): void {
+  exporter?.kill("SIGKILL");
+  wgGo?.kill("SIGKILL");
+  try {
+    execFileSync("ip", ["netns", "del", ns], { stdio: "ignore" });
+  } catch {
+    /* not created */
+  }
+  rmSync(`/var/run/wireguard/${ifName}.sock`, { force: true });
+  rmSync(dir, { recursive: true, force: true });
+}
+process.on("exit", cleanup);
+process.on("SIGINT", () => process.exit(130));
+process.on("SIGTERM", () => process.exit(143));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const b64 = (u: string) => Buffer.from(u, "base64url").toString("base64");
+
+function keys(n: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(b64(generateKeyPairSync("x25519").publicKey.export({ format: "jwk" }).x!));
+  return out;
+}
+
+/** Baseline: run the command alone, read all of its output. */
+function timeWg(args: string[]): Promise<number> {
+  return new Promise((res, rej) => {
+    const t0 = performance.now();
+    const c = spawn("wg", args, { stdio: ["ignore", "pipe", "inherit"] });
+    c.stdout.on("data", () => {});
+    c.on("close", (code) => (code === 0 ? res(performance.now() - t0) : rej(new Error(`wg exited ${code}`))));
+  });
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 100 });
+function scrape(port: number): Promise<{ ms: number; bytes: number; body?: string }> {
+  return new Promise((res, rej) => {
+    const t0 = performance.now();
+    http.get({ host: "127.0.0.1", port, path: "/metrics", agent }, (r) => {
+      // The client does as little as a scraper must: count bytes, keep the tail (where the
+      // exporter's own metrics are) to check scrape success afterwards.
+      let bytes = 0;
+      const tail: Buffer[] = [];
+      r.on("data", (c: Buffer) => {
+        bytes += c.length;
+        tail.push(c);
+        if (tail.length > 4) tail.shift();
+      });
+      r.on("end", () => res({ ms: performance.now() - t0, bytes, body: Buffer.concat(tail).toString("latin1") }));
+    }).on("error", rej);
+  });
+}
+
+function rssMb(pid: number): { rss: number; hwm: number } {
+  const s = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)![1]) / 1024;
+  return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
+}
+
+async function promClientSerialize(n: number, pubs: string[]): Promise<number> {
+  const reg = new Registry();
+  const labelNames = ["interface", "public_key", "allowed_ips", "friendly_name"] as const;
+  const fams = [
+    new Counter({ name: "wireguard_sent_bytes_total", help: "x", labelNames, registers: [reg] }),
+    new Counter({ name: "wireguard_received_bytes_total", help: "x", labelNames, registers: [reg] }),
+    new Gauge({ name: "wireguard_latest_handshake_seconds", help: "x", labelNames, registers: [reg] }),
+    new Gauge({ name: "wireguard_peer_connected", help: "x", labelNames, registers: [reg] }),
+  ];
+  for (let i = 0; i < n; i++) {
+    const l = { interface: ifName, public_key: pubs[i]!, allowed_ips: `fd77::${i.toString(16)}/128`, friendly_name: "" };
+    for (const f of fams) (f as Gauge).inc(l, i);
+  }
+  const t0 = performance.now();
+  await reg.metrics();
+  return performance.now() - t0;
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error("the benchmark needs root (network namespace, wireguard-go)");
+  for (const tool of ["wireguard-go", "wg", "ip"]) execFileSync("sh", ["-c", `command -v ${tool} >/dev/null || { echo "missing ${tool}" >&2; exit 1; }`], { stdio: "inherit" });
+  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} missing: run npm run build`);
+
+  execFileSync("ip", ["netns", "add", ns]);
+  wgGo = spawn("ip", ["netns", "exec", ns, "wireguard-go", "-f", ifName], { stdio: "ignore", env: { ...process.env, LOG_LEVEL: "error" } });
+  for (let i = 0; !existsSync(`/var/run/wireguard/${ifName}.sock`); i++) {
+    if (i > 200) throw new Error("wireguard-go did not start");
+    await sleep(50);
+  }
+  const max = Math.max(...SIZES);
+  let t0 = performance.now();
+  const pubs = keys(max);
+  console.log(`generated ${max} x25519 keys in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const priv = b64(generateKeyPairSync("x25519").privateKey.export({ format: "jwk" }).d!);
+
+  exporter = spawn(process.execPath, [BUNDLE, "--web.listen-address=127.0.0.1:0", `--wireguard.interfaces=${ifName}`, "--collector.timeout=30s", "--log.level=debug"], { stdio: ["ignore", "ignore", "pipe"] });
+  const port = await new Promise<number>((res, rej) => {
+    let buf = "";
+    exporter!.stderr!.on("data", (c: Buffer) => {
+      if (buf === null) {
+        // keep draining the pipe (connection events at 100k peers); collect stage timings
+        for (const line of c.toString().split("\n")) {
+          if (line.includes('"collection done"') || line.includes('"metrics served"')) stages.push(JSON.parse(line));
+        }
+        return;
+      }
+      buf += c.toString();
+      const m = /"msg":"listening".*?"port":(\d+)/.exec(buf);
+      if (m) {
+        buf = null as unknown as string;
+        res(Number(m[1]));
+      }
+    });
+    exporter!.once("exit", () => rej(new Error("exporter exited: " + buf)));
+    setTimeout(() => rej(new Error("exporter did not report listening within 15 s: " + buf)), 15_000).unref();
+  });
+  const wgArgs = ["show", ifName, "dump"];
+  console.log(`baseline command: wg ${wgArgs.join(" ")} (wireguard-go; equal to \`wg show all dump\` with one interface)`);
+
+  const rows: string[][] = [];
+  let concurrency = "";
+  let big = "";
+  for (const n of SIZES) {
+    const lines = [`[Interface]`, `PrivateKey = ${priv}`, `ListenPort = 51820`];
+    for (let i = 0; i < n; i++) {
+      lines.push(`[Peer]`, `PublicKey = ${pubs[i]}`, `AllowedIPs = fd77::${i.toString(16)}/128`);
+      if (i % 10 === 0) lines.push(`Endpoint = [fd77:1::${i.toString(16)}]:51820`, "PersistentKeepalive = 25");
+    }
+    const conf = join(dir, "wg.conf");
+    writeFileSync(conf, lines.join("\n") + "\n", { mode: 0o600 });
+    t0 = performance.now();
+    execFileSync("wg", ["setconf", ifName, conf], { maxBuffer: 1 << 30 });
+    console.log(`wg setconf ${n} peers: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    const rounds = n >= 100_000 ? 5 : n >= 10_000 ? 15 : 30;
+    for (let i = 0; i < 2; i++) await scrape(port); // warm-up (JIT, first-collection baseline)
+    const base: number[] = [];
+    const exp: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < rounds; i++) {
+      base.push(await timeWg(wgArgs));
+      const s = await scrape(port);
+      exp.push(s.ms);
+      bytes = s.bytes;
+      if (!/wireguard_scrape_success 1/.test(s.body ?? "")) throw new Error("scrape failed during the benchmark");
+    }
+    const b = median(base), e = median(exp);
+    const last = (k: string) => median(stages.slice(-rounds * 2).map((x) => x[k]).filter((v): v is number => typeof v === "number"));
+    console.log(`  ${n} peers, exporter stages (median ms): read ${last("read_ms")}, parse ${last("parse_ms")}, view+events ${last("view_events_ms")}, render+write ${last("render_write_ms")}`);
+    const target = n === 10_000 ? "≤ 1.3×" : n >= 100_000 ? "< 2000 ms" : "";
+    rows.push([String(n), b.toFixed(1), e.toFixed(1), `${(e / b).toFixed(2)}×`, target, `${(bytes / 1e6).toFixed(1)} MB`]);
+
+    if (n === 10_000) {
+      const one: number[] = [];
+      const twenty: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        one.push((await scrape(port)).ms);
+        const c0 = performance.now();
+        await Promise.all(Array.from({ length: 20 }, () => scrape(port)));
+        twenty.push(performance.now() - c0);
+      }
+      const o = median(one), t = median(twenty);
+      concurrency = `20 concurrent scrapes at ${n} peers: ${t.toFixed(1)} ms vs one ${o.toFixed(1)} ms = ${(t / o).toFixed(2)}× (target ≤ 1.5×)`;
+      const pc = await promClientSerialize(n, pubs);
+      concurrency += `\nprom-client registry.metrics() for 4 families × ${n} peers (${4 * n} series), serializer only: ${pc.toFixed(1)} ms`;
+    }
+    if (n >= 100_000) {
+      const m = rssMb(exporter.pid!);
+      big = `100k peers: scrape ${e.toFixed(0)} ms (target < 2000 ms); exporter RSS after scrapes ${m.rss.toFixed(0)} MB, peak (VmHWM) ${m.hwm.toFixed(0)} MB (target < 120 MB)`;
+    }
+  }
+
+  const header = ["peers", "wg dump alone (baseline) ms", "exporter scrape ms", "ratio", "target", "body"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) => "| " + r.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
+  console.log("");
+  console.log(fmt(header));
+  console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
+  for (const r of rows) console.log(fmt(r));
+  console.log("");
+  if (concurrency) console.log(concurrency);
+  if (big) console.log(big);
+  console.log(`(medians; machine: ${(await import("node:os")).cpus().length} cores, node ${process.version})`);
+}
+
+main()
+  .then(() => process.exit(0))
+  .catch((e: unknown) => {
+    console.error(String(e));
+    process.exit(1);
+  });
