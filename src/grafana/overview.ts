@@ -9,17 +9,13 @@ import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import {
   datasource,
-  datasourceVariable,
   boolMapping,
   handshakeAgeSteps,
-  instanceVariable,
   instantQuery,
-  interfaceVariable,
-  jobVariable,
   neverMapping,
-  peerVariable,
   rangeQuery,
   steps,
+  wireguardDashboard,
 } from "./panels.js";
 import * as q from "./queries.js";
 import { OVERVIEW_UID, PEER_UID, type DashboardSettings } from "./settings.js";
@@ -59,20 +55,13 @@ function perPeerRate(title: string, description: string, expr: string): timeseri
 const peerDashboardLink = `/d/${PEER_UID}/wireguard-peer?\${__url_time_range}&\${datasource:queryparam}&\${job:queryparam}&\${instance:queryparam}&var-interface=\${__data.fields.interface}&var-peer=\${__data.fields.public_key:percentencode}`;
 
 export function overviewDashboard(s: DashboardSettings): dashboard.DashboardBuilder {
-  return new dashboard.DashboardBuilder("WireGuard / Overview")
-    .uid(OVERVIEW_UID)
-    .description("WireGuard peers, traffic and exporter health across the selected hosts.")
-    .tags(s.tags)
-    .readonly()
-    .time({ from: "now-6h", to: "now" })
-    .refresh("1m")
-    .timezone("browser")
-    .tooltip(dashboard.DashboardCursorSync.Crosshair)
-    .withVariable(datasourceVariable(s))
-    .withVariable(jobVariable(s))
-    .withVariable(instanceVariable())
-    .withVariable(interfaceVariable())
-    .withVariable(peerVariable(true))
+  return wireguardDashboard(s, {
+    title: "WireGuard / Overview",
+    uid: OVERVIEW_UID,
+    description: "WireGuard peers, traffic and exporter health across the selected hosts.",
+    from: "now-6h",
+    multiPeer: true,
+  })
     .link(new dashboard.DashboardLinkBuilder("Peer details").type(dashboard.DashboardLinkType.Link).url(`/d/${PEER_UID}/wireguard-peer`).icon("dashboard").tooltip("One peer's bandwidth, handshakes and connection state").includeVars(true).keepTime(true))
 
     .withRow(new dashboard.RowBuilder("Summary"))

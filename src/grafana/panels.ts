@@ -88,3 +88,24 @@ export function peerVariable(multi: boolean): dashboard.QueryVariableBuilder {
   const description = "Peer(s), listed by friendly name; the value is the public key.";
   return labelVariable("peer", "Peer", variableQueries.peer, description, multi).regex(PEER_VARIABLE_REGEX);
 }
+
+/** What the two dashboards share: read-only, browser time, crosshair, the five variables. */
+export function wireguardDashboard(
+  s: DashboardSettings,
+  d: { title: string; uid: string; description: string; from: string; multiPeer: boolean },
+): dashboard.DashboardBuilder {
+  return new dashboard.DashboardBuilder(d.title)
+    .uid(d.uid)
+    .description(d.description)
+    .tags(s.tags)
+    .readonly()
+    .time({ from: d.from, to: "now" })
+    .refresh("1m")
+    .timezone("browser")
+    .tooltip(dashboard.DashboardCursorSync.Crosshair)
+    .withVariable(datasourceVariable(s))
+    .withVariable(jobVariable(s))
+    .withVariable(instanceVariable())
+    .withVariable(interfaceVariable())
+    .withVariable(peerVariable(d.multiPeer));
+}

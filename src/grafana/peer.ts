@@ -8,15 +8,11 @@ import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import {
   boolMapping,
   datasource,
-  datasourceVariable,
   handshakeAgeSteps,
-  instanceVariable,
-  interfaceVariable,
-  jobVariable,
   neverMapping,
-  peerVariable,
   rangeQuery,
   steps,
+  wireguardDashboard,
 } from "./panels.js";
 import * as q from "./queries.js";
 import { OVERVIEW_UID, PEER_UID, type DashboardSettings } from "./settings.js";
@@ -41,20 +37,13 @@ function peerStat(title: string, description: string, expr: string, unit: string
 }
 
 export function peerDashboard(s: DashboardSettings): dashboard.DashboardBuilder {
-  return new dashboard.DashboardBuilder("WireGuard / Peer")
-    .uid(PEER_UID)
-    .description("One WireGuard peer over time: bandwidth, handshakes, connection state, endpoints.")
-    .tags(s.tags)
-    .readonly()
-    .time({ from: "now-24h", to: "now" })
-    .refresh("1m")
-    .timezone("browser")
-    .tooltip(dashboard.DashboardCursorSync.Crosshair)
-    .withVariable(datasourceVariable(s))
-    .withVariable(jobVariable(s))
-    .withVariable(instanceVariable())
-    .withVariable(interfaceVariable())
-    .withVariable(peerVariable(false))
+  return wireguardDashboard(s, {
+    title: "WireGuard / Peer",
+    uid: PEER_UID,
+    description: "One WireGuard peer over time: bandwidth, handshakes, connection state, endpoints.",
+    from: "now-24h",
+    multiPeer: false,
+  })
     .link(new dashboard.DashboardLinkBuilder("WireGuard overview").type(dashboard.DashboardLinkType.Link).url(`/d/${OVERVIEW_UID}/wireguard-overview`).icon("dashboard").tooltip("All peers, traffic and exporter health").includeVars(false).keepTime(true))
 
     .withRow(new dashboard.RowBuilder("Now"))
