@@ -1,0 +1,5 @@
+// The components that move a stack's artifacts onto machines.
+export { sshConnection, type Connection } from "./connection.js";
+export { committedDashboards, GrafanaDashboards } from "./grafana-dashboards.js";
+export { PrometheusServer } from "./prometheus-server.js";
+export { WireGuardHost, type ExporterBundle } from "./wireguard-host.js";

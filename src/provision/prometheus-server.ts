@@ -1,0 +1,84 @@
+// PrometheusServer: uploads the rendered Prometheus files (config, targets, rules) and runs the
+// checked swap-and-reload step; its delete removes them again.
+import { createHash } from "node:crypto";
+import { posix } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { remote } from "@pulumi/command";
+import type { Inventory } from "../config/index.js";
+import type { Artifact } from "../render/artifact.js";
+import type { Connection } from "./connection.js";
+import { EXPORTER_PASSWORD_FILE, prometheusApplyScript, prometheusRemoveScript, type PrometheusPlacement } from "./prometheus-scripts.js";
+import { asRoot, checkedStage, shellQuote } from "./shell.js";
+import { stageRoot } from "./wireguard-host.js";
+
+export interface PrometheusServerArgs {
+  stack: string;
+  settings: Inventory["prometheus"];
+  connection: Connection;
+  /** Artifacts of kind prometheus | targets | rules, paths under `prometheus/`. */
+  artifacts: Artifact[];
+  /** The exporters' basic-auth password, written to secretsDir for the scrape config. */
+  exporterPassword?: pulumi.Output<string>;
+}
+
+/** Where each rendered file goes on the server; files this component does not know are an error. */
+export function prometheusPlacement(settings: Inventory["prometheus"], artifact: Artifact): PrometheusPlacement | undefined {
+  const rel = artifact.path.replace(/^prometheus\//, "");
+  const base = posix.basename(rel);
+  if (rel === "prometheus.yml") return settings.configMode === "full" ? { staged: rel, target: settings.configFile, kind: "config" } : undefined;
+  if (rel === "scrape-fragment.yml") {
+    return settings.configMode === "fragment" ? { staged: rel, target: posix.join(posix.dirname(settings.configFile), "wireguard-monitoring.scrape.yml"), kind: "fragment" } : undefined;
+  }
+  if (rel.startsWith("targets/")) return { staged: rel, target: posix.join(settings.targetsDir, base), kind: "targets" };
+  if (rel.startsWith("rules/")) return { staged: rel, target: posix.join(settings.rulesDir, base), kind: "rules" };
+  throw new Error(`PrometheusServer: no place on the server for artifact ${artifact.path}`);
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+export class PrometheusServer extends pulumi.ComponentResource {
+  readonly apply: remote.Command;
+  readonly contentHash: string;
+
+  constructor(name: string, args: PrometheusServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("wireguard-monitoring:index:PrometheusServer", name, {}, opts);
+    const stage = `${stageRoot(args.stack)}/${name}`;
+    const files: { placement: PrometheusPlacement; content: pulumi.Input<string> }[] = [];
+    for (const artifact of args.artifacts) {
+      const placement = prometheusPlacement(args.settings, artifact);
+      if (placement) files.push({ placement, content: artifact.content });
+    }
+    if (args.exporterPassword) {
+      const placement: PrometheusPlacement = { staged: EXPORTER_PASSWORD_FILE, target: posix.join(args.settings.secretsDir, EXPORTER_PASSWORD_FILE), kind: "secret" };
+      files.push({ placement, content: pulumi.secret(args.exporterPassword) });
+    }
+
+    const uploads = files.map(({ placement, content }) =>
+      new remote.CopyToRemote(`${name}-${placement.staged.replace(/[^A-Za-z0-9-]/g, "-")}`, {
+        connection: args.connection,
+        source: pulumi.output(content).apply((t) => new pulumi.asset.StringAsset(t)),
+        remotePath: `${stage}/${placement.staged}`,
+        triggers: [pulumi.output(content).apply(sha256)],
+      }, { parent: this }),
+    );
+
+    const s = args.settings;
+    const options = { configFile: s.configFile, configMode: s.configMode, placements: files.map((f) => f.placement), reload: s.reload, reloadUrl: s.reloadUrl, service: s.service };
+    const create = `${checkedStage(stageRoot(args.stack))}; ${asRoot(prometheusApplyScript(options), [stage])}`;
+    const del = `${asRoot(prometheusRemoveScript(options))}; rm -rf ${shellQuote(stage)}; rmdir ${shellQuote(stageRoot(args.stack))} 2>/dev/null || true`;
+    this.contentHash = sha256([...files.map((f) => (typeof f.content === "string" ? sha256(f.content) : "(secret)")), create].join("\n"));
+    const secretHashes = files.filter((f) => typeof f.content !== "string").map((f) => pulumi.output(f.content).apply(sha256));
+
+    this.apply = new remote.Command(`${name}-apply`, {
+      connection: args.connection,
+      create,
+      update: create,
+      delete: del,
+      triggers: [this.contentHash, ...secretHashes],
+      addPreviousOutputInEnv: false,
+      logging: remote.Logging.Stderr,
+    }, { parent: this, dependsOn: uploads, deleteBeforeReplace: true, additionalSecretOutputs: ["stdout", "stderr"] });
+
+    this.registerOutputs({ contentHash: this.contentHash, files: files.map((f) => f.placement.target) });
+  }
+}
