@@ -49,8 +49,8 @@ const prometheus = new PrometheusServer(
     connection: sshConnection(inventory, { label: "prometheus", ...inventory.prometheus }, privateKey),
     artifacts: artifacts.filter((a) => a.kind === "prometheus" || a.kind === "targets" || a.kind === "rules"),
     exporterPassword: basicAuthPassword,
+    waitFor: wireguardHosts.map((h) => h.install),
   },
-  { dependsOn: wireguardHosts },
 );
 
 const dashboards = inventory.grafana.enabled

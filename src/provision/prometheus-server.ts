@@ -19,6 +19,8 @@ export interface PrometheusServerArgs {
   artifacts: Artifact[];
   /** The exporters' basic-auth password, written to secretsDir for the scrape config. */
   exporterPassword?: pulumi.Output<string>;
+  /** Steps to finish first (the hosts' installs), so that the first scrape finds the exporters. */
+  waitFor?: pulumi.Resource[];
 }
 
 /** Where each rendered file goes on the server; files this component does not know are an error. */
@@ -77,7 +79,7 @@ export class PrometheusServer extends pulumi.ComponentResource {
       triggers: [this.contentHash, ...secretHashes],
       addPreviousOutputInEnv: false,
       logging: remote.Logging.Stderr,
-    }, { parent: this, dependsOn: uploads, deleteBeforeReplace: true, additionalSecretOutputs: ["stdout", "stderr"] });
+    }, { parent: this, dependsOn: [...uploads, ...(args.waitFor ?? [])], deleteBeforeReplace: true, additionalSecretOutputs: ["stdout", "stderr"] });
 
     this.registerOutputs({ contentHash: this.contentHash, files: files.map((f) => f.placement.target) });
   }
