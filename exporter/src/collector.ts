@@ -1,0 +1,112 @@
+// One collection = read wg (injected), parse, join with the peers file, derive connection
+// events. Runs synchronously with the request that needs it; concurrent callers share the
+// one in flight.
+import type { Logger } from "./log.js";
+import { parseDump, type WgInterface } from "./parse-dump.js";
+import type { Reader } from "./reader.js";
+import type { PeersFileSource } from "./peers-file.js";
+import { viewPeers, type PeerView } from "./peer-view.js";
+import { diffPeers, type PeerStates } from "./events.js";
+import type { SelfMetrics } from "./self-metrics.js";
+
+export interface Collection {
+  at: number; // UNIX seconds when it finished
+  ok: boolean;
+  error: string | undefined; // reason when !ok (several sources joined by "; ")
+  durationSeconds: number;
+  interfaces: WgInterface[];
+  peers: PeerView[];
+}
+
+export interface CollectorOptions {
+  reader: Reader;
+  peersFile: PeersFileSource | null;
+  connectedThresholdMs: number;
+  exportEndpoints: boolean;
+  log: Logger;
+  metrics: SelfMetrics;
+  now?: () => number; // ms
+}
+
+export class Collector {
+  private inFlight: Promise<Collection> | null = null;
+  private states: PeerStates | null = null;
+  private lastError: string | undefined;
+  last: Collection | null = null;
+
+  constructor(private readonly o: CollectorOptions) {}
+
+  collect(): Promise<Collection> {
+    if (!this.inFlight) {
+      this.inFlight = this.run().finally(() => {
+        this.inFlight = null;
+      });
+    }
+    return this.inFlight;
+  }
+
+  private async run(): Promise<Collection> {
+    const now = this.o.now ?? Date.now;
+    const start = performance.now();
+    this.o.peersFile?.refresh();
+    const results = await this.o.reader();
+    const errors: string[] = [];
+    const interfaces: WgInterface[] = [];
+    let wgPeers: import("./parse-dump.js").WgPeer[] = [];
+    for (const { interfaceName, outcome } of results) {
+      const label = interfaceName === null ? "" : `interface ${interfaceName}: `;
+      if (!outcome.ok) {
+        errors.push(label + outcome.error);
+        continue;
+      }
+      const parsed = parseDump(outcome.text, interfaceName);
+      if (!parsed.ok) {
+        errors.push(label + parsed.error);
+        continue;
+      }
+      interfaces.push(...parsed.dump.interfaces);
+      wgPeers = wgPeers.length === 0 ? parsed.dump.peers : wgPeers.concat(parsed.dump.peers);
+    }
+    const nowS = now() / 1000;
+    const peers = viewPeers(wgPeers, this.o.peersFile?.current ?? null, nowS, this.o.connectedThresholdMs);
+    const ok = errors.length === 0;
+    const error = ok ? undefined : errors.join("; ");
+    const durationSeconds = (performance.now() - start) / 1000;
+
+    // Only compare against a previous state when this collection saw everything, or a
+    // failing interface would read as all its peers being removed.
+    if (ok) {
+      const { events, next } = diffPeers(this.states, peers, this.o.exportEndpoints);
+      if (this.states === null) this.o.log("info", "initial peer state", { peers: peers.length, interfaces: interfaces.length });
+      this.states = next;
+      for (const e of events) this.o.log("info", "connection event", { ...e });
+    }
+    if (!ok && error !== this.lastError) this.o.log("error", "collection failed", { error });
+    else if (!ok) this.o.log("debug", "collection still failing", { error });
+    if (ok && this.lastError !== undefined) this.o.log("info", "collection recovered", { previous_error: this.lastError });
+    this.lastError = error;
+
+    this.updateMetrics(ok, durationSeconds, interfaces, peers);
+    const c: Collection = { at: nowS, ok, error, durationSeconds, interfaces, peers };
+    this.last = c;
+    return c;
+  }
+
+  private updateMetrics(ok: boolean, duration: number, interfaces: WgInterface[], peers: PeerView[]): void {
+    const m = this.o.metrics;
+    m.scrapeSuccess.set(ok ? 1 : 0);
+    m.scrapeDuration.set(duration);
+    m.peers.reset();
+    m.interfaceInfo.reset();
+    const counts = new Map<string, number>();
+    for (const i of interfaces) counts.set(i.name, 0);
+    for (const p of peers) counts.set(p.interface, (counts.get(p.interface) ?? 0) + 1);
+    for (const [name, n] of counts) m.peers.set({ interface: name }, n);
+    for (const i of interfaces) m.interfaceInfo.set({ interface: i.name, public_key: i.publicKey, listen_port: String(i.listenPort) }, 1);
+    const pf = this.o.peersFile;
+    if (pf) {
+      m.peersFileReloadSuccess.set(pf.status.lastReloadOk ? 1 : 0);
+      m.peersFileLastReload.set(pf.status.lastReloadAt ?? 0);
+    }
+  }
+}

@@ -1,0 +1,149 @@
+// Command-line flags in the exporter-toolkit style (--group.name=value or --group.name value).
+import { parseDuration, formatDuration } from "./duration.js";
+
+export interface Config {
+  listenHost: string | undefined; // undefined = all addresses
+  listenPort: number;
+  telemetryPath: string;
+  webConfigFile: string | undefined;
+  interfaces: string[]; // empty = all
+  peersFile: string | undefined;
+  connectedThresholdMs: number;
+  wgCommand: string;
+  collectorTimeoutMs: number;
+  exportEndpoints: boolean;
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+export type FlagsResult =
+  | { kind: "run"; config: Config }
+  | { kind: "help"; text: string }
+  | { kind: "version" }
+  | { kind: "error"; message: string };
+
+interface FlagSpec {
+  name: string;
+  help: string;
+  default: string;
+  boolean?: boolean;
+}
+
+const SPECS: FlagSpec[] = [
+  { name: "web.listen-address", default: ":9586", help: "Address to listen on, host:port (IPv6 as [addr]:port; port 0 picks a free one)." },
+  { name: "web.telemetry-path", default: "/metrics", help: "Path under which to expose metrics." },
+  { name: "web.config.file", default: "", help: "Exporter-toolkit web config (tls_server_config, basic_auth_users with bcrypt hashes)." },
+  { name: "wireguard.interfaces", default: "", help: "Comma-separated interfaces to read (default: all, via `wg show all dump`)." },
+  { name: "wireguard.peers-file", default: "", help: "YAML/JSON peer metadata (friendly names, owner, expected); reloaded when it changes." },
+  { name: "wireguard.connected-threshold", default: "180s", help: "A peer is connected if its latest handshake is at most this old." },
+  { name: "wireguard.command", default: "wg", help: "Path of the wg binary (or a wrapper taking the same arguments)." },
+  { name: "wireguard.export-endpoints", default: "false", boolean: true, help: "Expose peer endpoints (personal data) on wireguard_peer_endpoint_info, /peers and event logs." },
+  { name: "collector.timeout", default: "5s", help: "Kill the wg call and fail the scrape after this long." },
+  { name: "log.level", default: "info", help: "Minimum log level: debug, info, warn, error." },
+];
+
+export function helpText(): string {
+  const lines = ["usage: wireguard-exporter [flags]", "", "Prometheus exporter for WireGuard.", "", "flags:"];
+  for (const s of SPECS) {
+    const def = s.boolean ? "" : ` (default "${s.default}")`;
+    lines.push(`  --${s.name}${s.boolean ? "" : "=VALUE"}`, `      ${s.help}${def}`);
+  }
+  lines.push("  --help", "      Show this help.", "  --version", "      Print the version.");
+  return lines.join("\n") + "\n";
+}
+
+export function parseFlags(argv: readonly string[]): FlagsResult {
+  const values = new Map<string, string>(SPECS.map((s) => [s.name, s.default]));
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--help" || arg === "-h") return { kind: "help", text: helpText() };
+    if (arg === "--version") return { kind: "version" };
+    if (!arg.startsWith("--")) return { kind: "error", message: `unexpected argument "${arg}" (flags start with --)` };
+    const eq = arg.indexOf("=");
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const spec = SPECS.find((s) => s.name === name);
+    if (!spec) return { kind: "error", message: `unknown flag --${name} (see --help)` };
+    let value: string;
+    if (eq !== -1) value = arg.slice(eq + 1);
+    else if (spec.boolean) value = "true";
+    else if (i + 1 < argv.length) value = argv[++i]!;
+    else return { kind: "error", message: `flag --${name} needs a value` };
+    values.set(name, value);
+  }
+  const v = (n: string) => values.get(n)!;
+  const fail = (flag: string, why: string): FlagsResult => ({ kind: "error", message: `--${flag}: ${why}` });
+
+  const listen = parseListenAddress(v("web.listen-address"));
+  if (listen instanceof Error) return fail("web.listen-address", listen.message);
+
+  const path = v("web.telemetry-path");
+  if (!path.startsWith("/")) return fail("web.telemetry-path", `must start with "/", got "${path}"`);
+  if (["/health", "/peers", "/"].includes(path)) return fail("web.telemetry-path", `"${path}" is reserved`);
+
+  const interfaces = v("wireguard.interfaces").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  for (const name of interfaces) {
+    if (!/^[A-Za-z0-9_.=+-]{1,15}$/.test(name)) return fail("wireguard.interfaces", `invalid interface name "${name}"`);
+  }
+
+  const threshold = parseDuration(v("wireguard.connected-threshold"));
+  if (threshold instanceof Error) return fail("wireguard.connected-threshold", threshold.message);
+  if (threshold <= 0) return fail("wireguard.connected-threshold", "must be positive");
+
+  const timeout = parseDuration(v("collector.timeout"));
+  if (timeout instanceof Error) return fail("collector.timeout", timeout.message);
+  if (timeout <= 0) return fail("collector.timeout", "must be positive");
+
+  const endpoints = parseBool(v("wireguard.export-endpoints"));
+  if (endpoints === undefined) return fail("wireguard.export-endpoints", `expected true or false, got "${v("wireguard.export-endpoints")}"`);
+
+  const level = v("log.level");
+  if (level !== "debug" && level !== "info" && level !== "warn" && level !== "error") {
+    return fail("log.level", `expected debug, info, warn or error, got "${level}"`);
+  }
+  if (v("wireguard.command") === "") return fail("wireguard.command", "must not be empty");
+
+  return {
+    kind: "run",
+    config: {
+      listenHost: listen.host,
+      listenPort: listen.port,
+      telemetryPath: path,
+      webConfigFile: v("web.config.file") || undefined,
+      interfaces,
+      peersFile: v("wireguard.peers-file") || undefined,
+      connectedThresholdMs: threshold,
+      wgCommand: v("wireguard.command"),
+      collectorTimeoutMs: timeout,
+      exportEndpoints: endpoints,
+      logLevel: level,
+    },
+  };
+}
+
+function parseBool(s: string): boolean | undefined {
+  if (s === "true" || s === "1") return true;
+  if (s === "false" || s === "0") return false;
+  return undefined;
+}
+
+export function parseListenAddress(s: string): { host: string | undefined; port: number } | Error {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(s);
+  if (!m) return new Error(`expected host:port or :port, got "${s}"`);
+  const port = Number(m[3]);
+  if (port > 65535) return new Error(`port ${port} out of range`);
+  const host = m[1] ?? (m[2] === "" ? undefined : m[2]);
+  return { host, port };
+}
+
+export function describeConfig(c: Config): Record<string, unknown> {
+  return {
+    listen: `${c.listenHost ?? ""}:${c.listenPort}`,
+    telemetry_path: c.telemetryPath,
+    web_config: c.webConfigFile ?? null,
+    interfaces: c.interfaces.length ? c.interfaces : "all",
+    peers_file: c.peersFile ?? null,
+    connected_threshold: formatDuration(c.connectedThresholdMs),
+    wg_command: c.wgCommand,
+    collector_timeout: formatDuration(c.collectorTimeoutMs),
+    export_endpoints: c.exportEndpoints,
+  };
+}

@@ -1,0 +1,59 @@
+// JSON bodies of /health and /peers (the guide's Flask endpoints). Pure.
+import type { Collection } from "./collector.js";
+import type { PeersFileStatus } from "./peers-file.js";
+
+export interface HealthBody {
+  status: "healthy" | "unhealthy";
+  last_scrape: { timestamp: number; duration_seconds: number; success: boolean; interfaces: number; peers: number } | null;
+  error?: string;
+  peers_file: (Omit<PeersFileStatus, "lastReloadOk" | "lastReloadAt" | "peerCount"> & {
+    last_reload_success: boolean;
+    last_reload_timestamp: number | null;
+    peer_count: number;
+  }) | null;
+}
+
+export function healthBody(c: Collection | null, pf: PeersFileStatus | null): { code: 200 | 503; body: HealthBody } {
+  const healthy = c !== null && c.ok;
+  const body: HealthBody = {
+    status: healthy ? "healthy" : "unhealthy",
+    last_scrape: c && {
+      timestamp: c.at,
+      duration_seconds: c.durationSeconds,
+      success: c.ok,
+      interfaces: c.interfaces.length,
+      peers: c.peers.length,
+    },
+    ...(c === null ? { error: "no collection yet" } : c.ok ? {} : { error: c.error }),
+    peers_file: pf && {
+      path: pf.path,
+      loaded: pf.loaded,
+      last_reload_success: pf.lastReloadOk,
+      last_reload_timestamp: pf.lastReloadAt,
+      peer_count: pf.peerCount,
+      errors: pf.errors,
+    },
+  };
+  return { code: healthy ? 200 : 503, body };
+}
+
+export function peersBody(c: Collection, exportEndpoints: boolean): unknown {
+  return {
+    success: c.ok,
+    ...(c.ok ? {} : { error: c.error }),
+    peer_count: c.peers.length,
+    peers: c.peers.map((p) => ({
+      interface: p.interface,
+      public_key: p.publicKey,
+      friendly_name: p.friendlyName,
+      owner: p.owner,
+      expected: p.expected,
+      allowed_ips: p.allowedIps === "" ? [] : p.allowedIps.split(","),
+      latest_handshake: p.latestHandshake === 0 ? null : p.latestHandshake,
+      connected: p.connected,
+      rx_bytes: p.rxBytes,
+      tx_bytes: p.txBytes,
+      ...(exportEndpoints ? { endpoint: p.endpoint } : {}),
+    })),
+  };
+}

@@ -1,0 +1,126 @@
+// HTTP(S) endpoints: /metrics, /health, /peers, landing page. Scrapes that arrive while a
+// collection is in flight join it, and its exposition is rendered once and written to all.
+import http from "node:http";
+import https from "node:https";
+import type { TLSSocket } from "node:tls";
+import type { Collection, Collector } from "./collector.js";
+import { renderPeerSeries } from "./exposition.js";
+import { healthBody, peersBody } from "./health.js";
+import type { Logger } from "./log.js";
+import type { PeersFileSource } from "./peers-file.js";
+import type { SelfMetrics } from "./self-metrics.js";
+import { basicAuthChecker, type WebConfig } from "./web-config.js";
+
+export interface ServerOptions {
+  collector: Collector;
+  metrics: SelfMetrics;
+  peersFile: PeersFileSource | null;
+  telemetryPath: string;
+  exportEndpoints: boolean;
+  webConfig: WebConfig | null;
+  log: Logger;
+}
+
+export function createServer(o: ServerOptions): http.Server {
+  const checkAuth = o.webConfig && o.webConfig.users.size > 0 ? basicAuthChecker(o.webConfig.users) : null;
+  const extraHeaders = o.webConfig?.headers ?? {};
+  let waiting: http.ServerResponse[] | null = null;
+
+  const serveMetrics = (res: http.ServerResponse) => {
+    if (waiting) {
+      waiting.push(res);
+      return;
+    }
+    const group = [res];
+    waiting = group;
+    o.collector
+      .collect()
+      .then((c) => {
+        waiting = null; // later scrapes get a fresh collection
+        return broadcastMetrics(c, group, o);
+      })
+      .catch((e: unknown) => {
+        waiting = null;
+        o.log("error", "metrics rendering failed", { error: String(e) });
+        for (const r of group) if (!r.headersSent) r.writeHead(500).end("internal error\n");
+        else r.destroy();
+      });
+  };
+
+  const handler = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    for (const [k, v] of Object.entries(extraHeaders)) res.setHeader(k, v);
+    const tlsSock = req.socket as TLSSocket;
+    if (o.webConfig?.tls?.verifyIfGiven && tlsSock.getPeerCertificate && Object.keys(tlsSock.getPeerCertificate()).length > 0 && !tlsSock.authorized) {
+      res.writeHead(403, { "content-type": "text/plain" }).end("client certificate not trusted\n");
+      return;
+    }
+    if (checkAuth && !(await checkAuth(req.headers.authorization))) {
+      res.writeHead(401, { "www-authenticate": 'Basic realm="wireguard-exporter"', "content-type": "text/plain" }).end("Unauthorized\n");
+      return;
+    }
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET, HEAD" }).end();
+      return;
+    }
+    if (path === o.telemetryPath) return serveMetrics(res);
+    if (path === "/health") {
+      const c = o.collector.last ?? (await o.collector.collect());
+      const { code, body } = healthBody(c, o.peersFile?.status ?? null);
+      return sendJson(res, code, body);
+    }
+    if (path === "/peers") {
+      const c = await o.collector.collect();
+      return sendJson(res, c.ok ? 200 : 503, peersBody(c, o.exportEndpoints));
+    }
+    if (path === "/") {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(landingPage(o.telemetryPath));
+      return;
+    }
+    res.writeHead(404, { "content-type": "text/plain" }).end("Not Found\n");
+  };
+
+  const wrapped = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    handler(req, res).catch((e: unknown) => {
+      o.log("error", "request failed", { path: req.url, error: String(e) });
+      if (!res.headersSent) res.writeHead(500).end("internal error\n");
+    });
+  };
+  const tls = o.webConfig?.tls;
+  return tls ? https.createServer(tls, wrapped) : http.createServer(wrapped);
+}
+
+async function broadcastMetrics(c: Collection, group: http.ServerResponse[], o: ServerOptions): Promise<void> {
+  const selfText = await o.metrics.registry.metrics();
+  let live = group.filter((r) => !r.destroyed);
+  for (const r of live) r.writeHead(200, { "content-type": o.metrics.registry.contentType });
+  live = live.filter((r) => r.req.method !== "HEAD" || (r.end(), false));
+  const write = async (chunk: string) => {
+    const buf = Buffer.from(chunk, "utf8"); // encode once for all receivers
+    const pending: Promise<void>[] = [];
+    for (const r of live) {
+      if (r.destroyed) continue;
+      if (!r.write(buf)) pending.push(new Promise((ok) => { r.once("drain", ok); r.once("close", ok); }));
+    }
+    if (pending.length) await Promise.all(pending);
+  };
+  for (const chunk of renderPeerSeries(c.peers, { exportEndpoints: o.exportEndpoints })) await write(chunk);
+  await write(selfText);
+  for (const r of live) if (!r.destroyed) r.end();
+}
+
+function sendJson(res: http.ServerResponse, code: number, body: unknown): void {
+  res.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify(body) + "\n");
+}
+
+function landingPage(metricsPath: string): string {
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>WireGuard Exporter</title></head>
+<body><h1>WireGuard Exporter</h1>
+<ul>
+<li><a href="${metricsPath}">Metrics</a></li>
+<li><a href="/health">Health</a> (JSON, 503 when the last collection failed)</li>
+<li><a href="/peers">Peers</a> (JSON)</li>
+</ul></body></html>
+`;
+}

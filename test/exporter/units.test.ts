@@ -1,0 +1,146 @@
+import { describe, expect, it } from "vitest";
+import { parseDuration } from "../../exporter/src/duration.js";
+import { diffPeers } from "../../exporter/src/events.js";
+import { escapeLabelValue, renderPeerSeries } from "../../exporter/src/exposition.js";
+import { parseFlags } from "../../exporter/src/flags.js";
+import { parsePeersFile } from "../../exporter/src/peers-file.js";
+import { isConnected, type PeerView } from "../../exporter/src/peer-view.js";
+
+const K1 = "Gw2s4IBfE2fZh/kHK1t/lKb1UI09Zi1PFM2YxJ8SZgU=";
+const K2 = "AEc9VooMoxmKLKXYHSeOiibfV58pk2/GrPDLHtIzoQI=";
+
+describe("peers file", () => {
+  it("accepts YAML with names, owner, expected and interface", () => {
+    const r = parsePeersFile(
+      `peers:\n  - public_key: ${K1}\n    friendly_name: alice laptop\n    owner: alice\n    expected: true\n  - public_key: ${K2}\n    friendly_name: bob\n    interface: wg1\n`,
+      "/etc/p.yml",
+    );
+    if (!r.ok) throw new Error(r.errors.join());
+    expect(r.file.peers).toEqual([
+      { publicKey: K1, friendlyName: "alice laptop", owner: "alice", expected: true, interface: null },
+      { publicKey: K2, friendlyName: "bob", owner: "", expected: false, interface: "wg1" },
+    ]);
+  });
+
+  it("accepts JSON by extension", () => {
+    const r = parsePeersFile(JSON.stringify({ peers: [{ public_key: K1, friendly_name: "a" }] }), "p.json");
+    expect(r.ok).toBe(true);
+  });
+
+  it("rejects unknown fields, naming the entry and key", () => {
+    const r = parsePeersFile(`peers:\n  - public_key: ${K1}\n    friendly_name: a\n  - publickey: ${K2}\n    friendly_name: b\n`, "/etc/x.yml");
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toContain("peers file /etc/x.yml: peers[1].publickey: unknown field");
+    expect(r.errors).toContain("peers file /etc/x.yml: peers[1].public_key: required, a base64 WireGuard public key");
+  });
+
+  it("rejects bad keys, empty names, wrong types, duplicates and unknown top-level fields", () => {
+    const r = parsePeersFile(
+      `extra: 1\npeers:\n  - {public_key: "abc", friendly_name: a}\n  - {public_key: ${K1}, friendly_name: "  "}\n  - {public_key: ${K1}, friendly_name: x, expected: "yes"}\n  - {public_key: ${K2}, friendly_name: x}\n  - {public_key: ${K2}, friendly_name: y}\n`,
+      "f.yml",
+    );
+    expect(r).toEqual({
+      ok: false,
+      errors: [
+        "peers file f.yml: extra: unknown field",
+        'peers file f.yml: peers[0].public_key: "abc" is not a base64-encoded 32-byte key',
+        "peers file f.yml: peers[1].friendly_name: required, a non-empty string",
+        "peers file f.yml: peers[2].expected: must be true or false",
+        "peers file f.yml: peers[4].public_key: duplicate of peers[3]",
+      ],
+    });
+  });
+
+  it("reports syntax errors as values", () => {
+    const r = parsePeersFile("peers: [", "f.yml");
+    expect(r.ok).toBe(false);
+  });
+});
+
+describe("flags", () => {
+  it("has DESIGN.md defaults", () => {
+    const r = parseFlags([]);
+    expect(r).toMatchObject({
+      kind: "run",
+      config: { listenHost: undefined, listenPort: 9586, telemetryPath: "/metrics", interfaces: [], connectedThresholdMs: 180_000, wgCommand: "wg", exportEndpoints: false },
+    });
+  });
+
+  it("accepts --flag=value and --flag value, durations in several forms", () => {
+    const r = parseFlags(["--wireguard.connected-threshold", "3m", "--collector.timeout=500ms", "--wireguard.interfaces=wg0,wg1", "--web.listen-address=[::1]:0", "--wireguard.export-endpoints"]);
+    expect(r).toMatchObject({ kind: "run", config: { connectedThresholdMs: 180_000, collectorTimeoutMs: 500, interfaces: ["wg0", "wg1"], listenHost: "::1", listenPort: 0, exportEndpoints: true } });
+    expect(parseDuration("5")).toBe(5000);
+    expect(parseDuration("1m30s")).toBe(90_000);
+    expect(parseDuration("180s")).toBe(180_000);
+  });
+
+  it("names the flag in errors", () => {
+    expect(parseFlags(["--wireguard.connected-threshold=soon"])).toMatchObject({ kind: "error", message: expect.stringMatching(/^--wireguard\.connected-threshold: invalid duration/) });
+    expect(parseFlags(["--web.listen-address=9586"])).toMatchObject({ kind: "error", message: expect.stringMatching(/^--web\.listen-address:/) });
+    expect(parseFlags(["--nope"])).toMatchObject({ kind: "error", message: expect.stringContaining("--nope") });
+    expect(parseFlags(["--help"]).kind).toBe("help");
+    expect(parseFlags(["--version"]).kind).toBe("version");
+  });
+});
+
+const peer = (o: Partial<PeerView>): PeerView => ({
+  interface: "wg0", publicKey: K1, hasPresharedKey: false, endpoint: null, allowedIps: "10.0.0.2/32",
+  latestHandshake: 0, rxBytes: 0, txBytes: 0, persistentKeepalive: null,
+  friendlyName: "", owner: "", expected: false, known: false, connected: false, ...o,
+});
+
+describe("exposition", () => {
+  it("escapes label values", () => {
+    expect(escapeLabelValue('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
+    expect(escapeLabelValue("plain")).toBe("plain");
+  });
+
+  it("writes the DESIGN label set, HELP with units, and empty friendly_name when unknown", () => {
+    const text = [...renderPeerSeries([peer({ rxBytes: 5, txBytes: 7, latestHandshake: 100 }), peer({ publicKey: K2, friendlyName: 'say "hi"', owner: "o", known: true, expected: true, connected: true })], { exportEndpoints: false })].join("");
+    expect(text).toContain(`wireguard_sent_bytes_total{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 7\n`);
+    expect(text).toContain(`wireguard_received_bytes_total{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 5\n`);
+    expect(text).toContain(`wireguard_latest_handshake_seconds{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 100\n`);
+    expect(text).toContain(`wireguard_peer_connected{interface="wg0",public_key="${K2}",allowed_ips="10.0.0.2/32",friendly_name="say \\"hi\\""} 1\n`);
+    expect(text).toContain(`wireguard_peer_expected{interface="wg0",public_key="${K2}",allowed_ips="10.0.0.2/32",friendly_name="say \\"hi\\""} 1\n`);
+    expect(text).toContain(`wireguard_peer_info{interface="wg0",public_key="${K2}",friendly_name="say \\"hi\\"",owner="o"} 1\n`);
+    expect(text).toContain("# TYPE wireguard_sent_bytes_total counter\n");
+    expect(text).toMatch(/# HELP wireguard_latest_handshake_seconds UNIX timestamp in seconds/);
+    expect(text).not.toContain("endpoint");
+  });
+
+  it("puts endpoints only on an opt-in info metric", () => {
+    const text = [...renderPeerSeries([peer({ endpoint: "[2001:db8::7]:51820" })], { exportEndpoints: true })].join("");
+    expect(text).toContain(`wireguard_peer_endpoint_info{interface="wg0",public_key="${K1}",endpoint="[2001:db8::7]:51820"} 1\n`);
+  });
+});
+
+describe("connected and events", () => {
+  it("connected iff a handshake happened within the threshold", () => {
+    expect(isConnected(0, 1000, 180_000)).toBe(false);
+    expect(isConnected(820, 1000, 180_000)).toBe(true);
+    expect(isConnected(819, 1000, 180_000)).toBe(false);
+  });
+
+  it("first collection is a baseline; then first handshake, stale, reconnect, roaming, add, remove", () => {
+    let s = diffPeers(null, [peer({})], true);
+    expect(s.events).toEqual([]);
+    const step = (peers: PeerView[]) => {
+      const r = diffPeers(s.next, peers, true);
+      s = r;
+      return r.events.map((e) => e.event);
+    };
+    expect(step([peer({ latestHandshake: 10, connected: true, endpoint: "203.0.113.1:1" })])).toEqual(["peer_first_handshake"]);
+    expect(step([peer({ latestHandshake: 10, connected: false, endpoint: "203.0.113.1:1" })])).toEqual(["peer_stale"]);
+    expect(step([peer({ latestHandshake: 500, connected: true, endpoint: "203.0.113.2:1" })])).toEqual(["peer_reconnected", "peer_endpoint_changed"]);
+    expect(step([peer({ latestHandshake: 500, connected: true, endpoint: "203.0.113.2:1" }), peer({ publicKey: K2 })])).toEqual(["peer_added"]);
+    expect(step([peer({ publicKey: K2 })])).toEqual(["peer_removed"]);
+  });
+
+  it("leaves endpoints out of events unless opted in", () => {
+    const a = diffPeers(null, [peer({ latestHandshake: 1, endpoint: "203.0.113.1:1" })], false);
+    const b = diffPeers(a.next, [peer({ latestHandshake: 1, endpoint: "203.0.113.9:1" })], false);
+    expect(b.events).toHaveLength(1);
+    expect(JSON.stringify(b.events)).not.toContain("203.0.113");
+  });
+});
