@@ -30,7 +30,7 @@ const wireguardHosts = inventory.hosts.map(
   (host) =>
     new WireGuardHost(host.name, {
       stack: inventory.stack,
-      interfaces: host.interfaces,
+      userspaceWireGuard: host.userspaceWireGuard,
       connection: sshConnection(inventory, { label: `host ${host.name}`, ...host }, privateKey),
       artifacts: artifacts.filter((a) => a.host === host.name),
       exporterBundle: bundle,

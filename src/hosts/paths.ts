@@ -3,6 +3,7 @@
 
 export const EXPORTER_USER = "wireguard-exporter";
 export const EXPORTER_SERVICE = "wireguard-exporter.service";
+export const HELPER_SOCKET_UNIT = "wireguard-exporter-wg.socket";
 
 export const HOST_PATHS = {
   bundle: "/opt/wireguard-exporter/wireguard-exporter.cjs",
@@ -10,10 +11,11 @@ export const HOST_PATHS = {
   peersFile: "/etc/wireguard-exporter/peers.yml",
   webConfig: "/etc/wireguard-exporter/web-config.yml",
   unit: `/etc/systemd/system/${EXPORTER_SERVICE}`,
-  /** Drop-in for wg-quick@.service that lets the exporter's group use userspace (wireguard-go) UAPI sockets. */
-  uapiDropIn: "/etc/systemd/system/wg-quick@.service.d/wireguard-exporter-uapi.conf",
-  /** wireguard-go's UAPI sockets; `wg` finds them here (/var/run is /run on Debian). */
-  uapiDir: "/run/wireguard",
+  /** Userspace WireGuard only: the root `wg` helper (socket + per-connection service) and its client. */
+  helperSocketUnit: "/etc/systemd/system/wireguard-exporter-wg.socket",
+  helperServiceUnit: "/etc/systemd/system/wireguard-exporter-wg@.service",
+  helperSocket: "/run/wireguard-exporter-wg.sock",
+  helperClient: "/opt/wireguard-exporter/wg-via-helper",
   /** File name of the Filebeat inputs snippet inside logs.filebeatInputsDir. */
   filebeatInputsName: "wireguard-monitoring.yml",
   nodeBinary: "/usr/bin/node",

@@ -24,6 +24,7 @@ export function exporterArgs(inventory: Inventory, host: Host): string[] {
     `--wireguard.connected-threshold=${inventory.thresholds.connected}`,
     `--collector.timeout=${e.collectorTimeout}`,
   ];
+  if (host.userspaceWireGuard) args.push(`--wireguard.command=${HOST_PATHS.helperClient}`);
   if (e.exportEndpoints) args.push("--wireguard.export-endpoints");
   return args;
 }
@@ -56,8 +57,8 @@ export function renderExporterUnit(inventory: Inventory, host: Host): string {
     "AmbientCapabilities=CAP_NET_ADMIN",
     "CapabilityBoundingSet=CAP_NET_ADMIN",
     "NoNewPrivileges=yes",
-    "# Userspace WireGuard (wireguard-go) is reached through UAPI sockets in /run/wireguard, which",
-    "# the wg-quick@ drop-in hands to this service's group; the read-only /run still allows connect().",
+    "# With userspace WireGuard, `wg` runs in the root helper behind wireguard-exporter-wg.socket",
+    "# (src/hosts/wg-helper.ts); connect() to it works on the read-only /run.",
     "ProtectSystem=strict",
     "ProtectHome=yes",
     "PrivateTmp=yes",
@@ -78,7 +79,7 @@ export function renderExporterUnit(inventory: Inventory, host: Host): string {
     "RestrictRealtime=yes",
     "RestrictSUIDSGID=yes",
     "PrivateMounts=yes",
-    "# AF_NETLINK: wg's netlink; AF_UNIX: UAPI sockets and journald; AF_INET(6): the HTTP listener.",
+    "# AF_NETLINK: wg's netlink; AF_UNIX: the wg helper and journald; AF_INET(6): the HTTP listener.",
     "RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET AF_INET6",
     "SystemCallArchitectures=native",
     "SystemCallFilter=@system-service",
@@ -90,20 +91,4 @@ export function renderExporterUnit(inventory: Inventory, host: Host): string {
     "",
   ];
   return lines.join("\n");
-}
-
-/**
- * Drop-in for wg-quick@.service: wireguard-go creates /run/wireguard/<if>.sock as root 0700, so
- * after each start the socket's group becomes the exporter's and gets read/write — instead of
- * giving the exporter CAP_DAC_OVERRIDE. Kernel WireGuard has no socket; the step is then a no-op.
- */
-export function renderUapiAccessDropIn(inventory: Inventory, host: Host): string {
-  const sock = `${HOST_PATHS.uapiDir}/%i.sock`;
-  return [
-    `# Managed by wireguard-monitoring (stack ${inventory.stack}, host ${host.name}): lets ${EXPORTER_SERVICE}`,
-    "# read userspace WireGuard interfaces (group rw on the UAPI socket) without CAP_DAC_OVERRIDE.",
-    "[Service]",
-    `ExecStartPost=-/bin/sh -c 'if [ -S ${sock} ]; then chgrp ${EXPORTER_USER} ${sock} && chmod 0660 ${sock}; fi'`,
-    "",
-  ].join("\n");
 }

@@ -13,6 +13,8 @@ export function renderWebConfig(inventory: Inventory, host: Host): string {
   const lines = [`# Managed by wireguard-monitoring (stack ${inventory.stack}, host ${host.name}); changes are overwritten.`];
   if (tls.enabled) lines.push("tls_server_config:", `  cert_file: ${tls.certFile}`, `  key_file: ${tls.keyFile}`);
   if (basicAuth.enabled) lines.push(BASIC_AUTH_MARKER);
+  // The exporter wants a document, not only comments: plain HTTP, no auth is an empty mapping.
+  if (!tls.enabled && !basicAuth.enabled) lines.push("{}");
   return `${lines.join("\n")}\n`;
 }
 

@@ -7,7 +7,7 @@ import { shellQuote } from "./shell.js";
 export interface Placement {
   staged: string;
   target: string;
-  mode: "0644" | "0640";
+  mode: "0644" | "0640" | "0755";
   group: "root" | typeof EXPORTER_USER;
   /** Whether a change needs the exporter restarted (the peers file is reloaded by the exporter itself). */
   restarts: boolean;
@@ -15,7 +15,8 @@ export interface Placement {
 
 export interface HostScriptOptions {
   host: string;
-  interfaces: string[];
+  /** Units started before the exporter and stopped after it (the wg helper's socket). */
+  helperUnits: string[];
   installNode: boolean;
   placements: Placement[];
   healthUrl: string;
@@ -36,7 +37,6 @@ export function installScript(o: HostScriptOptions): string {
         `  [ "$(node_major)" -ge 18 ] || fail "the distribution's nodejs is $(${HOST_PATHS.nodeBinary} --version); the exporter needs Node.js >= 18"`,
       ]
     : [`  fail "Node.js >= 18 is required at ${HOST_PATHS.nodeBinary} (found: $(${HOST_PATHS.nodeBinary} --version 2>/dev/null || echo none)); install it or set installNode: true for this host"`];
-  const sockets = o.interfaces.map((i) => `${HOST_PATHS.uapiDir}/${i}.sock`).map(q).join(" ");
   return [
     "stage=$1",
     fail,
@@ -56,13 +56,11 @@ export function installScript(o: HostScriptOptions): string {
     '  changed=1; [ "$5" = no ] || restart=1',
     "}",
     ...o.placements.map((p) => `put ${q(p.staged)} ${q(p.target)} ${p.mode} ${p.group} ${p.restarts ? "yes" : "no"}`),
-    "# userspace WireGuard already running: give its UAPI sockets to the exporter's group now (the drop-in does it on later starts)",
-    `for s in ${sockets}; do`,
-    `  if [ -S "$s" ] && [ "$(stat -c %G:%a "$s")" != ${EXPORTER_USER}:660 ]; then chgrp ${EXPORTER_USER} "$s" && chmod 0660 "$s"; fi`,
-    "done",
     `if [ $changed = 1 ]; then systemctl daemon-reload; fi`,
-    `systemctl is-enabled --quiet ${EXPORTER_SERVICE} || systemctl enable --quiet ${EXPORTER_SERVICE}`,
-    `if ! systemctl is-active --quiet ${EXPORTER_SERVICE}; then systemctl start ${EXPORTER_SERVICE}; elif [ $restart = 1 ]; then systemctl restart ${EXPORTER_SERVICE}; fi`,
+    `for unit in ${[...o.helperUnits, EXPORTER_SERVICE].join(" ")}; do`,
+    '  systemctl is-enabled --quiet "$unit" || systemctl enable --quiet "$unit"',
+    '  if ! systemctl is-active --quiet "$unit"; then systemctl start "$unit"; elif [ $restart = 1 ]; then systemctl restart "$unit"; fi',
+    "done",
     `export WGM_HEALTH_URL=${q(o.healthUrl)} WGM_HEALTH_USER=${q(o.healthUser ?? "")} WGM_HEALTH_PASSWORD="$health_password"`,
     `if ! ${HOST_PATHS.nodeBinary} -e ${q(HEALTH_WAIT)}; then journalctl -u ${EXPORTER_SERVICE} -n 20 --no-pager >&2 || true; fail "${EXPORTER_SERVICE} did not become healthy"; fi`,
     `echo "host ${o.host}: ${EXPORTER_SERVICE} healthy (files changed: $changed, restarted: $restart)"`,
@@ -93,19 +91,15 @@ poll();
 `.trim();
 
 /** Runs as root: stops the exporter and removes everything installScript made. */
-export function removeScript(o: Pick<HostScriptOptions, "interfaces" | "placements">): string {
-  const sockets = o.interfaces.map((i) => `${HOST_PATHS.uapiDir}/${i}.sock`).map(q).join(" ");
+export function removeScript(o: Pick<HostScriptOptions, "helperUnits" | "placements">): string {
   const targets = o.placements.map((p) => q(p.target)).join(" ");
   const dirs = [...new Set(o.placements.map((p) => p.target.replace(/\/[^/]+$/, "")))].map(q).join(" ");
   return [
-    `systemctl disable --now --quiet ${EXPORTER_SERVICE} 2>/dev/null || true`,
+    `for unit in ${[EXPORTER_SERVICE, ...o.helperUnits].join(" ")}; do systemctl disable --now --quiet "$unit" 2>/dev/null || true; done`,
     `rm -f ${targets}`,
     `for d in ${dirs}; do [ ! -d "$d" ] || rmdir --ignore-fail-on-non-empty "$d"; done`,
     "systemctl daemon-reload",
-    `systemctl reset-failed ${EXPORTER_SERVICE} 2>/dev/null || true`,
-    `for s in ${sockets}; do`,
-    `  if [ -S "$s" ] && [ "$(stat -c %G "$s")" = ${EXPORTER_USER} ]; then chgrp root "$s" && chmod 0700 "$s"; fi`,
-    "done",
+    `systemctl reset-failed ${[EXPORTER_SERVICE, ...o.helperUnits].join(" ")} 2>/dev/null || true`,
     `! getent passwd ${EXPORTER_USER} >/dev/null || userdel ${EXPORTER_USER}`,
     `! getent group ${EXPORTER_USER} >/dev/null || groupdel ${EXPORTER_USER}`,
   ].join("\n");

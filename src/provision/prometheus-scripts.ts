@@ -49,7 +49,7 @@ export function prometheusApplyScript(o: PrometheusScriptOptions): string {
     ...(rules.length > 0 ? [`promtool check rules ${rules.join(" ")} >&2 || fail "staged rules failed promtool check rules; nothing was changed"`] : []),
     ...[...config, ...fragment].map((f) => `promtool check config --syntax-only ${f} >&2 || fail "staged ${f.replace(/^"\$stage"\//, "")} failed promtool check config; nothing was changed"`),
     "# 2. swap in, remembering what was there",
-    'backup=$(mktemp -d) && trap \'rm -rf "$backup"\' EXIT',
+    'backup=$(mktemp -d "$stage/.backup.XXXXXX") && trap \'rm -rf "$backup"\' EXIT',
     "changed=0 n=0",
     "put() {",
     '  [ -f "$stage/$1" ] || fail "staged file $1 is missing"',

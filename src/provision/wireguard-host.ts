@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
 import type { Artifact } from "../render/artifact.js";
 import { HOST_FILES } from "../hosts/artifacts.js";
-import { EXPORTER_USER, HOST_PATHS } from "../hosts/paths.js";
+import { EXPORTER_USER, HELPER_SOCKET_UNIT, HOST_PATHS } from "../hosts/paths.js";
 import { basicAuthHash, withBasicAuthUser } from "../hosts/web-config.js";
 import type { Connection } from "./connection.js";
 import { installScript, removeScript, type Placement } from "./host-scripts.js";
@@ -19,7 +19,8 @@ export interface ExporterBundle {
 
 export interface WireGuardHostArgs {
   stack: string;
-  interfaces: string[];
+  /** Installs the root `wg` helper (src/hosts/wg-helper.ts) for wireguard-go hosts. */
+  userspaceWireGuard: boolean;
   connection: Connection;
   /** This host's artifacts (hostArtifacts(inv) for the host). */
   artifacts: Artifact[];
@@ -56,10 +57,16 @@ export class WireGuardHost extends pulumi.ComponentResource {
     const placements: Placement[] = [
       { staged: BUNDLE_STAGED_NAME, target: HOST_PATHS.bundle, mode: "0644", group: "root", restarts: true },
       { staged: HOST_FILES.unit, target: HOST_PATHS.unit, mode: "0644", group: "root", restarts: true },
-      { staged: HOST_FILES.uapiDropIn, target: HOST_PATHS.uapiDropIn, mode: "0644", group: "root", restarts: false },
       { staged: HOST_FILES.webConfig, target: HOST_PATHS.webConfig, mode: "0640", group: EXPORTER_USER, restarts: true },
       { staged: HOST_FILES.peers, target: HOST_PATHS.peersFile, mode: "0640", group: EXPORTER_USER, restarts: false },
     ];
+    if (args.userspaceWireGuard) {
+      placements.push(
+        { staged: HOST_FILES.helperSocket, target: HOST_PATHS.helperSocketUnit, mode: "0644", group: "root", restarts: true },
+        { staged: HOST_FILES.helperService, target: HOST_PATHS.helperServiceUnit, mode: "0644", group: "root", restarts: false },
+        { staged: HOST_FILES.helperClient, target: HOST_PATHS.helperClient, mode: "0755", group: "root", restarts: false },
+      );
+    }
     if (args.filebeatInputsDir !== undefined) {
       placements.push({ staged: HOST_FILES.filebeat, target: `${args.filebeatInputsDir}/${HOST_PATHS.filebeatInputsName}`, mode: "0644", group: "root", restarts: false });
     }
@@ -90,7 +97,7 @@ export class WireGuardHost extends pulumi.ComponentResource {
 
     const options = {
       host: name,
-      interfaces: args.interfaces,
+      helperUnits: args.userspaceWireGuard ? [HELPER_SOCKET_UNIT] : [],
       installNode: args.installNode,
       placements,
       healthUrl: args.healthUrl,
