@@ -1,0 +1,18 @@
+// The committed stacks (Pulumi.<name>.yaml at the repo root), validated, for tests of the renders.
+import { readdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { loadStackFile, type Inventory } from "../../src/config/index.js";
+
+export const REPO_ROOT = resolve(__dirname, "../..");
+
+export function committedStacks(): { name: string; inventory: Inventory }[] {
+  return readdirSync(REPO_ROOT)
+    .map((f) => /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/.exec(f)?.[1])
+    .filter((name): name is string => name !== undefined)
+    .sort()
+    .map((name) => {
+      const r = loadStackFile(REPO_ROOT, name);
+      if (!r.ok) throw new Error(`Pulumi.${name}.yaml does not validate: ${JSON.stringify(r.errors)}`);
+      return { name, inventory: r.inventory };
+    });
+}
