@@ -1,7 +1,15 @@
-// Grafana artifacts of one stack: the dashboards, with the stack's datasource.
+// Grafana artifacts of one stack: the same dashboards, with the stack's datasource, job and
+// thresholds as defaults. The Grafana component uploads these; it decides nothing about content.
 import type { Inventory } from "../config/index.js";
-import type { Artifact } from "../render/artifact.js";
+import { jsonText, type Artifact } from "../render/artifact.js";
+import { buildDashboards } from "./dashboards.js";
+import { dashboardSettingsFor } from "./settings.js";
 
-export function grafanaArtifacts(_inventory: Inventory): Artifact[] {
-  return []; // filled in by the dashboards issue (#5)
+export function grafanaArtifacts(inventory: Inventory): Artifact[] {
+  if (!inventory.grafana.enabled) return [];
+  return buildDashboards(dashboardSettingsFor(inventory)).map((d) => ({
+    path: `grafana/dashboards/${d.uid}.json`,
+    content: jsonText(d),
+    kind: "dashboard" as const,
+  }));
 }
