@@ -56,7 +56,7 @@ export function renderWgHelperService(inventory: Inventory, host: Host): string 
     "NoNewPrivileges=yes",
     "ProtectSystem=strict",
     "ProtectHome=yes",
-    "PrivateTmp=yes",
+    "# No PrivateTmp: one instance runs per scrape, and /tmp is read-only here anyway (strict).",
     "PrivateDevices=yes",
     "ProtectClock=yes",
     "ProtectHostname=yes",

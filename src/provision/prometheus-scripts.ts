@@ -1,11 +1,10 @@
 // The shell steps of the Prometheus component: check the staged files with promtool, swap them
 // in (keeping the previous ones), check the result in place, restore on failure, reload.
+import { posix } from "node:path";
 import { shellQuote } from "./shell.js";
 
 const q = shellQuote;
 
-/** Where Prometheus' scrape config finds the exporters' basic-auth password (basic_auth.password_file). */
-export const EXPORTER_PASSWORD_FILE = "wireguard-exporter-basic-auth-password";
 /** A user's own prometheus.yml is kept here when `configMode: full` replaces it, and restored on delete. */
 export const ORIGINAL_SUFFIX = ".before-wireguard-monitoring";
 
@@ -76,8 +75,11 @@ export function prometheusApplyScript(o: PrometheusScriptOptions): string {
 export function prometheusRemoveScript(o: PrometheusScriptOptions): string {
   const removable = o.placements.filter((p) => p.kind !== "config").map((p) => q(p.target));
   const original = q(o.configFile + ORIGINAL_SUFFIX);
+  const dirs = [...new Set(o.placements.filter((p) => p.kind !== "config").map((p) => q(posix.dirname(p.target))))];
   return [
     ...(removable.length > 0 ? [`rm -f ${removable.join(" ")}`] : []),
+    // Directories the apply step may have created; left alone when anything else is in them.
+    ...(dirs.length > 0 ? [`for d in ${dirs.join(" ")}; do [ ! -d "$d" ] || rmdir --ignore-fail-on-non-empty "$d"; done`] : []),
     // Without a user's original, the generated prometheus.yml stays: Prometheus needs a config.
     ...(o.configMode === "full" ? [`[ ! -f ${original} ] || mv -f ${original} ${q(o.configFile)}`] : []),
     `${reloadCommand(o)} || echo "wireguard-monitoring: prometheus: reload (${o.reload}) after removal failed" >&2`,

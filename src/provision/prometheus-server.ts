@@ -7,7 +7,8 @@ import { remote } from "@pulumi/command";
 import type { Inventory } from "../config/index.js";
 import type { Artifact } from "../render/artifact.js";
 import type { Connection } from "./connection.js";
-import { EXPORTER_PASSWORD_FILE, prometheusApplyScript, prometheusRemoveScript, type PrometheusPlacement } from "./prometheus-scripts.js";
+import { PASSWORD_FILE } from "../prometheus/scrape-config.js";
+import { prometheusApplyScript, prometheusRemoveScript, type PrometheusPlacement } from "./prometheus-scripts.js";
 import { asRoot, checkedStage, shellQuote } from "./shell.js";
 import { stageRoot } from "./wireguard-host.js";
 
@@ -17,7 +18,7 @@ export interface PrometheusServerArgs {
   connection: Connection;
   /** Artifacts of kind prometheus | targets | rules, paths under `prometheus/`. */
   artifacts: Artifact[];
-  /** The exporters' basic-auth password, written to secretsDir for the scrape config. */
+  /** The exporters' basic-auth password, written to secretsDir where the scrape config's password_file points. */
   exporterPassword?: pulumi.Output<string>;
   /** Steps to finish first (the hosts' installs), so that the first scrape finds the exporters. */
   waitFor?: pulumi.Resource[];
@@ -51,7 +52,7 @@ export class PrometheusServer extends pulumi.ComponentResource {
       if (placement) files.push({ placement, content: artifact.content });
     }
     if (args.exporterPassword) {
-      const placement: PrometheusPlacement = { staged: EXPORTER_PASSWORD_FILE, target: posix.join(args.settings.secretsDir, EXPORTER_PASSWORD_FILE), kind: "secret" };
+      const placement: PrometheusPlacement = { staged: PASSWORD_FILE, target: posix.join(args.settings.secretsDir, PASSWORD_FILE), kind: "secret" };
       files.push({ placement, content: pulumi.secret(args.exporterPassword) });
     }
 
