@@ -1,6 +1,7 @@
 // End to end: index.ts under mocks with a stack pointing at a booted Debian host (systemd as PID 1,
 // sshd, a WireGuard tunnel to a peer namespace); the captured CopyToRemote/Command steps are then
 // performed over real SSH, and the host is checked — running, scraped, idempotent, removable.
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +13,8 @@ import { SshStepRunner, stepsInOrder, type Step } from "./steps.js";
 const BUNDLE = resolve(__dirname, "..", "..", "exporter", "dist", "wireguard-exporter.cjs");
 const FRIENDLY_NAME = "e2e-tunnel-peer";
 const EXPORTER_PORT = 9586;
+const PASSWORD = randomBytes(18).toString("base64url");
+const AUTH = { authorization: `Basic ${Buffer.from(`prometheus:${PASSWORD}`).toString("base64")}` };
 
 /** A Prometheus that is already there before the stack is deployed (the component only reconfigures it). */
 const PROMETHEUS_FIXTURE = `
@@ -37,6 +40,13 @@ echo '--- accounts'
 getent passwd wireguard-exporter || true; getent group wireguard-exporter || true
 echo '--- service'
 systemctl show -p LoadState,UnitFileState,ActiveState,MainPID,ActiveEnterTimestampMonotonic wireguard-exporter.service`;
+
+/**
+ * Uploads land in the staging directory again (new mtimes, same bytes), and /tmp's own mtime moves
+ * with every scrape (systemd sets up each wg helper instance's private /dev there); nothing else may move.
+ */
+const withoutMovingTimes = (snapshot: string) =>
+  snapshot.replace(/^(\S+ \/tmp\/wireguard-monitoring-\S* .*) [\d.]+$/gm, "$1").replace(/^(d \/tmp .*) [\d.]+$/m, "$1");
 
 let host: TestHost;
 let runner: SshStepRunner;
@@ -65,7 +75,7 @@ async function waitFor<T>(what: string, seconds: number, probe: () => Promise<T 
   }
 }
 
-describe("deploying a stack to a booted systemd host over SSH", () => {
+describe("deploying a stack (basic auth, Filebeat, userspace WireGuard) to a booted systemd host over SSH", () => {
   beforeAll(async () => {
     if (!existsSync(BUNDLE)) throw new Error(`exporter bundle ${BUNDLE} is missing: run \`npm run build\` first`);
     host = await startTestHost();
@@ -78,9 +88,9 @@ describe("deploying a stack to a booted systemd host over SSH", () => {
         prometheus: { ...target, reload: "sighup", scrapeInterval: "5s", scrapeTimeout: "4s", evaluationInterval: "5s" },
         grafana: { enabled: false },
         logs: { filebeat: true },
-        exporter: { port: EXPORTER_PORT },
+        exporter: { port: EXPORTER_PORT, basicAuth: { enabled: true, username: "prometheus" } },
       },
-      secrets: { sshPrivateKey: readFileSync(host.privateKeyPath, "utf8") },
+      secrets: { sshPrivateKey: readFileSync(host.privateKeyPath, "utf8"), exporterBasicAuthPassword: PASSWORD },
     });
     steps = stepsInOrder(plan);
     runner = new SshStepRunner();
@@ -121,11 +131,12 @@ describe("deploying a stack to a booted systemd host over SSH", () => {
 
   it("serves /metrics to the root namespace with the tunnel's peer under its friendly name", async () => {
     const text = await waitFor("peer with a handshake on /metrics", 30, async () => {
-      const body = await (await fetch(`http://${host.address}:${EXPORTER_PORT}/metrics`)).text();
+      const body = await (await fetch(`http://${host.address}:${EXPORTER_PORT}/metrics`, { headers: AUTH })).text();
       return /wireguard_latest_handshake_seconds\{[^}]*friendly_name="e2e-tunnel-peer"[^}]*\} [1-9]/.test(body) ? body : undefined;
     });
     expect(text).toMatch(new RegExp(`wireguard_peer_connected\\{[^}]*public_key="${host.peerPublicKey.replace(/[+/]/g, "\\$&")}"[^}]*\\} 1`));
     expect(text).toMatch(/wireguard_scrape_success 1/);
+    expect((await fetch(`http://${host.address}:${EXPORTER_PORT}/metrics`)).status, "without the password").toBe(401);
   });
 
   it("passes systemd-analyze on the real host: verify is clean and the exposure is at most 2.0", async () => {
@@ -153,15 +164,45 @@ describe("deploying a stack to a booted systemd host over SSH", () => {
     expect(result[0].value[1]).toBe("1");
   });
 
+  it("refuses to install where Node.js is missing, naming the host, and changes nothing", async () => {
+    const install = steps.find((st) => st.resource.name === "wgm-e2e-install")!;
+    const snapshot = await ssh(SNAPSHOT);
+    await ssh("mv /usr/bin/node /usr/bin/node.e2e-hidden");
+    try {
+      await expect(runner.perform(install)).rejects.toThrow(/wireguard-monitoring: host wgm-e2e: Node\.js >= 18 is required at \/usr\/bin\/node \(found: none\); install it or set installNode: true/);
+    } finally {
+      await ssh("mv /usr/bin/node.e2e-hidden /usr/bin/node");
+    }
+    expect(withoutMovingTimes(await ssh(SNAPSHOT))).toBe(withoutMovingTimes(snapshot));
+  });
+
+  it("keeps the previous Prometheus files when promtool rejects the new ones, before or after the swap", async () => {
+    const apply = steps.find((st) => st.resource.name === "prometheus-apply")!;
+    const rulesUpload = steps.find((st) => st.resource.name === "prometheus-rules-wireguard-rules-yml")!;
+    const staged = rulesUpload.inputs.remotePath as string;
+    const installed = "/etc/prometheus/rules/wireguard.rules.yml";
+    const state = () => ssh(`sha256sum ${installed} /etc/prometheus/prometheus.yml /etc/prometheus/targets/*.json`);
+    const good = await state();
+    try {
+      // 1. broken staged rules: refused before anything is swapped in
+      await ssh(`printf 'groups:\n  - name: broken\n    rules:\n      - alert: Broken\n        expr: sum(\n' >${staged}`);
+      await expect(runner.perform(apply)).rejects.toThrow(/staged rules failed promtool check rules; nothing was changed/);
+      expect(await state()).toBe(good);
+      // 2. valid new rules, but the whole config fails in place (someone else's broken rule file): rolled back
+      await runner.perform(rulesUpload);
+      await ssh(`echo '# a harmless change' >>${staged}; printf 'groups:\n  - name: foreign\n    rules:\n      - record: x\n        expr: sum(\n' >/etc/prometheus/rules/zz-foreign.yml`);
+      await expect(runner.perform(apply)).rejects.toThrow(/failed after the swap; the previous files were restored/);
+      expect(await state()).toBe(good);
+    } finally {
+      await ssh("rm -f /etc/prometheus/rules/zz-foreign.yml");
+      await runner.perform(rulesUpload);
+    }
+  });
+
   it("changes nothing on the host when the steps are performed again", async () => {
-    // The uploads land in the staging directory again (new mtimes, same bytes), and /tmp's own mtime
-    // moves with every scrape (systemd sets up each wg helper instance's private /dev in /tmp);
-    // nothing else may move.
-    const uploadTimesMasked = (snapshot: string) =>
-      snapshot.replace(/^(\S+ \/tmp\/wireguard-monitoring-\S* .*) [\d.]+$/gm, "$1").replace(/^(d \/tmp .*) [\d.]+$/m, "$1");
     const first = await ssh(SNAPSHOT);
     await runner.up(steps);
-    expect(uploadTimesMasked(await ssh(SNAPSHOT))).toBe(uploadTimesMasked(first));
+    expect(withoutMovingTimes(await ssh(SNAPSHOT))).toBe(withoutMovingTimes(first));
   });
 
   it("leaves nothing behind after the delete steps", async () => {

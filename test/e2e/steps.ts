@@ -108,14 +108,18 @@ export class SshStepRunner {
     if (r.code !== 0) throw new Error(`scp to ${c.host}:${remotePath} exited ${r.code}:\n${r.stderr.slice(-2000)}`);
   }
 
-  /** Performs every step's create (copies upload, commands run `create` with their stdin). */
-  async up(steps: Step[]): Promise<Map<string, string>> {
-    const outputs = new Map<string, string>();
-    for (const step of steps) {
-      if (step.type === "command:remote:CopyToRemote") await this.copy(step);
-      else outputs.set(step.resource.name, await this.ssh(step.inputs.connection as ConnectionInputs, step.inputs.create as string, step.inputs.stdin as string | undefined));
+  /** One step's create: a copy uploads, a command runs `create` with its stdin; returns stdout. */
+  async perform(step: Step): Promise<string> {
+    if (step.type === "command:remote:CopyToRemote") {
+      await this.copy(step);
+      return "";
     }
-    return outputs;
+    return this.ssh(step.inputs.connection as ConnectionInputs, step.inputs.create as string, step.inputs.stdin as string | undefined);
+  }
+
+  /** Performs every step's create, in the given order. */
+  async up(steps: Step[]): Promise<void> {
+    for (const step of steps) await this.perform(step);
   }
 
   /** Performs the commands' `delete` in reverse dependency order (uploads have no delete). */
