@@ -1,12 +1,9 @@
 // The Pulumi program: read the stack config, build the artifacts, declare the components.
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { installsNode } from "./src/config/index.js";
 import { inventoryFromPulumiConfig, requireSecretConfig } from "./src/config/pulumi-config.js";
 import { localHealthUrl } from "./src/hosts/paths.js";
-import { committedDashboards, GrafanaDashboards, PrometheusServer, sshConnection, WireGuardHost, type ExporterBundle } from "./src/provision/index.js";
+import { committedDashboards, exporterBundle, GrafanaDashboards, PrometheusServer, sshConnection, WireGuardHost } from "./src/provision/index.js";
 import { stackArtifacts } from "./src/render/stack-artifacts.js";
 
 const inventory = inventoryFromPulumiConfig();
@@ -16,15 +13,7 @@ const basicAuthPassword = inventory.exporter.basicAuth.enabled
   ? requireSecretConfig("exporterBasicAuthPassword", "exporter.basicAuth.enabled is true")
   : undefined;
 
-function exporterBundle(): ExporterBundle {
-  const path = join(__dirname, "exporter", "dist", "wireguard-exporter.cjs");
-  if (!existsSync(path)) {
-    pulumi.log.warn(`${path} is missing: run \`npm run build\` before \`pulumi up\``);
-    return { path, sha256: "missing" };
-  }
-  return { path, sha256: createHash("sha256").update(readFileSync(path)).digest("hex") };
-}
-const bundle = exporterBundle();
+const bundle = exporterBundle(join(__dirname, "exporter", "dist", "wireguard-exporter.cjs"));
 
 const wireguardHosts = inventory.hosts.map(
   (host) =>

@@ -2,4 +2,5 @@
 export { sshConnection, type Connection } from "./connection.js";
 export { committedDashboards, GrafanaDashboards } from "./grafana-dashboards.js";
 export { PrometheusServer } from "./prometheus-server.js";
-export { WireGuardHost, type ExporterBundle } from "./wireguard-host.js";
+export { exporterBundle, type ExporterBundle } from "./exporter-bundle.js";
+export { WireGuardHost } from "./wireguard-host.js";

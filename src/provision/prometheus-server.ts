@@ -1,6 +1,5 @@
 // PrometheusServer: uploads the rendered Prometheus files (config, targets, rules) and runs the
 // checked swap-and-reload step; its delete removes them again.
-import { createHash } from "node:crypto";
 import { posix } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
@@ -9,8 +8,7 @@ import type { Artifact } from "../render/artifact.js";
 import type { Connection } from "./connection.js";
 import { PASSWORD_FILE } from "../prometheus/scrape-config.js";
 import { prometheusApplyScript, prometheusRemoveScript, type PrometheusPlacement } from "./prometheus-scripts.js";
-import { asRoot, checkedStage, shellQuote } from "./shell.js";
-import { stageRoot } from "./wireguard-host.js";
+import { installCommand, removeCommand, sha256, stageDir, stagedText } from "./staging.js";
 
 export interface PrometheusServerArgs {
   stack: string;
@@ -37,15 +35,13 @@ export function prometheusPlacement(settings: Inventory["prometheus"], artifact:
   throw new Error(`PrometheusServer: no place on the server for artifact ${artifact.path}`);
 }
 
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-
 export class PrometheusServer extends pulumi.ComponentResource {
   readonly apply: remote.Command;
   readonly contentHash: string;
 
   constructor(name: string, args: PrometheusServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("wireguard-monitoring:index:PrometheusServer", name, {}, opts);
-    const stage = `${stageRoot(args.stack)}/${name}`;
+    const stage = stageDir(args.stack, name);
     const files: { placement: PrometheusPlacement; content: pulumi.Input<string> }[] = [];
     for (const artifact of args.artifacts) {
       const placement = prometheusPlacement(args.settings, artifact);
@@ -57,18 +53,12 @@ export class PrometheusServer extends pulumi.ComponentResource {
     }
 
     const uploads = files.map(({ placement, content }) =>
-      new remote.CopyToRemote(`${name}-${placement.staged.replace(/[^A-Za-z0-9-]/g, "-")}`, {
-        connection: args.connection,
-        source: pulumi.output(content).apply((t) => new pulumi.asset.StringAsset(t)),
-        remotePath: `${stage}/${placement.staged}`,
-        triggers: [pulumi.output(content).apply(sha256)],
-      }, { parent: this }),
+      stagedText(this, `${name}-${placement.staged.replace(/[^A-Za-z0-9-]/g, "-")}`, args.connection, `${stage}/${placement.staged}`, content),
     );
 
     const s = args.settings;
     const options = { configFile: s.configFile, configMode: s.configMode, placements: files.map((f) => f.placement), reload: s.reload, reloadUrl: s.reloadUrl, service: s.service };
-    const create = `${checkedStage(stageRoot(args.stack))}; ${asRoot(prometheusApplyScript(options), [stage])}`;
-    const del = `${asRoot(prometheusRemoveScript(options))}; rm -rf ${shellQuote(stage)}; rmdir ${shellQuote(stageRoot(args.stack))} 2>/dev/null || true`;
+    const create = installCommand(args.stack, name, prometheusApplyScript(options));
     this.contentHash = sha256([...files.map((f) => (typeof f.content === "string" ? sha256(f.content) : "(secret)")), create].join("\n"));
     const secretHashes = files.filter((f) => typeof f.content !== "string").map((f) => pulumi.output(f.content).apply(sha256));
 
@@ -76,7 +66,7 @@ export class PrometheusServer extends pulumi.ComponentResource {
       connection: args.connection,
       create,
       update: create,
-      delete: del,
+      delete: removeCommand(args.stack, name, prometheusRemoveScript(options)),
       triggers: [this.contentHash, ...secretHashes],
       addPreviousOutputInEnv: false,
       logging: remote.Logging.Stderr,

@@ -1,6 +1,5 @@
 // WireGuardHost: moves one host's artifacts (exporter bundle, peers file, web config, systemd unit,
 // Filebeat inputs) onto the machine and runs the install step; its delete removes all of it.
-import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
 import type { Artifact } from "../render/artifact.js";
@@ -8,14 +7,9 @@ import { HOST_FILES } from "../hosts/artifacts.js";
 import { EXPORTER_USER, HELPER_SOCKET_UNIT, HOST_PATHS } from "../hosts/paths.js";
 import { basicAuthHash, withBasicAuthUser } from "../hosts/web-config.js";
 import type { Connection } from "./connection.js";
+import type { ExporterBundle } from "./exporter-bundle.js";
 import { installScript, removeScript, type Placement } from "./host-scripts.js";
-import { asRoot, checkedStage, shellQuote } from "./shell.js";
-
-export interface ExporterBundle {
-  /** Local path of exporter/dist/wireguard-exporter.cjs. */
-  path: string;
-  sha256: string;
-}
+import { installCommand, removeCommand, sha256, stageDir, stagedText, stagedUpload } from "./staging.js";
 
 export interface WireGuardHostArgs {
   stack: string;
@@ -34,12 +28,6 @@ export interface WireGuardHostArgs {
 
 export const BUNDLE_STAGED_NAME = "wireguard-exporter.cjs";
 
-export function stageRoot(stack: string): string {
-  return `/tmp/wireguard-monitoring-${stack}`;
-}
-
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-
 export class WireGuardHost extends pulumi.ComponentResource {
   /** sha256 over everything installed; a change re-runs the install step. */
   readonly contentHash: string;
@@ -47,7 +35,6 @@ export class WireGuardHost extends pulumi.ComponentResource {
 
   constructor(name: string, args: WireGuardHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("wireguard-monitoring:index:WireGuardHost", name, {}, opts);
-    const stage = `${stageRoot(args.stack)}/${name}`;
     const file = (f: string) => {
       const a = args.artifacts.find((x) => x.path.endsWith(`/${f}`));
       if (!a) throw new Error(`host ${name}: no artifact ${f}`);
@@ -77,23 +64,16 @@ export class WireGuardHost extends pulumi.ComponentResource {
       ? pulumi.secret(args.basicAuth.password).apply((pw) => withBasicAuthUser(webConfig, args.basicAuth!.username, basicAuthHash(pw, `${args.stack}/${name}`)))
       : webConfig;
 
-    const copy = (staged: string, source: pulumi.Input<pulumi.asset.Asset>, hash: pulumi.Input<string>) =>
-      new remote.CopyToRemote(`${name}-${staged.replace(/[^A-Za-z0-9-]/g, "-")}`, {
-        connection: args.connection,
-        source,
-        remotePath: `${stage}/${staged}`,
-        triggers: [hash],
-      }, { parent: this });
-
-    const uploads: remote.CopyToRemote[] = [copy(BUNDLE_STAGED_NAME, new pulumi.asset.FileAsset(args.exporterBundle.path), args.exporterBundle.sha256)];
-    for (const p of placements.slice(1)) {
-      if (p.staged === HOST_FILES.webConfig) {
-        uploads.push(copy(p.staged, pulumi.output(deployedWebConfig).apply((t) => new pulumi.asset.StringAsset(t)), pulumi.output(deployedWebConfig).apply(sha256)));
-      } else {
-        const text = file(p.staged).content;
-        uploads.push(copy(p.staged, new pulumi.asset.StringAsset(text), sha256(text)));
-      }
-    }
+    const stage = stageDir(args.stack, name);
+    const texts = new Map<string, pulumi.Input<string>>(
+      placements.filter((p) => p.staged !== BUNDLE_STAGED_NAME).map((p) => [p.staged, p.staged === HOST_FILES.webConfig ? deployedWebConfig : file(p.staged).content]),
+    );
+    const resourceName = (staged: string) => `${name}-${staged.replace(/[^A-Za-z0-9-]/g, "-")}`;
+    const uploads = placements.map((p) =>
+      p.staged === BUNDLE_STAGED_NAME
+        ? stagedUpload(this, resourceName(p.staged), { connection: args.connection, remotePath: `${stage}/${p.staged}`, source: new pulumi.asset.FileAsset(args.exporterBundle.path), contentHash: args.exporterBundle.sha256 })
+        : stagedText(this, resourceName(p.staged), args.connection, `${stage}/${p.staged}`, texts.get(p.staged)!),
+    );
 
     const options = {
       host: name,
@@ -103,21 +83,20 @@ export class WireGuardHost extends pulumi.ComponentResource {
       healthUrl: args.healthUrl,
       healthUser: args.basicAuth?.username,
     };
-    const create = `${checkedStage(stageRoot(args.stack))}; ${asRoot(installScript(options), [stage])}`;
-    const del = `${asRoot(removeScript(options))}; rm -rf ${shellQuote(stage)}; rmdir ${shellQuote(stageRoot(args.stack))} 2>/dev/null || true`;
-    this.contentHash = sha256(
-      [args.exporterBundle.sha256, ...placements.slice(1).map((p) => (p.staged === HOST_FILES.webConfig ? "(web config: see secret trigger)" : sha256(file(p.staged).content))), create].join("\n"),
-    );
-    const webConfigHash = pulumi.output(deployedWebConfig).apply(sha256);
+    const create = installCommand(args.stack, name, installScript(options));
+    // Plain contents hash into one visible value; a secret one (the web config with basic auth) is its own, secret, trigger.
+    const plain = [...texts.values()].filter((t): t is string => typeof t === "string");
+    this.contentHash = sha256([args.exporterBundle.sha256, ...plain.map(sha256), create].join("\n"));
+    const secretHashes = [...texts.values()].filter((t) => typeof t !== "string").map((t) => pulumi.output(t).apply(sha256));
 
     this.install = new remote.Command(`${name}-install`, {
       connection: args.connection,
       create,
       update: create,
-      delete: del,
+      delete: removeCommand(args.stack, name, removeScript(options)),
       // Only the basic-auth password (for polling /health) goes in, on stdin, never in the command line.
       ...(args.basicAuth ? { stdin: pulumi.secret(args.basicAuth.password).apply((pw) => `${pw}\n`) } : {}),
-      triggers: [this.contentHash, webConfigHash],
+      triggers: [this.contentHash, ...secretHashes],
       addPreviousOutputInEnv: false,
       logging: remote.Logging.Stderr,
     }, { parent: this, dependsOn: uploads, deleteBeforeReplace: true, additionalSecretOutputs: ["stdout", "stderr"] });
