@@ -2,7 +2,7 @@
 // wireguard-go, wireguard-tools, nodejs), with a WireGuard tunnel to a peer network namespace.
 // Thin wrapper over test-host-setup.sh / test-host-teardown.sh (adapted from shared/recipes).
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const NAME = "wgm-e2e";
@@ -47,14 +47,7 @@ const HARNESS = __dirname;
 function requireTools(): void {
   if (process.getuid?.() !== 0) throw new Error("the e2e test host needs root (debootstrap, systemd-nspawn, network namespaces)");
   for (const tool of ["debootstrap", "systemd-nspawn", "ip", "wg", "wireguard-go", "ssh", "scp", "ssh-keygen", "curl"]) {
-    const found = process.env.PATH?.split(":").some((d) => {
-      try {
-        readFileSync(join(d, tool));
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    const found = (process.env.PATH ?? "").split(":").some((d) => existsSync(join(d, tool)));
     if (!found) throw new Error(`the e2e test host needs \`${tool}\` (apt-get install debootstrap systemd-container iproute2 wireguard-tools wireguard-go openssh-client curl)`);
   }
 }
