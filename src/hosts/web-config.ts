@@ -1,7 +1,7 @@
 // The exporter's --web.config.file (exporter-toolkit format). Rendered without secrets: with basic
 // auth on, the file ends in a marker comment, and the host component appends `basic_auth_users`
 // with a bcrypt hash of the secret exporterBasicAuthPassword at deploy time (as a secret Output).
-import { createHmac } from "node:crypto";
+import { createHash } from "node:crypto";
 import bcrypt from "bcryptjs";
 import type { Host, Inventory } from "../config/index.js";
 
@@ -19,11 +19,12 @@ export function renderWebConfig(inventory: Inventory, host: Host): string {
 }
 
 /**
- * bcrypt with a salt derived from the password and the host, so that re-deploying the same
- * password produces the same file (no change, no restart) while hosts get different hashes.
+ * bcrypt with a salt derived from the stack and host only, so that re-deploying the same password
+ * produces the same file (no change, no restart) while hosts get different hashes. The salt must
+ * not depend on the password: it would then be a fast (SHA-256) check of guesses beside bcrypt.
  */
 export function basicAuthHash(password: string, saltContext: string): string {
-  const seed = createHmac("sha256", password).update(`wireguard-monitoring web-config salt\0${saltContext}`).digest();
+  const seed = createHash("sha256").update(`wireguard-monitoring web-config salt\0${saltContext}`).digest();
   const salt = `$2b$${String(BCRYPT_COST).padStart(2, "0")}$${bcrypt.encodeBase64(seed.subarray(0, 16), 16)}`;
   return bcrypt.hashSync(password, salt);
 }

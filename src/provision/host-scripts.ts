@@ -25,6 +25,7 @@ export interface HostScriptOptions {
 }
 
 const q = shellQuote;
+const SYSTEMD_UNIT_DIR = "/etc/systemd/system";
 
 /** Runs as root with $1 = staging directory. Idempotent: unchanged files are not rewritten. */
 export function installScript(o: HostScriptOptions): string {
@@ -67,7 +68,10 @@ export function installScript(o: HostScriptOptions): string {
   ].join("\n");
 }
 
-/** Polls /health for up to 30 s; only HTTP 200 counts (the last collection worked). */
+/**
+ * Polls /health for up to 30 s; only HTTP 200 counts (the last collection worked). With TLS the
+ * certificate is not verified: it names the host as Prometheus reaches it, not 127.0.0.1.
+ */
 const HEALTH_WAIT = `
 const url = new URL(process.env.WGM_HEALTH_URL);
 const http = require(url.protocol === "https:" ? "https" : "http");
@@ -93,7 +97,12 @@ poll();
 /** Runs as root: stops the exporter and removes everything installScript made. */
 export function removeScript(o: Pick<HostScriptOptions, "helperUnits" | "placements">): string {
   const targets = o.placements.map((p) => q(p.target)).join(" ");
-  const dirs = [...new Set(o.placements.map((p) => p.target.replace(/\/[^/]+$/, "")))].map(q).join(" ");
+  // Directories `install -D` may have created (the exporter's own, Filebeat's inputs dir) go when
+  // empty; systemd's unit directory is never a candidate.
+  const dirs = [...new Set(o.placements.map((p) => p.target.replace(/\/[^/]+$/, "")))]
+    .filter((d) => d !== SYSTEMD_UNIT_DIR)
+    .map(q)
+    .join(" ");
   return [
     `for unit in ${[EXPORTER_SERVICE, ...o.helperUnits].join(" ")}; do systemctl disable --now --quiet "$unit" 2>/dev/null || true; done`,
     `rm -f ${targets}`,

@@ -102,6 +102,10 @@ describe("the basic-auth hash", () => {
     expect(basicAuthHash("correct horse", "prod/hub-fra-1")).toBe(a);
     expect(basicAuthHash("correct horse", "prod/hub-fra-2")).not.toBe(a);
   });
+
+  it("takes its salt from the host alone, so the salt is no fast check of password guesses", () => {
+    expect(bcrypt.getSalt(basicAuthHash("correct horse", "prod/hub-fra-1"))).toBe(bcrypt.getSalt(basicAuthHash("battery staple", "prod/hub-fra-1")));
+  });
 });
 
 describe("the userspace-WireGuard wg helper", () => {
