@@ -60,9 +60,8 @@ export function stepsInOrder(plan: CapturedPlan): Step[] {
 }
 
 export class SshStepRunner {
+  /** Private keys and upload sources, 0600 in a 0700 directory; removed by dispose(). */
   private readonly dir = mkdtempSync(join(tmpdir(), "wgm-e2e-steps-"));
-  /** Every command line that ran, for the test's own assertions (no secret goes into a command line). */
-  readonly log: string[] = [];
 
   private sshOptions(c: ConnectionInputs): string[] {
     if (!c.privateKey) throw new Error("captured connection has no privateKey");
@@ -84,7 +83,6 @@ export class SshStepRunner {
 
   private async ssh(c: ConnectionInputs, command: string, input?: string): Promise<string> {
     const opts = this.sshOptions(c);
-    this.log.push(command);
     const r = await run("ssh", [...opts, `${c.user ?? "root"}@${c.host}`, command], { input, timeoutMs: 180_000 });
     if (r.code !== 0) throw new Error(`ssh ${c.host} exited ${r.code}:\n${r.stderr.slice(-4000)}`);
     return r.stdout;
