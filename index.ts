@@ -1,10 +1,58 @@
 // The Pulumi program: read the stack config, build the artifacts, declare the components.
-import { inventoryFromPulumiConfig } from "./src/config/pulumi-config.js";
+import { join } from "node:path";
+import { installsNode } from "./src/config/index.js";
+import { inventoryFromPulumiConfig, requireSecretConfig } from "./src/config/pulumi-config.js";
+import { localHealthUrl } from "./src/hosts/paths.js";
+import { committedDashboards, exporterBundle, GrafanaDashboards, PrometheusServer, sshConnection, WireGuardHost } from "./src/provision/index.js";
 import { stackArtifacts } from "./src/render/stack-artifacts.js";
 
 const inventory = inventoryFromPulumiConfig();
 const artifacts = stackArtifacts(inventory);
+const privateKey = requireSecretConfig("sshPrivateKey", "the components reach hosts and Prometheus over SSH");
+const basicAuthPassword = inventory.exporter.basicAuth.enabled
+  ? requireSecretConfig("exporterBasicAuthPassword", "exporter.basicAuth.enabled is true")
+  : undefined;
+
+const bundle = exporterBundle(join(__dirname, "exporter", "dist", "wireguard-exporter.cjs"));
+
+const wireguardHosts = inventory.hosts.map(
+  (host) =>
+    new WireGuardHost(host.name, {
+      stack: inventory.stack,
+      userspaceWireGuard: host.userspaceWireGuard,
+      connection: sshConnection(inventory, { label: `host ${host.name}`, ...host }, privateKey),
+      artifacts: artifacts.filter((a) => a.host === host.name),
+      exporterBundle: bundle,
+      installNode: installsNode(inventory, host),
+      healthUrl: localHealthUrl(inventory.exporter),
+      filebeatInputsDir: inventory.logs.filebeat ? inventory.logs.filebeatInputsDir : undefined,
+      basicAuth: basicAuthPassword && { username: inventory.exporter.basicAuth.username, password: basicAuthPassword },
+    }),
+);
+
+const prometheus = new PrometheusServer(
+  "prometheus",
+  {
+    stack: inventory.stack,
+    settings: inventory.prometheus,
+    connection: sshConnection(inventory, { label: "prometheus", ...inventory.prometheus }, privateKey),
+    artifacts: artifacts.filter((a) => a.kind === "prometheus" || a.kind === "targets" || a.kind === "rules"),
+    exporterPassword: basicAuthPassword,
+    waitFor: wireguardHosts.map((h) => h.install),
+  },
+);
+
+const dashboards = inventory.grafana.enabled
+  ? new GrafanaDashboards("grafana", {
+      url: inventory.grafana.url,
+      auth: requireSecretConfig("grafanaAuth", "grafana.enabled is true"),
+      folderTitle: inventory.grafana.folder,
+      dashboards: committedDashboards(join(__dirname, "dashboards")),
+    })
+  : undefined;
 
 export const environment = inventory.environment;
-export const hosts = inventory.hosts.map((h) => h.name);
+export const hosts = Object.fromEntries(wireguardHosts.map((h, i) => [inventory.hosts[i].name, h.contentHash]));
+export const prometheusFiles = prometheus.contentHash;
+export const grafanaFolder = dashboards?.folder.uid;
 export const artifactCount = artifacts.length;

@@ -42,6 +42,8 @@ export const hostSchema = z.strictObject({
     .record(z.string().refine(isLabelName, { error: (i) => `expected a Prometheus label name, got ${got(i.input)}` }), nonEmpty)
     .default({}),
   installNode: z.boolean().optional(),
+  /** wireguard-go instead of the kernel module: `wg` then goes through a root helper socket (see src/hosts/wg-helper.ts). */
+  userspaceWireGuard: z.boolean().default(false),
 });
 
 export const peerSchema = z.strictObject({

@@ -1,0 +1,12 @@
+// Building shell commands for remote.Command: quoting, and running a script as root over SSH
+// (directly when the SSH user is root, else through `sudo -n`).
+
+export function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A one-line command that runs `script` with /bin/sh -eu as root, passing `args` as $1…. */
+export function asRoot(script: string, args: string[] = []): string {
+  const argv = ["wireguard-monitoring", ...args].map(shellQuote).join(" ");
+  return `if [ "$(id -u)" -eq 0 ]; then as_root=; else as_root="sudo -n"; fi; $as_root /bin/sh -eu -c ${shellQuote(script)} ${argv}`;
+}

@@ -1,0 +1,36 @@
+// Child-process entry for tests: captures the plan of index.ts for one stack and writes it as JSON
+// to a 0600 file (secrets stay in their wrapped form inside; nothing is printed).
+// usage: tsx test/harness/capture-plan.ts <request.json> <out.json>
+//   request: { stack, config, secrets }
+import { readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { capturePlan } from "../../src/plan/capture.js";
+
+async function main(): Promise<void> {
+  const [requestFile, outFile] = process.argv.slice(2);
+  const request = JSON.parse(readFileSync(requestFile, "utf8")) as { stack: string; config: Record<string, unknown>; secrets: Record<string, string> };
+  const plan = await capturePlan({ ...request, program: resolve(__dirname, "..", "..", "index.ts") });
+  for (const r of plan.resources) r.inputs = (await resolveAssets(r.inputs)) as Record<string, unknown>;
+  writeFileSync(outFile, JSON.stringify(plan), { mode: 0o600 });
+}
+
+/** Assets hold their text or path as promises; replace them by `{ asset: "text" | "file", … }`. */
+async function resolveAssets(value: unknown): Promise<unknown> {
+  if (Array.isArray(value)) return Promise.all(value.map(resolveAssets));
+  if (value === null || typeof value !== "object") return value;
+  const v = value as Record<string, unknown>;
+  if (v.__pulumiAsset === true) {
+    if (v.text !== undefined) return { asset: "text", text: await v.text };
+    if (v.path !== undefined) return { asset: "file", path: await v.path };
+    throw new Error("capture: unsupported asset kind");
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = await resolveAssets(x);
+  return out;
+}
+
+main().catch((e: unknown) => {
+  // Messages of config errors name keys, never secret values.
+  process.stderr.write(`capture failed: ${(e as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,78 @@
+// The booted e2e host: a Debian bookworm tree under systemd-nspawn (systemd as PID 1, sshd,
+// wireguard-go, wireguard-tools, nodejs), with a WireGuard tunnel to a peer network namespace.
+// Thin wrapper over test-host-setup.sh / test-host-teardown.sh (adapted from shared/recipes).
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export const NAME = "wgm-e2e";
+export const STATE = `/var/tmp/${NAME}-state`;
+export const TREE = `/var/tmp/${NAME}`;
+/** Container side of the veth (198.51.100.0/26); the root namespace is .1. */
+export const ADDRESS = "198.51.100.2";
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program without a shell; never rejects, the caller checks `code`. */
+export function run(file: string, args: string[], options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = execFile(file, args, { timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, env: options.env ?? process.env }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) + (error && typeof error.code !== "number" ? `\n${error.message}` : "") });
+    });
+    child.stdin?.end(options.input ?? "");
+  });
+}
+
+export interface TestHost {
+  address: string;
+  port: number;
+  user: string;
+  /** The generated root key (file in $STATE, 0600); its contents go into the stack as a secret. */
+  privateKeyPath: string;
+  /** The container's ed25519 host key as "ssh-ed25519 AAAA…", for ssh.hostKey. */
+  hostKey: string;
+  /** Public key of the WireGuard peer in netns wgm-e2e-peer, the tunnel's other end. */
+  peerPublicKey: string;
+  /** Runs a command as root on the host over SSH (the harness's own connection). */
+  ssh(command: string, input?: string): Promise<RunResult>;
+}
+
+const HARNESS = __dirname;
+
+function requireTools(): void {
+  if (process.getuid?.() !== 0) throw new Error("the e2e test host needs root (debootstrap, systemd-nspawn, network namespaces)");
+  for (const tool of ["debootstrap", "systemd-nspawn", "ip", "wg", "wireguard-go", "ssh", "scp", "ssh-keygen", "curl"]) {
+    const found = (process.env.PATH ?? "").split(":").some((d) => existsSync(join(d, tool)));
+    if (!found) throw new Error(`the e2e test host needs \`${tool}\` (apt-get install debootstrap systemd-container iproute2 wireguard-tools wireguard-go openssh-client curl)`);
+  }
+}
+
+/** Stops a left-over instance, then boots the host with the tunnel (debootstraps on first use). */
+export async function startTestHost(): Promise<TestHost> {
+  requireTools();
+  await stopTestHost();
+  const setup = await run("bash", [join(HARNESS, "test-host-setup.sh"), "--tunnel"], { timeoutMs: 600_000 });
+  if (setup.code !== 0) throw new Error(`test-host-setup.sh failed (${setup.code}):\n${setup.stdout.slice(-3000)}\n${setup.stderr.slice(-3000)}`);
+  const [type, key] = readFileSync(join(TREE, "etc/ssh/ssh_host_ed25519_key.pub"), "utf8").trim().split(/\s+/);
+  const sshArgs = ["-F", join(STATE, "ssh_config"), NAME];
+  return {
+    address: ADDRESS,
+    port: 22,
+    user: "root",
+    privateKeyPath: join(STATE, "id_ed25519"),
+    hostKey: `${type} ${key}`,
+    peerPublicKey: readFileSync(join(STATE, "peer.pub"), "utf8").trim(),
+    ssh: (command, input) => run("ssh", [...sshArgs, command], { input, timeoutMs: 120_000 }),
+  };
+}
+
+/** Container stopped, peer stopped, veths and namespaces deleted; the cached tree stays. */
+export async function stopTestHost(): Promise<void> {
+  const r = await run("bash", [join(HARNESS, "test-host-teardown.sh")], { timeoutMs: 120_000 });
+  if (r.code !== 0) throw new Error(`test-host-teardown.sh failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+}
