@@ -109,11 +109,28 @@ export async function capturePlan(options: CaptureOptions): Promise<CapturedPlan
   const settings = (await import("@pulumi/pulumi/runtime/settings.js")) as unknown as { waitForRPCs(): Promise<void> };
   await settings.waitForRPCs();
   const stackRoot = resources.find((r) => r.type === "pulumi:pulumi:Stack");
-  return {
-    stack: options.stack,
-    resources: resources.filter((r) => r !== stackRoot).map((r) => (r.parent === stackRoot?.urn ? { ...r, parent: undefined } : r)),
-    outputs,
-  };
+  const planned: PlannedResource[] = [];
+  for (const r of resources) {
+    if (r === stackRoot) continue;
+    const inputs = (await resolveAssets(r.inputs)) as Record<string, unknown>;
+    planned.push({ ...r, parent: r.parent === stackRoot?.urn ? undefined : r.parent, inputs });
+  }
+  return { stack: options.stack, resources: planned, outputs };
+}
+
+/** Assets hold their text or path as promises; replace them by `{ asset: "text" | "file", … }`. */
+async function resolveAssets(value: unknown): Promise<unknown> {
+  if (Array.isArray(value)) return Promise.all(value.map(resolveAssets));
+  if (value === null || typeof value !== "object") return value;
+  const v = value as Record<string, unknown>;
+  if (v.__pulumiAsset === true) {
+    if (v.text !== undefined) return { asset: "text", text: await v.text };
+    if (v.path !== undefined) return { asset: "file", path: await v.path };
+    throw new Error("capture: unsupported asset kind");
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = await resolveAssets(x);
+  return out;
 }
 
 /** Outputs the mocks return beyond the inputs, so dependent resources see plausible values. */

@@ -10,23 +10,7 @@ async function main(): Promise<void> {
   const [requestFile, outFile] = process.argv.slice(2);
   const request = JSON.parse(readFileSync(requestFile, "utf8")) as { stack: string; config: Record<string, unknown>; secrets: Record<string, string> };
   const plan = await capturePlan({ ...request, program: resolve(__dirname, "..", "..", "index.ts") });
-  for (const r of plan.resources) r.inputs = (await resolveAssets(r.inputs)) as Record<string, unknown>;
   writeFileSync(outFile, JSON.stringify(plan), { mode: 0o600 });
-}
-
-/** Assets hold their text or path as promises; replace them by `{ asset: "text" | "file", … }`. */
-async function resolveAssets(value: unknown): Promise<unknown> {
-  if (Array.isArray(value)) return Promise.all(value.map(resolveAssets));
-  if (value === null || typeof value !== "object") return value;
-  const v = value as Record<string, unknown>;
-  if (v.__pulumiAsset === true) {
-    if (v.text !== undefined) return { asset: "text", text: await v.text };
-    if (v.path !== undefined) return { asset: "file", path: await v.path };
-    throw new Error("capture: unsupported asset kind");
-  }
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = await resolveAssets(x);
-  return out;
 }
 
 main().catch((e: unknown) => {
