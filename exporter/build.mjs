@@ -35,3 +35,16 @@ await build({
   },
   logLevel: "warning",
 });
+
+// `node exporter/build.mjs --bench` also bundles the benchmark (run with plain node, no loader).
+if (process.argv.includes("--bench")) {
+  await build({
+    entryPoints: [join(root, "exporter/bench/bench.ts")],
+    outfile: join(root, "exporter/dist/bench.cjs"),
+    bundle: true,
+    platform: "node",
+    target: "node18",
+    format: "cjs",
+    logLevel: "warning",
+  });
+}

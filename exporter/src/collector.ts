@@ -32,7 +32,8 @@ export class Collector {
   private inFlight: Promise<Collection> | null = null;
   private states: PeerStates | null = null;
   private lastError: string | undefined;
-  last: Collection | null = null;
+  /** The last collection without its peers (kept for /health; peers are not retained). */
+  last: Omit<Collection, "peers"> & { peerCount: number } | null = null;
 
   constructor(private readonly o: CollectorOptions) {}
 
@@ -96,7 +97,7 @@ export class Collector {
       view_events_ms: +(performance.now() - tParse).toFixed(2),
     });
     const c: Collection = { at: nowS, ok, error, durationSeconds, interfaces, peers };
-    this.last = c;
+    this.last = { at: nowS, ok, error, durationSeconds, interfaces, peerCount: peers.length };
     return c;
   }
 

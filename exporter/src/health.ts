@@ -13,7 +13,9 @@ export interface HealthBody {
   }) | null;
 }
 
-export function healthBody(c: Collection | null, pf: PeersFileStatus | null): { code: 200 | 503; body: HealthBody } {
+export type CollectionSummary = Omit<Collection, "peers"> & { peerCount: number };
+
+export function healthBody(c: CollectionSummary | null, pf: PeersFileStatus | null): { code: 200 | 503; body: HealthBody } {
   const healthy = c !== null && c.ok;
   const body: HealthBody = {
     status: healthy ? "healthy" : "unhealthy",
@@ -22,7 +24,7 @@ export function healthBody(c: Collection | null, pf: PeersFileStatus | null): { 
       duration_seconds: c.durationSeconds,
       success: c.ok,
       interfaces: c.interfaces.length,
-      peers: c.peers.length,
+      peers: c.peerCount,
     },
     ...(c === null ? { error: "no collection yet" } : c.ok ? {} : { error: c.error }),
     peers_file: pf && {

@@ -15,28 +15,21 @@ export function isConnected(latestHandshake: number, nowSeconds: number, thresho
   return latestHandshake !== 0 && (nowSeconds - latestHandshake) * 1000 <= thresholdMs;
 }
 
-export function viewPeers(peers: readonly WgPeer[], file: PeersFile | null, nowSeconds: number, thresholdMs: number): PeerView[] {
-  const out = new Array<PeerView>(peers.length);
-  for (let i = 0; i < peers.length; i++) {
-    const p = peers[i]!;
+/**
+ * Adds the peers file's metadata and the connected flag to freshly parsed peers. It annotates
+ * them in place: they belong to this collection only, and copying 100k objects per scrape
+ * costs more time and memory than the rest of the collection.
+ */
+export function viewPeers(peers: WgPeer[], file: PeersFile | null, nowSeconds: number, thresholdMs: number): PeerView[] {
+  const out = peers as PeerView[];
+  for (let i = 0; i < out.length; i++) {
+    const p = out[i]!;
     const meta = file === null ? undefined : lookupPeer(file, p.interface, p.publicKey);
-    // an explicit literal, not a spread: spreads are slow at 100k peers
-    out[i] = {
-      interface: p.interface,
-      publicKey: p.publicKey,
-      hasPresharedKey: p.hasPresharedKey,
-      endpoint: p.endpoint,
-      allowedIps: p.allowedIps,
-      latestHandshake: p.latestHandshake,
-      rxBytes: p.rxBytes,
-      txBytes: p.txBytes,
-      persistentKeepalive: p.persistentKeepalive,
-      friendlyName: meta?.friendlyName ?? "",
-      owner: meta?.owner ?? "",
-      expected: meta?.expected ?? false,
-      known: meta !== undefined,
-      connected: isConnected(p.latestHandshake, nowSeconds, thresholdMs),
-    };
+    p.friendlyName = meta?.friendlyName ?? "";
+    p.owner = meta?.owner ?? "";
+    p.expected = meta?.expected ?? false;
+    p.known = meta !== undefined;
+    p.connected = isConnected(p.latestHandshake, nowSeconds, thresholdMs);
   }
   return out;
 }

@@ -3,10 +3,6 @@
 import { spawn } from "node:child_process";
 import { formatDuration } from "./duration.js";
 
-export interface DumpText {
-  interfaceName: string | null; // null when the text is `wg show all dump`
-  text: string;
-}
 export type ReadOutcome = { ok: true; text: string } | { ok: false; error: string };
 /** One outcome per source: `all`, or each configured interface. */
 export type Reader = () => Promise<Array<{ interfaceName: string | null; outcome: ReadOutcome }>>;

@@ -66,7 +66,8 @@ export function createServer(o: ServerOptions): http.Server {
     }
     if (path === o.telemetryPath) return serveMetrics(res);
     if (path === "/health") {
-      const c = o.collector.last ?? (await o.collector.collect());
+      if (!o.collector.last) await o.collector.collect();
+      const c = o.collector.last;
       const { code, body } = healthBody(c, o.peersFile?.status ?? null);
       return sendJson(res, code, body);
     }
