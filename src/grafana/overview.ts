@@ -54,6 +54,17 @@ function perPeerRate(title: string, description: string, expr: string): timeseri
 /** Link from a table row to the peer dashboard, keeping the time range and the target variables. */
 const peerDashboardLink = `/d/${PEER_UID}/wireguard-peer?\${__url_time_range}&\${datasource:queryparam}&\${job:queryparam}&\${instance:queryparam}&var-interface=\${__data.fields.interface}&var-peer=\${__data.fields.public_key:percentencode}`;
 
+/** A green/red 1-or-0 stat per exporter target. */
+function targetHealthStat(title: string, description: string, expr: string, [yes, no]: [string, string]) {
+  return summaryStat(title, description, expr, "none", "{{instance}}")
+    .mappings(boolMapping(yes, no))
+    .thresholds(steps("red", [1, "green"]))
+    .colorMode(common.BigValueColorMode.Background)
+    .graphMode(common.BigValueGraphMode.None)
+    .height(6)
+    .span(6);
+}
+
 export function overviewDashboard(s: DashboardSettings): dashboard.DashboardBuilder {
   return wireguardDashboard(s, {
     title: "WireGuard / Overview",
@@ -137,23 +148,9 @@ export function overviewDashboard(s: DashboardSettings): dashboard.DashboardBuil
     )
 
     .withRow(new dashboard.RowBuilder("Exporter"))
+    .withPanel(targetHealthStat("Exporter up", "Whether Prometheus reaches each exporter target (`up`).", q.exporterUp(q.targetSelector), ["UP", "DOWN"]))
     .withPanel(
-      summaryStat("Exporter up", "Whether Prometheus reaches each exporter target (`up`).", q.exporterUp(q.targetSelector), "none", "{{instance}}")
-        .mappings(boolMapping("UP", "DOWN"))
-        .thresholds(steps("red", [1, "green"]))
-        .colorMode(common.BigValueColorMode.Background)
-        .graphMode(common.BigValueGraphMode.None)
-        .height(6)
-        .span(6),
-    )
-    .withPanel(
-      summaryStat("Scrape success", "Whether the exporter's last `wg show` call worked (wireguard_scrape_success).", q.scrapeSuccess(q.targetSelector), "none", "{{instance}}")
-        .mappings(boolMapping("OK", "FAILING"))
-        .thresholds(steps("red", [1, "green"]))
-        .colorMode(common.BigValueColorMode.Background)
-        .graphMode(common.BigValueGraphMode.None)
-        .height(6)
-        .span(6),
+      targetHealthStat("Scrape success", "Whether the exporter's last `wg show` call worked (wireguard_scrape_success).", q.scrapeSuccess(q.targetSelector), ["OK", "FAILING"]),
     )
     .withPanel(
       new timeseries.PanelBuilder()
