@@ -6,7 +6,7 @@ import { parseDump, type WgInterface } from "./parse-dump.js";
 import type { Reader } from "./reader.js";
 import type { PeersFileSource } from "./peers-file.js";
 import { viewPeers, type PeerView } from "./peer-view.js";
-import { diffPeers, type PeerStates } from "./events.js";
+import { PeerTracker } from "./events.js";
 import type { SelfMetrics } from "./self-metrics.js";
 
 export interface Collection {
@@ -30,7 +30,8 @@ export interface CollectorOptions {
 
 export class Collector {
   private inFlight: Promise<Collection> | null = null;
-  private states: PeerStates | null = null;
+  private readonly tracker = new PeerTracker();
+  private baselineLogged = false;
   private lastError: string | undefined;
   /** The last collection without its peers (kept for /health; peers are not retained). */
   last: Omit<Collection, "peers"> & { peerCount: number } | null = null;
@@ -79,9 +80,9 @@ export class Collector {
     // Only compare against a previous state when this collection saw everything, or a
     // failing interface would read as all its peers being removed.
     if (ok) {
-      const { events, next } = diffPeers(this.states, peers, this.o.exportEndpoints);
-      if (this.states === null) this.o.log("info", "initial peer state", { peers: peers.length, interfaces: interfaces.length });
-      this.states = next;
+      const events = this.tracker.update(peers, this.o.exportEndpoints);
+      if (!this.baselineLogged) this.o.log("info", "initial peer state", { peers: peers.length, interfaces: interfaces.length });
+      this.baselineLogged = true;
       for (const e of events) this.o.log("info", "connection event", { ...e });
     }
     if (!ok && error !== this.lastError) this.o.log("error", "collection failed", { error });

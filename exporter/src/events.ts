@@ -19,60 +19,88 @@ export interface PeerEvent {
   previous_endpoint?: string | null;
 }
 
-/** The previous collection's peers by interface, then public key (no per-peer key strings). */
-export type PeerStates = Map<string, Map<string, PeerView>>;
+interface PeerState {
+  handshake: number;
+  endpoint: string | null;
+  connected: boolean;
+  friendlyName: string;
+  seen: number; // generation of the last collection that listed the peer
+}
+
+/** A copy that does not point into the dump text (a substring would keep all of it alive). */
+const own = (s: string): string => (" " + s).slice(1);
 
 /**
- * Events between `prev` (null on the first collection: no events, just a baseline) and `peers`.
- * Endpoints appear in events only when `withEndpoints` (they are personal data).
+ * Remembers what the previous collection saw, per interface and public key, and turns each
+ * new collection into events. The state is updated in place and holds no reference to the
+ * dump text or the peer objects, so a collection's memory is freed after its scrape.
  */
-export function diffPeers(
-  prev: PeerStates | null,
-  peers: readonly PeerView[],
-  withEndpoints: boolean,
-): { events: PeerEvent[]; next: PeerStates } {
-  const next: PeerStates = new Map();
-  const events: PeerEvent[] = [];
-  const ev = (event: EventKind, p: PeerView, extra?: Partial<PeerEvent>) =>
-    events.push({
-      event,
-      interface: p.interface,
-      public_key: p.publicKey,
-      friendly_name: p.friendlyName,
-      latest_handshake: p.latestHandshake,
-      ...(withEndpoints ? { endpoint: p.endpoint, ...extra } : {}),
-    });
-  let curIface = "";
-  let curNext: Map<string, PeerView> | undefined;
-  let curPrev: Map<string, PeerView> | undefined;
-  for (const p of peers) {
-    if (curNext === undefined || p.interface !== curIface) {
-      curIface = p.interface;
-      curNext = next.get(curIface);
-      if (!curNext) next.set(curIface, (curNext = new Map()));
-      curPrev = prev?.get(curIface);
+export class PeerTracker {
+  private readonly byIface = new Map<string, Map<string, PeerState>>();
+  private gen = 0;
+
+  /** Events since the previous call; the first call only records a baseline. */
+  update(peers: readonly PeerView[], withEndpoints: boolean): PeerEvent[] {
+    const first = this.gen === 0;
+    const gen = ++this.gen;
+    const events: PeerEvent[] = [];
+    const ev = (event: EventKind, iface: string, key: string, s: PeerState, extra?: Partial<PeerEvent>) =>
+      events.push({
+        event,
+        interface: iface,
+        public_key: key,
+        friendly_name: s.friendlyName,
+        latest_handshake: s.handshake,
+        ...(withEndpoints ? { endpoint: s.endpoint, ...extra } : {}),
+      });
+    let curIface = "";
+    let states: Map<string, PeerState> | undefined;
+    for (const p of peers) {
+      if (states === undefined || p.interface !== curIface) {
+        curIface = p.interface;
+        states = this.byIface.get(curIface);
+        if (!states) this.byIface.set(own(curIface), (states = new Map()));
+      }
+      const old = states.get(p.publicKey);
+      if (!old) {
+        const s: PeerState = {
+          handshake: p.latestHandshake,
+          endpoint: p.endpoint === null ? null : own(p.endpoint),
+          connected: p.connected,
+          friendlyName: p.friendlyName,
+          seen: gen,
+        };
+        states.set(own(p.publicKey), s);
+        if (!first) {
+          ev("peer_added", curIface, p.publicKey, s);
+          if (s.handshake !== 0) ev("peer_first_handshake", curIface, p.publicKey, s);
+        }
+        continue;
+      }
+      old.seen = gen;
+      old.friendlyName = p.friendlyName;
+      if (old.handshake === p.latestHandshake && old.connected === p.connected && old.endpoint === p.endpoint) continue;
+      const wasConnected = old.connected;
+      const hadHandshake = old.handshake !== 0;
+      const previousEndpoint = old.endpoint;
+      old.handshake = p.latestHandshake;
+      old.connected = p.connected;
+      if (p.endpoint !== previousEndpoint) old.endpoint = p.endpoint === null ? null : own(p.endpoint);
+      if (!hadHandshake && p.latestHandshake !== 0) ev("peer_first_handshake", curIface, p.publicKey, old);
+      else if (wasConnected && !p.connected) ev("peer_stale", curIface, p.publicKey, old);
+      else if (!wasConnected && p.connected) ev("peer_reconnected", curIface, p.publicKey, old);
+      if (previousEndpoint !== null && p.endpoint !== null && previousEndpoint !== p.endpoint) {
+        ev("peer_endpoint_changed", curIface, p.publicKey, old, { previous_endpoint: previousEndpoint });
+      }
     }
-    curNext.set(p.publicKey, p);
-    if (prev === null) continue;
-    const old = curPrev?.get(p.publicKey);
-    if (!old) {
-      ev("peer_added", p);
-      if (p.latestHandshake !== 0) ev("peer_first_handshake", p);
-      continue;
+    for (const [iface, states] of this.byIface) {
+      for (const [key, s] of states) {
+        if (s.seen === gen) continue;
+        ev("peer_removed", iface, key, s);
+        states.delete(key);
+      }
+      if (states.size === 0) this.byIface.delete(iface);
     }
-    if (old.latestHandshake === p.latestHandshake && old.connected === p.connected && old.endpoint === p.endpoint) continue;
-    if (old.latestHandshake === 0 && p.latestHandshake !== 0) ev("peer_first_handshake", p);
-    else if (old.connected && !p.connected) ev("peer_stale", p);
-    else if (!old.connected && p.connected) ev("peer_reconnected", p);
-    if (old.endpoint !== null && p.endpoint !== null && old.endpoint !== p.endpoint) {
-      ev("peer_endpoint_changed", p, { previous_endpoint: old.endpoint });
-    }
+    return events;
   }
-  if (prev !== null) {
-    for (const [iface, olds] of prev) {
-      const now = next.get(iface);
-      for (const [key, old] of olds) if (!now?.has(key)) ev("peer_removed", old);
-    }
-  }
-  return { events, next };
 }

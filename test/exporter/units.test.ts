@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseDuration } from "../../exporter/src/duration.js";
-import { diffPeers } from "../../exporter/src/events.js";
+import { PeerTracker } from "../../exporter/src/events.js";
 import { escapeLabelValue, renderPeerSeries } from "../../exporter/src/exposition.js";
 import { parseFlags } from "../../exporter/src/flags.js";
 import { parsePeersFile } from "../../exporter/src/peers-file.js";
@@ -123,24 +123,26 @@ describe("connected and events", () => {
   });
 
   it("first collection is a baseline; then first handshake, stale, reconnect, roaming, add, remove", () => {
-    let s = diffPeers(null, [peer({})], true);
-    expect(s.events).toEqual([]);
-    const step = (peers: PeerView[]) => {
-      const r = diffPeers(s.next, peers, true);
-      s = r;
-      return r.events.map((e) => e.event);
-    };
+    const t = new PeerTracker();
+    expect(t.update([peer({})], true)).toEqual([]);
+    const step = (peers: PeerView[]) => t.update(peers, true).map((e) => e.event);
     expect(step([peer({ latestHandshake: 10, connected: true, endpoint: "203.0.113.1:1" })])).toEqual(["peer_first_handshake"]);
+    expect(step([peer({ latestHandshake: 10, connected: true, endpoint: "203.0.113.1:1" })])).toEqual([]);
     expect(step([peer({ latestHandshake: 10, connected: false, endpoint: "203.0.113.1:1" })])).toEqual(["peer_stale"]);
     expect(step([peer({ latestHandshake: 500, connected: true, endpoint: "203.0.113.2:1" })])).toEqual(["peer_reconnected", "peer_endpoint_changed"]);
     expect(step([peer({ latestHandshake: 500, connected: true, endpoint: "203.0.113.2:1" }), peer({ publicKey: K2 })])).toEqual(["peer_added"]);
     expect(step([peer({ publicKey: K2 })])).toEqual(["peer_removed"]);
+    expect(step([peer({ publicKey: K2, interface: "wg1" })])).toEqual(["peer_added", "peer_removed"]);
   });
 
-  it("leaves endpoints out of events unless opted in", () => {
-    const a = diffPeers(null, [peer({ latestHandshake: 1, endpoint: "203.0.113.1:1" })], false);
-    const b = diffPeers(a.next, [peer({ latestHandshake: 1, endpoint: "203.0.113.9:1" })], false);
-    expect(b.events).toHaveLength(1);
-    expect(JSON.stringify(b.events)).not.toContain("203.0.113");
+  it("names the peer and both endpoints in a roaming event; endpoints only when opted in", () => {
+    const t = new PeerTracker();
+    t.update([peer({ latestHandshake: 1, endpoint: "203.0.113.1:1", friendlyName: "a" })], true);
+    expect(t.update([peer({ latestHandshake: 1, endpoint: "203.0.113.9:1", friendlyName: "a" })], true)).toEqual([
+      { event: "peer_endpoint_changed", interface: "wg0", public_key: K1, friendly_name: "a", latest_handshake: 1, endpoint: "203.0.113.9:1", previous_endpoint: "203.0.113.1:1" },
+    ]);
+    const events = t.update([peer({ latestHandshake: 1, endpoint: "203.0.113.5:1" })], false);
+    expect(events).toHaveLength(1);
+    expect(JSON.stringify(events)).not.toContain("203.0.113");
   });
 });
