@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { installsNode } from "./src/config/index.js";
 import { inventoryFromPulumiConfig, requireSecretConfig } from "./src/config/pulumi-config.js";
 import { localHealthUrl } from "./src/hosts/paths.js";
-import { committedDashboards, exporterBundle, GrafanaDashboards, PrometheusServer, sshConnection, WireGuardHost } from "./src/provision/index.js";
+import { exporterBundle, GrafanaDashboards, PrometheusServer, sshConnection, stackDashboards, WireGuardHost } from "./src/provision/index.js";
 import { stackArtifacts } from "./src/render/stack-artifacts.js";
 
 const inventory = inventoryFromPulumiConfig();
@@ -47,7 +47,7 @@ const dashboards = inventory.grafana.enabled
       url: inventory.grafana.url,
       auth: requireSecretConfig("grafanaAuth", "grafana.enabled is true"),
       folderTitle: inventory.grafana.folder,
-      dashboards: committedDashboards(join(__dirname, "dashboards")),
+      dashboards: stackDashboards(artifacts),
     })
   : undefined;
 

@@ -1,9 +1,9 @@
-// GrafanaDashboards: a folder and one dashboard per committed dashboards/*.json, through the
+// GrafanaDashboards: a folder and one dashboard per rendered dashboard of the stack (the committed
+// dashboards/*.json with the stack's datasource, job and thresholds as defaults), through the
 // Grafana provider configured from the stack (url, secret auth).
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
+import type { Artifact } from "../render/artifact.js";
 
 export interface DashboardFile {
   /** File name stem, which is the dashboard's uid (DESIGN.md: Files). */
@@ -11,15 +11,12 @@ export interface DashboardFile {
   configJson: string;
 }
 
-/** The committed dashboards, sorted by uid; no folder or no files means no dashboards. */
-export function committedDashboards(dir: string): DashboardFile[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => n.endsWith(".json"));
-  } catch {
-    return [];
-  }
-  return names.sort().map((n) => ({ uid: n.slice(0, -".json".length), configJson: readFileSync(join(dir, n), "utf8") }));
+/** The stack's dashboards from its artifacts, sorted by uid (the file name stem). */
+export function stackDashboards(artifacts: readonly Artifact[]): DashboardFile[] {
+  return artifacts
+    .filter((a) => a.kind === "dashboard" && a.path.endsWith(".json"))
+    .map((a) => ({ uid: a.path.slice(a.path.lastIndexOf("/") + 1, -".json".length), configJson: a.content }))
+    .sort((a, b) => (a.uid < b.uid ? -1 : 1));
 }
 
 export interface GrafanaDashboardsArgs {

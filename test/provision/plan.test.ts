@@ -143,7 +143,11 @@ describe.each(STACKS)("the %s stack under mocks", (stack) => {
     expect(isSecretValue(provider.inputs.auth)).toBe(true);
     expect(byName(plan, "grafana-folder").inputs.title).toBe(inventory.grafana.folder);
     for (const d of plan.resources.filter((r) => r.type === "grafana:oss/dashboard:Dashboard")) {
-      expect(JSON.parse(d.inputs.configJson as string).uid).toBe(d.name.replace(/^grafana-/, ""));
+      const model = JSON.parse(d.inputs.configJson as string) as { uid: string; templating: { list: Array<{ name: string; current?: { value?: unknown } }> } };
+      expect(model.uid).toBe(d.name.replace(/^grafana-/, ""));
+      // the stack's own datasource is the default, not the generic one
+      const ds = model.templating.list.find((v) => v.name === "datasource");
+      expect(JSON.stringify(ds?.current)).toContain(inventory.grafana.datasourceUid);
       expect(d.dependencies).toContain(byName(plan, "grafana-folder").urn);
     }
   });
