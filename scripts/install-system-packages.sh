@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite runs for real: WireGuard (userspace wireguard-go +
-# wg), Prometheus + promtool, Alertmanager, systemd-analyze, debootstrap + systemd-nspawn for the
-# booted test host, ssh client, chromium for dashboard pictures. Needs root (Debian 12).
+# wg), Prometheus + promtool, systemd-analyze, debootstrap + systemd-nspawn for the booted test
+# host, ssh client. Needs root (Debian 12). (Dashboard pictures are SVG made in TypeScript: no browser.)
 set -euo pipefail
 PACKAGES=(
-  wireguard-go wireguard-tools iproute2 iputils-ping curl
-  prometheus prometheus-alertmanager
+  wireguard-go wireguard-tools iproute2 curl
+  prometheus
   systemd systemd-container debootstrap openssh-client
-  chromium fonts-dejavu-core
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
