@@ -4,7 +4,7 @@
 # host, ssh client. Needs root (Debian 12). (Dashboard pictures are SVG made in TypeScript: no browser.)
 set -euo pipefail
 PACKAGES=(
-  wireguard-go wireguard-tools iproute2 curl
+  wireguard-go wireguard-tools iproute2 curl openssl
   prometheus
   systemd systemd-container debootstrap openssh-client
 )
