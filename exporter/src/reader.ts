@@ -1,16 +1,20 @@
-// Runs `wg ... dump` as a child process. A reader is injected into the collector so tests
-// and benchmarks can swap it; this is the real one.
+// Runs `wg ... dump` as a child process and parses its output while it arrives. A reader is
+// injected into the collector so tests and benchmarks can swap it; this is the real one.
 import { spawn } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
 import { formatDuration } from "./duration.js";
+import { DumpParser, type Dump } from "./parse-dump.js";
 
-export type ReadOutcome = { ok: true; text: string } | { ok: false; error: string };
+/** parseMs: time spent parsing, most of it while `wg` was still running. */
+export type ReadOutcome = { ok: true; dump: Dump; parseMs: number } | { ok: false; error: string };
+type RunOutcome = { ok: true } | { ok: false; error: string };
 /** One outcome per source: `all`, or each configured interface. */
 export type Reader = () => Promise<Array<{ interfaceName: string | null; outcome: ReadOutcome }>>;
 
 const STDERR_LIMIT = 2048;
 
-/** Runs a command, collects stdout; kills the whole process group on timeout. */
-export function runCommand(command: string, args: readonly string[], timeoutMs: number): Promise<ReadOutcome> {
+/** Runs a command, hands its stdout to onText as it arrives; kills the whole process group on timeout. */
+export function runCommand(command: string, args: readonly string[], timeoutMs: number, onText: (text: string) => void): Promise<RunOutcome> {
   return new Promise((resolve) => {
     let child;
     try {
@@ -20,10 +24,10 @@ export function runCommand(command: string, args: readonly string[], timeoutMs: 
       resolve({ ok: false, error: `cannot run ${command}: ${(e as Error).message}` });
       return;
     }
-    const out: Buffer[] = [];
+    const decoder = new StringDecoder("utf8"); // a chunk may end inside a character
     let err = "";
     let done = false;
-    const finish = (o: ReadOutcome) => {
+    const finish = (o: RunOutcome) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
@@ -37,7 +41,9 @@ export function runCommand(command: string, args: readonly string[], timeoutMs: 
       }
       finish({ ok: false, error: `${command} ${args.join(" ")} timed out after ${formatDuration(timeoutMs)} and was killed` });
     }, timeoutMs);
-    child.stdout!.on("data", (b: Buffer) => out.push(b));
+    child.stdout!.on("data", (b: Buffer) => {
+      if (!done) onText(decoder.write(b));
+    });
     child.stderr!.on("data", (b: Buffer) => {
       if (err.length < STDERR_LIMIT) err += b.toString("utf8");
     });
@@ -47,7 +53,10 @@ export function runCommand(command: string, args: readonly string[], timeoutMs: 
       finish({ ok: false, error: `cannot run ${command}: ${why}` });
     });
     child.on("close", (code, signal) => {
-      if (code === 0) finish({ ok: true, text: Buffer.concat(out).toString("utf8") });
+      if (code === 0) {
+        if (!done) onText(decoder.end());
+        finish({ ok: true });
+      }
       else {
         const detail = err.trim().split("\n")[0]?.slice(0, 300) ?? "";
         const how = code !== null ? `exited with code ${code}` : `was killed by ${signal}`;
@@ -57,16 +66,30 @@ export function runCommand(command: string, args: readonly string[], timeoutMs: 
   });
 }
 
+/** Runs one `wg ... dump`, parsing as it goes. */
+async function readDump(command: string, args: readonly string[], interfaceName: string | null, timeoutMs: number): Promise<ReadOutcome> {
+  const parser = new DumpParser(interfaceName);
+  let parseMs = 0;
+  const run = await runCommand(command, args, timeoutMs, (text) => {
+    const t = performance.now();
+    parser.push(text);
+    parseMs += performance.now() - t;
+  });
+  if (!run.ok) return run;
+  const parsed = parser.end();
+  return parsed.ok ? { ok: true, dump: parsed.dump, parseMs } : parsed;
+}
+
 /** `wg show all dump`, or `wg show <iface> dump` for each configured interface (in parallel). */
 export function wgReader(command: string, interfaces: readonly string[], timeoutMs: number): Reader {
   return async () => {
     if (interfaces.length === 0) {
-      return [{ interfaceName: null, outcome: await runCommand(command, ["show", "all", "dump"], timeoutMs) }];
+      return [{ interfaceName: null, outcome: await readDump(command, ["show", "all", "dump"], null, timeoutMs) }];
     }
     return Promise.all(
       interfaces.map(async (name) => ({
         interfaceName: name,
-        outcome: await runCommand(command, ["show", name, "dump"], timeoutMs),
+        outcome: await readDump(command, ["show", name, "dump"], name, timeoutMs),
       })),
     );
   };

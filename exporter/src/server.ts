@@ -100,8 +100,9 @@ async function broadcastMetrics(c: Collection, processText: string, group: http.
   let live = group.filter((r) => !r.destroyed);
   for (const r of live) r.writeHead(200, { "content-type": o.metrics.registry.contentType });
   live = live.filter((r) => r.req.method !== "HEAD" || (r.end(), false));
-  const write = async (chunk: string) => {
-    const buf = Buffer.from(chunk, "utf8"); // encode once for all receivers
+  const write = async (chunk: Buffer | string) => {
+    // encoded once, the same bytes for all receivers
+    const buf = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
     const pending: Promise<void>[] = [];
     for (const r of live) {
       if (r.destroyed) continue;
