@@ -3,6 +3,7 @@
 // Checked by `systemd-analyze security --offline=yes` (exposure ≤ 2.0) and `systemd-analyze verify`.
 import type { Host, Inventory } from "../config/index.js";
 import { EXPORTER_SERVICE, EXPORTER_USER, HOST_PATHS } from "./paths.js";
+import { KERNEL_AND_HOST_PROTECTION } from "./sandbox.js";
 
 /** `host:port` for --web.listen-address; IPv6 literals in brackets. */
 export function listenAddress(inventory: Inventory): string {
@@ -62,14 +63,8 @@ export function renderExporterUnit(inventory: Inventory, host: Host): string {
     "ProtectSystem=strict",
     "ProtectHome=yes",
     "PrivateTmp=yes",
-    "PrivateDevices=yes",
+    ...KERNEL_AND_HOST_PROTECTION,
     "DevicePolicy=closed",
-    "ProtectClock=yes",
-    "ProtectHostname=yes",
-    "ProtectKernelTunables=yes",
-    "ProtectKernelModules=yes",
-    "ProtectKernelLogs=yes",
-    "ProtectControlGroups=yes",
     "ProtectProc=invisible",
     "ProcSubset=pid",
     "KeyringMode=private",

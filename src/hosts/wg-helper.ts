@@ -6,6 +6,7 @@
 // of this: CAP_NET_ADMIN on the exporter is enough for netlink.
 import type { Host, Inventory } from "../config/index.js";
 import { EXPORTER_USER, HELPER_SOCKET_UNIT, HOST_PATHS } from "./paths.js";
+import { KERNEL_AND_HOST_PROTECTION } from "./sandbox.js";
 
 const header = (inventory: Inventory, host: Host) => `# Managed by wireguard-monitoring (stack ${inventory.stack}, host ${host.name}); changes are overwritten.`;
 
@@ -57,13 +58,7 @@ export function renderWgHelperService(inventory: Inventory, host: Host): string 
     "ProtectSystem=strict",
     "ProtectHome=yes",
     "# No PrivateTmp: one instance runs per scrape, and /tmp is read-only here anyway (strict).",
-    "PrivateDevices=yes",
-    "ProtectClock=yes",
-    "ProtectHostname=yes",
-    "ProtectKernelTunables=yes",
-    "ProtectKernelModules=yes",
-    "ProtectKernelLogs=yes",
-    "ProtectControlGroups=yes",
+    ...KERNEL_AND_HOST_PROTECTION,
     "LockPersonality=yes",
     "MemoryDenyWriteExecute=yes",
     "RestrictNamespaces=yes",
