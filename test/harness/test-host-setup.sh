@@ -76,6 +76,28 @@ SSH_OPTS=(-F "$STATE/ssh_config")
 ct_ssh() { ssh "${SSH_OPTS[@]}" "$NAME" "$@"; }
 ct_scp() { scp "${SSH_OPTS[@]}" "$@"; }
 
+# start_peer KEYDIR [WG-PEER-OPTION…]: the WireGuard peer in its own netns, a veth straight into the
+# container's netns, wireguard-go in the foreground (-f, so that $! is its real pid), keys from KEYDIR.
+start_peer() {
+  local keys=$1; shift
+  ip netns add "$PEER_NS"
+  ip link add "${NAME:0:10}-pr" type veth peer name "${NAME:0:10}-pc"
+  ip link set "${NAME:0:10}-pc" netns "$NETNS"
+  ip link set "${NAME:0:10}-pr" netns "$PEER_NS"
+  ip -n "$NETNS" addr add "$PEER_CT_IP/$PREFIX" dev "${NAME:0:10}-pc"
+  ip -n "$NETNS" link set "${NAME:0:10}-pc" up
+  ip -n "$PEER_NS" link set lo up
+  ip -n "$PEER_NS" addr add "$PEER_IP/$PREFIX" dev "${NAME:0:10}-pr"
+  ip -n "$PEER_NS" link set "${NAME:0:10}-pr" up
+  setsid ip netns exec "$PEER_NS" wireguard-go -f "$PEER_IF" >"$STATE/peer-wg.log" 2>&1 </dev/null &
+  echo $! >"$STATE/peer.pid"
+  for i in $(seq 50); do [ -S "/var/run/wireguard/$PEER_IF.sock" ] && break; sleep 0.1; done
+  ip netns exec "$PEER_NS" wg set "$PEER_IF" private-key "$keys/peer.key" \
+    peer "$(cat "$keys/ct.pub")" endpoint "$PEER_CT_IP:51820" allowed-ips "$WG_CT_IP/32" "$@"
+  ip -n "$PEER_NS" addr add "$WG_PEER_IP/$PREFIX" dev "$PEER_IF"
+  ip -n "$PEER_NS" link set "$PEER_IF" up
+}
+
 # refuse to start a second copy of the same instance
 for f in launcher.pid nspawn.pid; do
   if [ -s "$STATE/$f" ] && alive "$(cat "$STATE/$f")"; then
@@ -264,23 +286,8 @@ if [ $TUNNEL = 1 ]; then
     ct_ssh 'umask 077; mkdir -p /etc/wireguard; cat >/etc/wireguard/wg0.conf'
   # started, not enabled: the cached tree does not bring wg0 up on its next boot
   ct_ssh 'systemctl start wg-quick@wg0 && systemctl is-active --quiet wg-quick@wg0'
-  ip netns add "$PEER_NS"
-  ip link add "${NAME:0:10}-pr" type veth peer name "${NAME:0:10}-pc"
-  ip link set "${NAME:0:10}-pc" netns "$NETNS"
-  ip link set "${NAME:0:10}-pr" netns "$PEER_NS"
-  ip -n "$NETNS" addr add "$PEER_CT_IP/$PREFIX" dev "${NAME:0:10}-pc"
-  ip -n "$NETNS" link set "${NAME:0:10}-pc" up
-  ip -n "$PEER_NS" link set lo up
-  ip -n "$PEER_NS" addr add "$PEER_IP/$PREFIX" dev "${NAME:0:10}-pr"
-  ip -n "$PEER_NS" link set "${NAME:0:10}-pr" up
-  setsid ip netns exec "$PEER_NS" wireguard-go -f "$PEER_IF" >"$STATE/peer-wg.log" 2>&1 </dev/null &
-  echo $! >"$STATE/peer.pid"
-  for i in $(seq 50); do [ -S "/var/run/wireguard/$PEER_IF.sock" ] && break; sleep 0.1; done
   # a persistent keepalive makes the peer start the handshake at once and keep it fresh
-  ip netns exec "$PEER_NS" wg set "$PEER_IF" private-key "$ttmp/peer.key" \
-    peer "$(cat "$ttmp/ct.pub")" endpoint "$PEER_CT_IP:51820" allowed-ips "$WG_CT_IP/32" persistent-keepalive 5
-  ip -n "$PEER_NS" addr add "$WG_PEER_IP/$PREFIX" dev "$PEER_IF"
-  ip -n "$PEER_NS" link set "$PEER_IF" up
+  start_peer "$ttmp" persistent-keepalive 5
   handshake() { ip netns exec "$PEER_NS" wg show "$PEER_IF" latest-handshakes | cut -f2; }
   for i in $(seq 100); do [ "$(handshake)" != 0 ] && break; sleep 0.1; done
   [ "$(handshake)" != 0 ] || die "no WireGuard handshake within 10 s"
@@ -358,23 +365,7 @@ EOF
 ct_ssh 'systemctl enable --now wg-quick@wg0 2>&1 | grep -v "^Created symlink" ; systemctl is-active wg-quick@wg0 && wg show wg0 && ip -br addr show wg0'
 
 # the peer: a second netns, veth straight into the container's netns
-ip netns add "$PEER_NS"
-ip link add "${NAME:0:10}-pr" type veth peer name "${NAME:0:10}-pc"
-ip link set "${NAME:0:10}-pc" netns "$NETNS"
-ip link set "${NAME:0:10}-pr" netns "$PEER_NS"
-ip -n "$NETNS" addr add "$PEER_CT_IP/$PREFIX" dev "${NAME:0:10}-pc"
-ip -n "$NETNS" link set "${NAME:0:10}-pc" up
-ip -n "$PEER_NS" link set lo up
-ip -n "$PEER_NS" addr add "$PEER_IP/$PREFIX" dev "${NAME:0:10}-pr"
-ip -n "$PEER_NS" link set "${NAME:0:10}-pr" up
-# host's wireguard-go in the foreground (-f) so that $! is its real pid
-setsid ip netns exec "$PEER_NS" wireguard-go -f "$PEER_IF" >"$STATE/peer-wg.log" 2>&1 </dev/null &
-echo $! >"$STATE/peer.pid"
-for i in $(seq 50); do [ -S "/var/run/wireguard/$PEER_IF.sock" ] && break; sleep 0.1; done
-ip netns exec "$PEER_NS" wg set "$PEER_IF" private-key "$tmp/peer.key" \
-  peer "$(cat "$tmp/ct.pub")" endpoint "$PEER_CT_IP:51820" allowed-ips "$WG_CT_IP/32"
-ip -n "$PEER_NS" addr add "$WG_PEER_IP/$PREFIX" dev "$PEER_IF"
-ip -n "$PEER_NS" link set "$PEER_IF" up
+start_peer "$tmp"
 got=$(ip netns exec "$PEER_NS" curl -sS -m 10 "http://$WG_CT_IP:8080/")
 [ "$got" = "$token" ] || die "curl through the tunnel returned '$got'"
 log "curl (peer ns, via WireGuard) http://$WG_CT_IP:8080/ -> '$got'  OK"
