@@ -55,7 +55,7 @@ export function fromZodIssues(issues: ReadonlyArray<z.core.$ZodIssue>): ConfigEr
         });
         break;
       case "invalid_format":
-        errors.push({ path: keyPath(issue.path), message: `expected ${issue.format === "url" ? "a URL" : issue.format}${issue.message.startsWith("expected") ? "" : ""}, got ${describe(input)}` });
+        errors.push({ path: keyPath(issue.path), message: `expected ${issue.format === "url" ? "a URL" : issue.format}, got ${describe(input)}` });
         break;
       default:
         errors.push({ path: keyPath(issue.path), message: issue.message });
