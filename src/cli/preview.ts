@@ -1,9 +1,7 @@
 // `npm run preview [-- --stack NAME] [--json]`: runs index.ts under Pulumi's mock runtime and prints
 // the resource plan — what `pulumi up` would create — for people without the CLI or credentials.
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { load as parseYaml } from "js-yaml";
-import { formatErrors, loadStackFile, projectConfigValues, SECRET_KEYS } from "../config/index.js";
+import { formatErrors, loadStackFile, SECRET_KEYS } from "../config/index.js";
 import { capturePlan } from "../plan/capture.js";
 import { formatPlan, redactPlan } from "../plan/format.js";
 import { parseArgs } from "./args.js";
@@ -32,10 +30,8 @@ async function main(argv: readonly string[]): Promise<number> {
     console.error(formatErrors(loaded.file, loaded.errors));
     return 1;
   }
-  const doc = parseYaml(readFileSync(loaded.file, "utf8")) as { config?: Record<string, unknown> } | null;
-  const { values } = projectConfigValues(doc?.config ?? {});
   const secrets = Object.fromEntries(SECRET_KEYS.map((k) => [k, STAND_IN]));
-  const plan = redactPlan(await capturePlan({ stack, config: values, secrets, program: resolve(projectDir, "index.ts") }));
+  const plan = redactPlan(await capturePlan({ stack, config: loaded.values, secrets, program: resolve(projectDir, "index.ts") }));
   const text = args.switches.has("json") ? JSON.stringify(plan, null, 2) : formatPlan(plan);
   if (text.includes(STAND_IN)) {
     // A secret lost its secret marking on the way into a resource: refuse to print it.

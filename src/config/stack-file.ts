@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { load as parseYaml, YAMLException } from "js-yaml";
 import { PROJECT, type ConfigError } from "./errors.js";
 import { SECRET_KEYS } from "./schema.js";
-import { validateStackConfig, type ValidationResult } from "./validate.js";
+import type { Inventory } from "./inventory.js";
+import { validateStackConfig } from "./validate.js";
 
 const SECRET_KEY_SET: ReadonlySet<string> = new Set(SECRET_KEYS);
 
@@ -44,7 +45,9 @@ export function stackFilePath(projectDir: string, stack: string): string {
   return join(projectDir, `Pulumi.${stack}.yaml`);
 }
 
-export type LoadResult = (ValidationResult & { file: string; secretsSet: string[] }) | { ok: false; file: string; errors: ConfigError[]; secretsSet: string[] };
+export type LoadResult =
+  | { ok: true; inventory: Inventory; file: string; secretsSet: string[]; /** the plain values, as the engine would get them */ values: Record<string, unknown> }
+  | { ok: false; file: string; errors: ConfigError[]; secretsSet: string[] };
 
 /** Parses and validates a stack file's text; `file` is only used in messages. */
 export function parseStackFile(text: string, file: string, stack: string): LoadResult {
@@ -62,9 +65,10 @@ export function parseStackFile(text: string, file: string, stack: string): LoadR
   }
   const split = projectConfigValues(config as Record<string, unknown>);
   const result = validateStackConfig(split.values, stack);
-  const errors = [...split.errors, ...(result.ok ? [] : result.errors)];
-  if (errors.length > 0) return { ok: false, file, errors, secretsSet: split.secretsSet };
-  return { ...result, file, secretsSet: split.secretsSet };
+  if (!result.ok || split.errors.length > 0) {
+    return { ok: false, file, errors: [...split.errors, ...(result.ok ? [] : result.errors)], secretsSet: split.secretsSet };
+  }
+  return { ok: true, inventory: result.inventory, file, secretsSet: split.secretsSet, values: split.values };
 }
 
 export function loadStackFile(projectDir: string, stack: string): LoadResult {

@@ -3,8 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { load } from "js-yaml";
-import { projectConfigValues } from "../../src/config/index.js";
+import { loadStackFile } from "../../src/config/index.js";
 import type { CapturedPlan } from "../../src/plan/capture.js";
 import { run } from "./test-host.js";
 
@@ -32,6 +31,7 @@ export async function capturePlanInChild(request: PlanRequest): Promise<Captured
 
 /** A committed stack's non-secret config, keyed without the project prefix. */
 export function committedStackConfig(stack: string): Record<string, unknown> {
-  const doc = load(readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-  return projectConfigValues(doc.config).values;
+  const loaded = loadStackFile(ROOT, stack);
+  if (!loaded.ok) throw new Error(`Pulumi.${stack}.yaml is invalid: ${loaded.errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`);
+  return loaded.values;
 }
