@@ -138,7 +138,7 @@ async function main(): Promise<void> {
       old.kill("SIGTERM");
       await gone;
     }
-    exporter = spawn(process.execPath, [BUNDLE, "--web.listen-address=127.0.0.1:0", `--wireguard.interfaces=${ifaces.join(",")}`, "--collector.timeout=30s", "--log.level=debug"], { stdio: ["ignore", "ignore", "pipe"] });
+    exporter = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), BUNDLE, "--web.listen-address=127.0.0.1:0", `--wireguard.interfaces=${ifaces.join(",")}`, "--collector.timeout=30s", "--log.level=debug"], { stdio: ["ignore", "ignore", "pipe"] });
     const proc = exporter;
     return new Promise<number>((res, rej) => {
       let buf: string | null = "";

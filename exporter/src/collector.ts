@@ -2,10 +2,10 @@
 // events. Runs synchronously with the request that needs it; concurrent callers share the
 // one in flight.
 import type { Logger } from "./log.js";
-import type { WgInterface, WgPeer } from "./parse-dump.js";
+import { PeerTable, type WgInterface } from "./peer-table.js";
 import type { Reader } from "./reader.js";
 import type { PeersFileSource } from "./peers-file.js";
-import { viewPeers, type PeerView } from "./peer-view.js";
+import { annotatePeers } from "./peer-view.js";
 import { PeerTracker } from "./events.js";
 import type { SelfMetrics } from "./self-metrics.js";
 
@@ -15,7 +15,7 @@ export interface Collection {
   error: string | undefined; // reason when !ok (several sources joined by "; ")
   durationSeconds: number;
   interfaces: WgInterface[];
-  peers: PeerView[];
+  peers: PeerTable;
 }
 
 export interface CollectorOptions {
@@ -54,8 +54,7 @@ export class Collector {
     const results = await this.o.reader();
     const tRead = performance.now();
     const errors: string[] = [];
-    const interfaces: WgInterface[] = [];
-    let wgPeers: WgPeer[] = [];
+    const tables: PeerTable[] = [];
     let parseMs = 0;
     for (const { interfaceName, outcome } of results) {
       if (!outcome.ok) {
@@ -63,12 +62,13 @@ export class Collector {
         continue;
       }
       parseMs += outcome.parseMs;
-      interfaces.push(...outcome.dump.interfaces);
-      wgPeers = wgPeers.length === 0 ? outcome.dump.peers : wgPeers.concat(outcome.dump.peers);
+      tables.push(outcome.table);
     }
     const tParse = performance.now();
     const nowS = now() / 1000;
-    const peers = viewPeers(wgPeers, this.o.peersFile?.current ?? null, nowS, this.o.connectedThresholdMs);
+    const peers = tables.length === 0 ? new PeerTable() : PeerTable.concat(tables);
+    const interfaces = peers.interfaces;
+    annotatePeers(peers, this.o.peersFile?.current ?? null, nowS, this.o.connectedThresholdMs);
     const ok = errors.length === 0;
     const error = ok ? undefined : errors.join("; ");
     const durationSeconds = (performance.now() - start) / 1000;
@@ -77,7 +77,7 @@ export class Collector {
     // failing interface would read as all its peers being removed.
     if (ok) {
       const events = this.tracker.update(peers, this.o.exportEndpoints);
-      if (!this.baselineLogged) this.o.log("info", "initial peer state", { peers: peers.length, interfaces: interfaces.length });
+      if (!this.baselineLogged) this.o.log("info", "initial peer state", { peers: peers.count, interfaces: interfaces.length });
       this.baselineLogged = true;
       for (const e of events) this.o.log("info", "connection event", { ...e });
     }
@@ -88,17 +88,17 @@ export class Collector {
 
     this.updateMetrics(ok, durationSeconds, interfaces, peers);
     this.o.log("debug", "collection done", {
-      peers: peers.length,
+      peers: peers.count,
       read_ms: +(tRead - start).toFixed(2), // includes parsing, which overlaps the wg call
       parse_ms: +parseMs.toFixed(2),
       view_events_ms: +(performance.now() - tParse).toFixed(2),
     });
     const c: Collection = { at: nowS, ok, error, durationSeconds, interfaces, peers };
-    this.last = { at: nowS, ok, error, durationSeconds, interfaces, peerCount: peers.length };
+    this.last = { at: nowS, ok, error, durationSeconds, interfaces, peerCount: peers.count };
     return c;
   }
 
-  private updateMetrics(ok: boolean, duration: number, interfaces: WgInterface[], peers: PeerView[]): void {
+  private updateMetrics(ok: boolean, duration: number, interfaces: WgInterface[], peers: PeerTable): void {
     const m = this.o.metrics;
     m.scrapeSuccess.set(ok ? 1 : 0);
     m.scrapeDuration.set(duration);
@@ -106,7 +106,7 @@ export class Collector {
     m.interfaceInfo.reset();
     const counts = new Map<string, number>();
     for (const i of interfaces) counts.set(i.name, 0);
-    for (const p of peers) counts.set(p.interface, (counts.get(p.interface) ?? 0) + 1);
+    for (let i = 0; i < peers.count; i++) counts.set(peers.interfaceName(i), (counts.get(peers.interfaceName(i)) ?? 0) + 1);
     for (const [name, n] of counts) m.peers.set({ interface: name }, n);
     for (const i of interfaces) m.interfaceInfo.set({ interface: i.name, public_key: i.publicKey, listen_port: String(i.listenPort) }, 1);
     const pf = this.o.peersFile;

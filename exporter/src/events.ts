@@ -1,5 +1,5 @@
 // Connection events (the audit trail): pure comparison of two successive collections.
-import type { PeerView } from "./peer-view.js";
+import type { PeerTable } from "./peer-table.js";
 
 export type EventKind =
   | "peer_added"
@@ -27,20 +27,17 @@ interface PeerState {
   seen: number; // generation of the last collection that listed the peer
 }
 
-/** A copy that does not point into the dump text (a substring would keep all of it alive). */
-const own = (s: string): string => (" " + s).slice(1);
-
 /**
  * Remembers what the previous collection saw, per interface and public key, and turns each
- * new collection into events. The state is updated in place and holds no reference to the
- * dump text or the peer objects, so a collection's memory is freed after its scrape.
+ * new collection into events. The state is updated in place and holds no reference to a
+ * collection, so its memory is freed after its scrape.
  */
 export class PeerTracker {
   private readonly byIface = new Map<string, Map<string, PeerState>>();
   private gen = 0;
 
   /** Events since the previous call; the first call only records a baseline. */
-  update(peers: readonly PeerView[], withEndpoints: boolean): PeerEvent[] {
+  update(t: PeerTable, withEndpoints: boolean): PeerEvent[] {
     const first = this.gen === 0;
     const gen = ++this.gen;
     const events: PeerEvent[] = [];
@@ -53,44 +50,46 @@ export class PeerTracker {
         latest_handshake: s.handshake,
         ...(withEndpoints ? { endpoint: s.endpoint, ...extra } : {}),
       });
+    const { count, handshake, connected, meta } = t;
+    let curIfIndex = -1;
     let curIface = "";
     let states: Map<string, PeerState> | undefined;
-    for (const p of peers) {
-      if (states === undefined || p.interface !== curIface) {
-        curIface = p.interface;
+    for (let i = 0; i < count; i++) {
+      if (states === undefined || t.iface[i] !== curIfIndex) {
+        curIfIndex = t.iface[i]!;
+        curIface = t.interfaces[curIfIndex]!.name;
         states = this.byIface.get(curIface);
-        if (!states) this.byIface.set(own(curIface), (states = new Map()));
+        if (!states) this.byIface.set(curIface, (states = new Map()));
       }
-      const old = states.get(p.publicKey);
+      const key = t.publicKey(i);
+      const hs = handshake[i]!;
+      const isConnected = connected[i] === 1;
+      const friendlyName = meta[i]?.friendlyName ?? "";
+      const old = states.get(key);
       if (!old) {
-        const s: PeerState = {
-          handshake: p.latestHandshake,
-          endpoint: p.endpoint === null ? null : own(p.endpoint),
-          connected: p.connected,
-          friendlyName: p.friendlyName,
-          seen: gen,
-        };
-        states.set(own(p.publicKey), s);
+        const s: PeerState = { handshake: hs, endpoint: t.endpoint(i), connected: isConnected, friendlyName, seen: gen };
+        states.set(key, s);
         if (!first) {
-          ev("peer_added", curIface, p.publicKey, s);
-          if (s.handshake !== 0) ev("peer_first_handshake", curIface, p.publicKey, s);
+          ev("peer_added", curIface, key, s);
+          if (s.handshake !== 0) ev("peer_first_handshake", curIface, key, s);
         }
         continue;
       }
       old.seen = gen;
-      old.friendlyName = p.friendlyName;
-      if (old.handshake === p.latestHandshake && old.connected === p.connected && old.endpoint === p.endpoint) continue;
+      old.friendlyName = friendlyName;
+      const sameEndpoint = t.endpointEquals(i, old.endpoint);
+      if (old.handshake === hs && old.connected === isConnected && sameEndpoint) continue;
       const wasConnected = old.connected;
       const hadHandshake = old.handshake !== 0;
       const previousEndpoint = old.endpoint;
-      old.handshake = p.latestHandshake;
-      old.connected = p.connected;
-      if (p.endpoint !== previousEndpoint) old.endpoint = p.endpoint === null ? null : own(p.endpoint);
-      if (!hadHandshake && p.latestHandshake !== 0) ev("peer_first_handshake", curIface, p.publicKey, old);
-      else if (wasConnected && !p.connected) ev("peer_stale", curIface, p.publicKey, old);
-      else if (!wasConnected && p.connected) ev("peer_reconnected", curIface, p.publicKey, old);
-      if (previousEndpoint !== null && p.endpoint !== null && previousEndpoint !== p.endpoint) {
-        ev("peer_endpoint_changed", curIface, p.publicKey, old, { previous_endpoint: previousEndpoint });
+      old.handshake = hs;
+      old.connected = isConnected;
+      if (!sameEndpoint) old.endpoint = t.endpoint(i);
+      if (!hadHandshake && hs !== 0) ev("peer_first_handshake", curIface, key, old);
+      else if (wasConnected && !isConnected) ev("peer_stale", curIface, key, old);
+      else if (!wasConnected && isConnected) ev("peer_reconnected", curIface, key, old);
+      if (previousEndpoint !== null && old.endpoint !== null && !sameEndpoint) {
+        ev("peer_endpoint_changed", curIface, key, old, { previous_endpoint: previousEndpoint });
       }
     }
     for (const [iface, states] of this.byIface) {

@@ -1,12 +1,13 @@
-// Per-peer series in the Prometheus text format, hand-serialized: at 10k+ peers a generic
-// registry's serializer costs more than `wg show dump` itself. Yields UTF-8 chunks so a huge
-// scrape never sits in memory as one string or one Buffer.
-import type { PeerView } from "./peer-view.js";
+// Per-peer series in the Prometheus text format, hand-serialized from the peer table's columns
+// and wg's own bytes: at 10k+ peers a generic registry's serializer costs more than
+// `wg show dump` itself. Yields UTF-8 chunks so a huge scrape never sits in memory whole.
+import { KEY_LENGTH, type PeerTable } from "./peer-table.js";
+import type { PeerMeta } from "./peers-file.js";
 
 const CHUNK_BYTES = 1 << 18;
 
 /** Buffer's (undocumented, long-standing) utf8Write: buf.write(s, at, "utf8") re-parses its
- * arguments on every call, which shows at 50k+ lines per scrape. Returns bytes written. */
+ * arguments on every call. Returns bytes written. */
 const utf8Write = (b: Buffer, s: string, at: number): number =>
   (b as unknown as { utf8Write(s: string, at: number): number }).utf8Write(s, at);
 
@@ -18,29 +19,29 @@ interface Family {
   name: string;
   type: "counter" | "gauge";
   help: string;
-  value: (p: PeerView) => number;
+  value: (t: PeerTable, i: number) => number;
 }
 
 export const PEER_FAMILIES: readonly Family[] = [
-  { name: "wireguard_sent_bytes_total", type: "counter", help: "Bytes sent to the peer.", value: (p) => p.txBytes },
-  { name: "wireguard_received_bytes_total", type: "counter", help: "Bytes received from the peer.", value: (p) => p.rxBytes },
+  { name: "wireguard_sent_bytes_total", type: "counter", help: "Bytes sent to the peer.", value: (t, i) => t.tx[i]! },
+  { name: "wireguard_received_bytes_total", type: "counter", help: "Bytes received from the peer.", value: (t, i) => t.rx[i]! },
   {
     name: "wireguard_latest_handshake_seconds",
     type: "gauge",
     help: "UNIX timestamp in seconds of the latest handshake with the peer, 0 if never.",
-    value: (p) => p.latestHandshake,
+    value: (t, i) => t.handshake[i]!,
   },
   {
     name: "wireguard_peer_connected",
     type: "gauge",
     help: "1 if the latest handshake is at most the connected threshold (seconds) old, else 0.",
-    value: (p) => (p.connected ? 1 : 0),
+    value: (t, i) => t.connected[i]!,
   },
   {
     name: "wireguard_peer_expected",
     type: "gauge",
     help: "1 if the peers file marks the peer as expected to be connected, else 0.",
-    value: (p) => (p.expected ? 1 : 0),
+    value: (t, i) => (t.meta[i]?.expected ? 1 : 0),
   },
 ];
 
@@ -48,64 +49,105 @@ export interface ExpositionOptions {
   exportEndpoints: boolean;
 }
 
+const ascii = (s: string) => Buffer.from(s, "latin1");
+const LABEL_IPS = ascii('",allowed_ips="');
+const LABEL_NAME = ascii('",friendly_name="');
+const LABEL_OWNER = ascii('",owner="');
+const LABEL_ENDPOINT = ascii('",endpoint="');
+const LABELS_END = ascii('"} ');
+const INFO_END = ascii('"} 1\n');
+const LONGEST_VALUE = 24; // digits of any float64 as String() writes it, and the newline
+
+/** The peers file's label values, escaped and encoded once per peers file entry. */
+const encodedMeta = new WeakMap<PeerMeta, { name: Buffer; owner: Buffer }>();
+const EMPTY_META = { name: Buffer.alloc(0), owner: Buffer.alloc(0) };
+function metaBytes(m: PeerMeta | undefined): { name: Buffer; owner: Buffer } {
+  if (m === undefined) return EMPTY_META;
+  let e = encodedMeta.get(m);
+  if (!e) encodedMeta.set(m, (e = { name: Buffer.from(escapeLabelValue(m.friendlyName)), owner: Buffer.from(escapeLabelValue(m.owner)) }));
+  return e;
+}
+
 /**
- * Appends text to fixed-size Buffers and hands out each one when full: lines are encoded
- * straight into the bytes that go to the sockets, with no joined string and no second copy.
+ * Writes into one Buffer that holds every peer's label set once, then a scratch area where
+ * lines are assembled by copying within it (copyWithin: no view objects, no per-call
+ * argument parsing) and handed out in copies of about CHUNK_BYTES.
  */
-class ChunkWriter {
-  private buf = Buffer.allocUnsafe(CHUNK_BYTES);
-  private pos = 0;
+class LineWriter {
+  pos: number;
+  private readonly start: number;
 
-  /** Appends s; returns the full chunk when s did not fit in the current one. */
-  add(s: string): Buffer | undefined {
-    let out: Buffer | undefined;
-    const need = s.length * 3; // utf8 needs at most 3 bytes per UTF-16 unit
-    if (this.pos + need > this.buf.length) {
-      if (this.pos > 0) out = this.take();
-      if (need > this.buf.length) this.buf = Buffer.allocUnsafe(need);
-    }
-    this.pos += utf8Write(this.buf, s, this.pos);
-    return out;
+  constructor(readonly buf: Buffer, scratchAt: number) {
+    this.pos = this.start = scratchAt;
   }
 
-  /** Appends name, labels[from, to) and the value and a newline; like add(). */
-  line(name: Buffer, labels: Buffer, from: number, to: number, value: number): Buffer | undefined {
-    let out: Buffer | undefined;
-    const need = name.length + (to - from) + 32;
-    if (this.pos + need > this.buf.length) {
-      if (this.pos > 0) out = this.take();
-      if (need > this.buf.length) this.buf = Buffer.allocUnsafe(need);
-    }
-    const buf = this.buf;
-    let pos = this.pos + name.copy(buf, this.pos);
-    pos += labels.copy(buf, pos, from, to);
-    if (Number.isSafeInteger(value) && value >= 0) {
-      // digits straight into the buffer: no number-to-string per line
-      let digits = 1;
-      for (let t = value; t >= 10; t = Math.floor(t / 10)) digits++;
-      pos += digits;
-      for (let at = pos - 1; at >= pos - digits; at--) {
-        buf[at] = 48 + (value % 10);
-        value = Math.floor(value / 10);
-      }
-    } else {
-      pos += utf8Write(buf, String(value), pos);
-    }
-    buf[pos++] = 10;
-    this.pos = pos;
-    return out;
+  /** The chunk so far, when fewer than n bytes are left. */
+  reserve(n: number): Buffer | undefined {
+    return this.pos + n > this.buf.length ? this.take() : undefined;
   }
 
-  /** The bytes written so far (a view, not a copy); later writes go to a fresh Buffer. */
   take(): Buffer {
-    const out = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(CHUNK_BYTES);
-    this.pos = 0;
+    const out = Buffer.allocUnsafe(this.pos - this.start);
+    this.buf.copy(out, 0, this.start, this.pos);
+    this.pos = this.start;
     return out;
   }
 
   get empty(): boolean {
-    return this.pos === 0;
+    return this.pos === this.start;
+  }
+
+  within(from: number, to: number): void {
+    this.buf.copyWithin(this.pos, from, to);
+    this.pos += to - from;
+  }
+
+  bytes(b: Buffer): void {
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  text(s: string): void {
+    this.pos += utf8Write(this.buf, s, this.pos);
+  }
+
+  /** Label value bytes from wg's output, escaped (a quote or backslash never starts a multi-byte character). */
+  escaped(src: Buffer, from: number, to: number): void {
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let k = from; k < to; k++) {
+      const c = src[k]!;
+      if (c === 34 || c === 92) buf[pos++] = 92;
+      buf[pos++] = c;
+    }
+    this.pos = pos;
+  }
+
+  copyOf(src: Buffer, from: number, to: number): void {
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let k = from; k < to; k++) buf[pos++] = src[k]!;
+    this.pos = pos;
+  }
+
+  /** A sample value and the newline. */
+  value(v: number): void {
+    const buf = this.buf;
+    let pos = this.pos;
+    if (Number.isSafeInteger(v) && v >= 0) {
+      // digits straight into the buffer: no number-to-string per line
+      let digits = 1;
+      for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
+      pos += digits;
+      for (let at = pos - 1; at >= pos - digits; at--) {
+        buf[at] = 48 + (v % 10);
+        v = Math.floor(v / 10);
+      }
+    } else {
+      pos += utf8Write(buf, String(v), pos);
+    }
+    buf[pos++] = 10;
+    this.pos = pos;
   }
 }
 
@@ -113,49 +155,92 @@ class ChunkWriter {
  * Chunks (UTF-8 Buffers of about CHUNK_BYTES) of exposition for every per-peer family,
  * families contiguous, HELP/TYPE once each. Encoded once, written to every waiting scraper.
  */
-export function* renderPeerSeries(peers: readonly PeerView[], opts: ExpositionOptions): Generator<Buffer> {
-  // The label set is the same for all five families: build it once per peer.
-  const labels = new Array<string>(peers.length);
-  for (let i = 0; i < peers.length; i++) {
-    const p = peers[i]!;
-    labels[i] =
-      '{interface="' + escapeLabelValue(p.interface) +
-      '",public_key="' + p.publicKey +
-      '",allowed_ips="' + escapeLabelValue(p.allowedIps) +
-      '",friendly_name="' + escapeLabelValue(p.friendlyName) + '"} ';
+export function* renderPeerSeries(t: PeerTable, opts: ExpositionOptions): Generator<Buffer> {
+  const n = t.count;
+  const { raw, ipsFrom, ipsTo, keyAt, meta } = t;
+  const ifaces = t.interfaces.map((i) => escapeLabelValue(i.name));
+  const labelStart = ifaces.map((name) => Buffer.from('{interface="' + name + '",public_key="'));
+
+  // Bytes of the constants, then every peer's label set, then the scratch area.
+  const names = PEER_FAMILIES.map((f) => ascii(f.name));
+  const fixed = names.reduce((s, b) => s + b.length, 0);
+  let labelBytes = 0;
+  let longestLabel = 0;
+  let longestMeta = 0;
+  for (let i = 0; i < n; i++) {
+    const m = metaBytes(meta[i]);
+    const len = labelStart[t.iface[i]!]!.length + KEY_LENGTH + LABEL_IPS.length + 2 * (ipsTo[i]! - ipsFrom[i]!) +
+      LABEL_NAME.length + m.name.length + LABELS_END.length;
+    labelBytes += len;
+    if (len > longestLabel) longestLabel = len;
+    if (m.name.length + m.owner.length > longestMeta) longestMeta = m.name.length + m.owner.length;
   }
-  // Labels encoded once into one Buffer; each line copies bytes instead of concatenating
-  // and re-encoding strings (at 10k peers that is 50k lines of ~150 bytes).
-  const ends = new Uint32Array(peers.length);
-  for (let i = 0, at = 0; i < peers.length; i++) ends[i] = at += Buffer.byteLength(labels[i]!, "utf8");
-  const enc = Buffer.allocUnsafe(peers.length === 0 ? 0 : ends[peers.length - 1]!);
-  for (let i = 0; i < peers.length; i++) utf8Write(enc, labels[i]!, i === 0 ? 0 : ends[i - 1]!); // no joined copy
-  labels.length = 0;
-  const w = new ChunkWriter();
-  for (const f of PEER_FAMILIES) {
-    w.add(`# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n`);
-    const name = Buffer.from(f.name, "latin1");
-    const value = f.value;
-    for (let i = 0; i < peers.length; i++) {
-      const chunk = w.line(name, enc, i === 0 ? 0 : ends[i - 1]!, ends[i]!, value(peers[i]!));
-      if (chunk !== undefined) yield chunk;
+  // any line: a family name (< 64 bytes) and a label set, or an info line's labels
+  const longestLine = 256 + longestLabel + longestMeta + LONGEST_VALUE;
+  const w = new LineWriter(Buffer.allocUnsafe(fixed + labelBytes + Math.max(CHUNK_BYTES, 2 * longestLine)), 0);
+  const nameAt: number[] = [];
+  for (const b of names) {
+    nameAt.push(w.pos);
+    w.bytes(b);
+  }
+  const labelEnd = new Uint32Array(n + 1);
+  labelEnd[0] = w.pos;
+  for (let i = 0; i < n; i++) {
+    w.bytes(labelStart[t.iface[i]!]!);
+    w.copyOf(raw, keyAt[i]!, keyAt[i]! + KEY_LENGTH);
+    w.bytes(LABEL_IPS);
+    w.escaped(raw, ipsFrom[i]!, ipsTo[i]!);
+    w.bytes(LABEL_NAME);
+    w.bytes(metaBytes(meta[i]).name);
+    w.bytes(LABELS_END);
+    labelEnd[i + 1] = w.pos;
+  }
+  const scratch = new LineWriter(w.buf, w.pos);
+
+  let chunk: Buffer | undefined;
+  for (let f = 0; f < PEER_FAMILIES.length; f++) {
+    const fam = PEER_FAMILIES[f]!;
+    if ((chunk = scratch.reserve(1024))) yield chunk;
+    scratch.text(`# HELP ${fam.name} ${fam.help}\n# TYPE ${fam.name} ${fam.type}\n`);
+    const from = nameAt[f]!, to = from + names[f]!.length;
+    const value = fam.value;
+    for (let i = 0; i < n; i++) {
+      if ((chunk = scratch.reserve(longestLine))) yield chunk;
+      scratch.within(from, to);
+      scratch.within(labelEnd[i]!, labelEnd[i + 1]!);
+      scratch.value(value(t, i));
     }
   }
-  w.add("# HELP wireguard_peer_info Metadata from the peers file (owner), one series per listed peer; always 1.\n# TYPE wireguard_peer_info gauge\n");
-  for (const p of peers) {
-    if (!p.known) continue;
-    const chunk = w.add(
-      'wireguard_peer_info{interface="' + escapeLabelValue(p.interface) + '",public_key="' + p.publicKey +
-      '",friendly_name="' + escapeLabelValue(p.friendlyName) + '",owner="' + escapeLabelValue(p.owner) + '"} 1\n');
-    if (chunk !== undefined) yield chunk;
+
+  if ((chunk = scratch.reserve(1024))) yield chunk;
+  scratch.text("# HELP wireguard_peer_info Metadata from the peers file (owner), one series per listed peer; always 1.\n# TYPE wireguard_peer_info gauge\n");
+  const infoStart = ifaces.map((name) => Buffer.from('wireguard_peer_info{interface="' + name + '",public_key="'));
+  for (let i = 0; i < n; i++) {
+    if (meta[i] === undefined) continue;
+    const m = metaBytes(meta[i]);
+    if ((chunk = scratch.reserve(200 + m.name.length + m.owner.length))) yield chunk;
+    scratch.bytes(infoStart[t.iface[i]!]!);
+    scratch.copyOf(raw, keyAt[i]!, keyAt[i]! + KEY_LENGTH);
+    scratch.bytes(LABEL_NAME);
+    scratch.bytes(m.name);
+    scratch.bytes(LABEL_OWNER);
+    scratch.bytes(m.owner);
+    scratch.bytes(INFO_END);
   }
   if (opts.exportEndpoints) {
-    w.add("# HELP wireguard_peer_endpoint_info Current endpoint (IP:port) of the peer; always 1. Opt-in, personal data.\n# TYPE wireguard_peer_endpoint_info gauge\n");
-    for (const p of peers) {
-      if (p.endpoint === null) continue;
-      const chunk = w.add('wireguard_peer_endpoint_info{interface="' + escapeLabelValue(p.interface) + '",public_key="' + p.publicKey + '",endpoint="' + escapeLabelValue(p.endpoint) + '"} 1\n');
-      if (chunk !== undefined) yield chunk;
+    if ((chunk = scratch.reserve(1024))) yield chunk;
+    scratch.text("# HELP wireguard_peer_endpoint_info Current endpoint (IP:port) of the peer; always 1. Opt-in, personal data.\n# TYPE wireguard_peer_endpoint_info gauge\n");
+    const endpointStart = ifaces.map((name) => Buffer.from('wireguard_peer_endpoint_info{interface="' + name + '",public_key="'));
+    for (let i = 0; i < n; i++) {
+      const from = t.endpointFrom[i]!, to = t.endpointTo[i]!;
+      if (from === to) continue;
+      if ((chunk = scratch.reserve(200 + 2 * (to - from)))) yield chunk;
+      scratch.bytes(endpointStart[t.iface[i]!]!);
+      scratch.copyOf(raw, keyAt[i]!, keyAt[i]! + KEY_LENGTH);
+      scratch.bytes(LABEL_ENDPOINT);
+      scratch.escaped(raw, from, to);
+      scratch.bytes(INFO_END);
     }
   }
-  if (!w.empty) yield w.take();
+  if (!scratch.empty) yield scratch.take();
 }

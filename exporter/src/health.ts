@@ -43,19 +43,23 @@ export function peersBody(c: Collection, exportEndpoints: boolean): unknown {
   return {
     success: c.ok,
     ...(c.ok ? {} : { error: c.error }),
-    peer_count: c.peers.length,
-    peers: c.peers.map((p) => ({
-      interface: p.interface,
-      public_key: p.publicKey,
-      friendly_name: p.friendlyName,
-      owner: p.owner,
-      expected: p.expected,
-      allowed_ips: p.allowedIps === "" ? [] : p.allowedIps.split(","),
-      latest_handshake: p.latestHandshake === 0 ? null : p.latestHandshake,
-      connected: p.connected,
-      rx_bytes: p.rxBytes,
-      tx_bytes: p.txBytes,
-      ...(exportEndpoints ? { endpoint: p.endpoint } : {}),
-    })),
+    peer_count: c.peers.count,
+    peers: Array.from({ length: c.peers.count }, (_, i) => {
+      const p = c.peers.peer(i);
+      const m = c.peers.meta[i];
+      return {
+        interface: p.interface,
+        public_key: p.publicKey,
+        friendly_name: m?.friendlyName ?? "",
+        owner: m?.owner ?? "",
+        expected: m?.expected ?? false,
+        allowed_ips: p.allowedIps === "" ? [] : p.allowedIps.split(","),
+        latest_handshake: p.latestHandshake === 0 ? null : p.latestHandshake,
+        connected: c.peers.connected[i] === 1,
+        rx_bytes: p.rxBytes,
+        tx_bytes: p.txBytes,
+        ...(exportEndpoints ? { endpoint: p.endpoint } : {}),
+      };
+    }),
   };
 }

@@ -1,20 +1,20 @@
 // Runs `wg ... dump` as a child process and parses its output while it arrives. A reader is
 // injected into the collector so tests and benchmarks can swap it; this is the real one.
 import { spawn } from "node:child_process";
-import { StringDecoder } from "node:string_decoder";
 import { formatDuration } from "./duration.js";
-import { DumpParser, type Dump } from "./parse-dump.js";
+import { DumpParser } from "./parse-dump.js";
+import type { PeerTable } from "./peer-table.js";
 
 /** parseMs: time spent parsing, most of it while `wg` was still running. */
-export type ReadOutcome = { ok: true; dump: Dump; parseMs: number } | { ok: false; error: string };
+export type ReadOutcome = { ok: true; table: PeerTable; parseMs: number } | { ok: false; error: string };
 type RunOutcome = { ok: true } | { ok: false; error: string };
 /** One outcome per source: `all`, or each configured interface. */
 export type Reader = () => Promise<Array<{ interfaceName: string | null; outcome: ReadOutcome }>>;
 
 const STDERR_LIMIT = 2048;
 
-/** Runs a command, hands its stdout to onText as it arrives; kills the whole process group on timeout. */
-export function runCommand(command: string, args: readonly string[], timeoutMs: number, onText: (text: string) => void): Promise<RunOutcome> {
+/** Runs a command, hands its stdout to onData as it arrives; kills the whole process group on timeout. */
+export function runCommand(command: string, args: readonly string[], timeoutMs: number, onData: (bytes: Buffer) => void): Promise<RunOutcome> {
   return new Promise((resolve) => {
     let child;
     try {
@@ -24,7 +24,6 @@ export function runCommand(command: string, args: readonly string[], timeoutMs: 
       resolve({ ok: false, error: `cannot run ${command}: ${(e as Error).message}` });
       return;
     }
-    const decoder = new StringDecoder("utf8"); // a chunk may end inside a character
     let err = "";
     let done = false;
     const finish = (o: RunOutcome) => {
@@ -42,7 +41,7 @@ export function runCommand(command: string, args: readonly string[], timeoutMs: 
       finish({ ok: false, error: `${command} ${args.join(" ")} timed out after ${formatDuration(timeoutMs)} and was killed` });
     }, timeoutMs);
     child.stdout!.on("data", (b: Buffer) => {
-      if (!done) onText(decoder.write(b));
+      if (!done) onData(b);
     });
     child.stderr!.on("data", (b: Buffer) => {
       if (err.length < STDERR_LIMIT) err += b.toString("utf8");
@@ -54,7 +53,6 @@ export function runCommand(command: string, args: readonly string[], timeoutMs: 
     });
     child.on("close", (code, signal) => {
       if (code === 0) {
-        if (!done) onText(decoder.end());
         finish({ ok: true });
       }
       else {
@@ -70,14 +68,14 @@ export function runCommand(command: string, args: readonly string[], timeoutMs: 
 async function readDump(command: string, args: readonly string[], interfaceName: string | null, timeoutMs: number): Promise<ReadOutcome> {
   const parser = new DumpParser(interfaceName);
   let parseMs = 0;
-  const run = await runCommand(command, args, timeoutMs, (text) => {
+  const run = await runCommand(command, args, timeoutMs, (bytes) => {
     const t = performance.now();
-    parser.push(text);
+    parser.push(bytes);
     parseMs += performance.now() - t;
   });
   if (!run.ok) return run;
   const parsed = parser.end();
-  return parsed.ok ? { ok: true, dump: parsed.dump, parseMs } : parsed;
+  return parsed.ok ? { ok: true, table: parsed.table, parseMs } : parsed;
 }
 
 /** `wg show all dump`, or `wg show <iface> dump` for each configured interface (in parallel). */

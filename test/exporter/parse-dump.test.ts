@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseDump } from "../../exporter/src/parse-dump.js";
+import { DumpParser, parseDump } from "../../exporter/src/parse-dump.js";
+import { PeerTable } from "../../exporter/src/peer-table.js";
 
 // Captured from wireguard-go: a peer after a real handshake with traffic, one with a preshared
 // key, an IPv6 endpoint, several allowed IPs and keepalive 25, one with nothing set, one with
@@ -49,6 +50,35 @@ describe("parseDump", () => {
     const all = parseDump(ALL, null);
     const one = parseDump(ONE, "wg0");
     expect(one).toEqual(all);
+  });
+
+  it("gives the same peers however wg's output is split into chunks", () => {
+    const whole = parseDump(ALL, null);
+    const bytes = Buffer.from(ALL);
+    for (const size of [1, 2, 3, 7, 44, 100]) {
+      const p = new DumpParser(null);
+      for (let at = 0; at < bytes.length; at += size) p.push(bytes.subarray(at, at + size));
+      const r = p.end();
+      if (!r.ok) throw new Error(r.error);
+      expect({ interfaces: r.table.interfaces, peers: Array.from({ length: r.table.count }, (_, i) => r.table.peer(i)) }).toEqual(whole.ok && whole.dump);
+    }
+  });
+
+  it("joins per-interface reads into one table", () => {
+    const read = (text: string, name: string) => {
+      const p = new DumpParser(name);
+      p.push(Buffer.from(text));
+      const r = p.end();
+      if (!r.ok) throw new Error(r.error);
+      return r.table;
+    };
+    const joined = PeerTable.concat([read(ONE, "wg0"), read(ONE, "wg1")]);
+    expect(joined.count).toBe(8);
+    expect(joined.interfaces.map((i) => i.name)).toEqual(["wg0", "wg1"]);
+    const first = parseDump(ONE, "wg0");
+    if (!first.ok) throw new Error(first.error);
+    expect(joined.peer(5)).toEqual({ ...first.dump.peers[1], interface: "wg1" });
+    expect(joined.peer(1)).toEqual(first.dump.peers[1]);
   });
 
   it("accepts empty output (no interfaces)", () => {

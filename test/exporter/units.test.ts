@@ -4,7 +4,9 @@ import { PeerTracker } from "../../exporter/src/events.js";
 import { escapeLabelValue, renderPeerSeries } from "../../exporter/src/exposition.js";
 import { parseFlags } from "../../exporter/src/flags.js";
 import { parsePeersFile } from "../../exporter/src/peers-file.js";
-import { isConnected, type PeerView } from "../../exporter/src/peer-view.js";
+import { DumpParser } from "../../exporter/src/parse-dump.js";
+import type { WgPeer } from "../../exporter/src/peer-table.js";
+import { isConnected } from "../../exporter/src/peer-view.js";
 
 const K1 = "Gw2s4IBfE2fZh/kHK1t/lKb1UI09Zi1PFM2YxJ8SZgU=";
 const K2 = "AEc9VooMoxmKLKXYHSeOiibfV58pk2/GrPDLHtIzoQI=";
@@ -84,11 +86,42 @@ describe("flags", () => {
   });
 });
 
+interface PeerView extends WgPeer {
+  friendlyName: string;
+  owner: string;
+  expected: boolean;
+  known: boolean;
+  connected: boolean;
+}
+
 const peer = (o: Partial<PeerView>): PeerView => ({
   interface: "wg0", publicKey: K1, hasPresharedKey: false, endpoint: null, allowedIps: "10.0.0.2/32",
   latestHandshake: 0, rxBytes: 0, txBytes: 0, persistentKeepalive: null,
   friendlyName: "", owner: "", expected: false, known: false, connected: false, ...o,
 });
+
+const INTERFACE_KEY = "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=";
+
+/** The peers as the exporter holds them: their `wg show all dump` lines, parsed, with the
+ * peers file's metadata and the connected flag set as given. */
+function table(peers: PeerView[]) {
+  const lines: string[] = [];
+  let iface: string | null = null;
+  for (const p of peers) {
+    if (p.interface !== iface) lines.push([(iface = p.interface), INTERFACE_KEY, INTERFACE_KEY, "51820", "off"].join("\t"));
+    lines.push([p.interface, p.publicKey, p.hasPresharedKey ? INTERFACE_KEY : "(none)", p.endpoint ?? "(none)", p.allowedIps || "(none)",
+      p.latestHandshake, p.rxBytes, p.txBytes, p.persistentKeepalive ?? "off"].join("\t"));
+  }
+  const parser = new DumpParser(null);
+  parser.push(Buffer.from(lines.join("\n") + "\n"));
+  const r = parser.end();
+  if (!r.ok) throw new Error(r.error);
+  peers.forEach((p, i) => {
+    r.table.connected[i] = p.connected ? 1 : 0;
+    r.table.meta[i] = p.known || p.friendlyName ? { publicKey: p.publicKey, friendlyName: p.friendlyName, owner: p.owner, expected: p.expected, interface: null } : undefined;
+  });
+  return r.table;
+}
 
 describe("exposition", () => {
   it("escapes label values", () => {
@@ -97,7 +130,7 @@ describe("exposition", () => {
   });
 
   it("writes the DESIGN label set, HELP with units, and empty friendly_name when unknown", () => {
-    const text = [...renderPeerSeries([peer({ rxBytes: 5, txBytes: 7, latestHandshake: 100 }), peer({ publicKey: K2, friendlyName: 'say "hi"', owner: "o", known: true, expected: true, connected: true })], { exportEndpoints: false })].join("");
+    const text = [...renderPeerSeries(table([peer({ rxBytes: 5, txBytes: 7, latestHandshake: 100 }), peer({ publicKey: K2, friendlyName: 'say "hi"', owner: "o", known: true, expected: true, connected: true })]), { exportEndpoints: false })].join("");
     expect(text).toContain(`wireguard_sent_bytes_total{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 7\n`);
     expect(text).toContain(`wireguard_received_bytes_total{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 5\n`);
     expect(text).toContain(`wireguard_latest_handshake_seconds{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 100\n`);
@@ -110,7 +143,7 @@ describe("exposition", () => {
   });
 
   it("puts endpoints only on an opt-in info metric", () => {
-    const text = [...renderPeerSeries([peer({ endpoint: "[2001:db8::7]:51820" })], { exportEndpoints: true })].join("");
+    const text = [...renderPeerSeries(table([peer({ endpoint: "[2001:db8::7]:51820" })]), { exportEndpoints: true })].join("");
     expect(text).toContain(`wireguard_peer_endpoint_info{interface="wg0",public_key="${K1}",endpoint="[2001:db8::7]:51820"} 1\n`);
   });
 });
@@ -124,8 +157,8 @@ describe("connected and events", () => {
 
   it("first collection is a baseline; then first handshake, stale, reconnect, roaming, add, remove", () => {
     const t = new PeerTracker();
-    expect(t.update([peer({})], true)).toEqual([]);
-    const step = (peers: PeerView[]) => t.update(peers, true).map((e) => e.event);
+    expect(t.update(table([peer({})]), true)).toEqual([]);
+    const step = (peers: PeerView[]) => t.update(table(peers), true).map((e) => e.event);
     expect(step([peer({ latestHandshake: 10, connected: true, endpoint: "203.0.113.1:1" })])).toEqual(["peer_first_handshake"]);
     expect(step([peer({ latestHandshake: 10, connected: true, endpoint: "203.0.113.1:1" })])).toEqual([]);
     expect(step([peer({ latestHandshake: 10, connected: false, endpoint: "203.0.113.1:1" })])).toEqual(["peer_stale"]);
@@ -137,11 +170,11 @@ describe("connected and events", () => {
 
   it("names the peer and both endpoints in a roaming event; endpoints only when opted in", () => {
     const t = new PeerTracker();
-    t.update([peer({ latestHandshake: 1, endpoint: "203.0.113.1:1", friendlyName: "a" })], true);
-    expect(t.update([peer({ latestHandshake: 1, endpoint: "203.0.113.9:1", friendlyName: "a" })], true)).toEqual([
+    t.update(table([peer({ latestHandshake: 1, endpoint: "203.0.113.1:1", friendlyName: "a" })]), true);
+    expect(t.update(table([peer({ latestHandshake: 1, endpoint: "203.0.113.9:1", friendlyName: "a" })]), true)).toEqual([
       { event: "peer_endpoint_changed", interface: "wg0", public_key: K1, friendly_name: "a", latest_handshake: 1, endpoint: "203.0.113.9:1", previous_endpoint: "203.0.113.1:1" },
     ]);
-    const events = t.update([peer({ latestHandshake: 1, endpoint: "203.0.113.5:1" })], false);
+    const events = t.update(table([peer({ latestHandshake: 1, endpoint: "203.0.113.5:1" })]), false);
     expect(events).toHaveLength(1);
     expect(JSON.stringify(events)).not.toContain("203.0.113");
   });

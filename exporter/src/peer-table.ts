@@ -1,0 +1,192 @@
+// The peers of one collection, column by column, with text fields as offsets into the bytes
+// `wg` printed. At 100k peers one object and three strings per peer cost more time (most of
+// it garbage collection) and memory than reading, tracking and rendering them together.
+import type { PeerMeta } from "./peers-file.js";
+
+export interface WgInterface {
+  name: string;
+  publicKey: string;
+  listenPort: number;
+  fwmark: string; // "off" or a number as wg prints it
+}
+
+/** One peer as an object: for /peers and tests, never on the per-scrape path. */
+export interface WgPeer {
+  interface: string;
+  publicKey: string;
+  hasPresharedKey: boolean;
+  endpoint: string | null; // "1.2.3.4:51820" or "[2001:db8::1]:51820"; null for (none)
+  allowedIps: string; // comma-separated as wg prints it; "" for (none)
+  latestHandshake: number; // UNIX seconds, 0 = never
+  rxBytes: number;
+  txBytes: number;
+  persistentKeepalive: number | null; // seconds, null for off
+}
+
+export const KEY_LENGTH = 44; // base64 of 32 bytes
+
+type Column = Uint32Array | Uint16Array | Uint8Array | Int32Array | Float64Array;
+
+function grown<T extends Column>(a: T, capacity: number): T {
+  const b = new (a.constructor as new (n: number) => T)(capacity);
+  b.set(a);
+  return b;
+}
+
+// Buffer's latin1Slice skips toString's argument handling; keys are validated base64 (ASCII).
+const latin1 = (b: Buffer, from: number, to: number): string =>
+  (b as unknown as { latin1Slice(from: number, to: number): string }).latin1Slice(from, to);
+
+export class PeerTable {
+  count = 0;
+  /** wg's output as it arrived; text columns are [from, to) byte ranges in it. */
+  raw: Buffer = Buffer.allocUnsafe(0);
+  rawLength = 0;
+  readonly interfaces: WgInterface[] = [];
+  private capacity = 0;
+  iface = new Uint16Array(0); // index into interfaces
+  keyAt = new Uint32Array(0); // KEY_LENGTH bytes of base64 public key
+  endpointFrom = new Uint32Array(0); // from === to: (none)
+  endpointTo = new Uint32Array(0);
+  ipsFrom = new Uint32Array(0); // from === to: (none)
+  ipsTo = new Uint32Array(0);
+  handshake = new Float64Array(0); // UNIX seconds, 0 = never
+  rx = new Float64Array(0);
+  tx = new Float64Array(0);
+  keepalive = new Int32Array(0); // seconds, -1 = off
+  psk = new Uint8Array(0); // 1 if a preshared key is set (the key itself is not kept)
+  /** What the peers file says about each peer (undefined: not listed); set by annotatePeers. */
+  meta: (PeerMeta | undefined)[] = [];
+  /** 1 if connected; set by annotatePeers. */
+  connected = new Uint8Array(0);
+
+  /** Appends output bytes (copied: the chunk's memory goes back to the stream). */
+  appendRaw(chunk: Buffer): void {
+    const need = this.rawLength + chunk.length;
+    if (need > this.raw.length) {
+      const next = Buffer.allocUnsafe(Math.max(need, this.raw.length * 2, 1 << 16));
+      this.raw.copy(next, 0, 0, this.rawLength);
+      this.raw = next;
+    }
+    chunk.copy(this.raw, this.rawLength);
+    this.rawLength = need;
+  }
+
+  addPeer(
+    iface: number, keyAt: number, endpointFrom: number, endpointTo: number, ipsFrom: number, ipsTo: number,
+    handshake: number, rx: number, tx: number, keepalive: number, psk: boolean,
+  ): void {
+    const i = this.count;
+    if (i === this.capacity) this.grow(Math.max(1024, i * 2));
+    this.iface[i] = iface;
+    this.keyAt[i] = keyAt;
+    this.endpointFrom[i] = endpointFrom;
+    this.endpointTo[i] = endpointTo;
+    this.ipsFrom[i] = ipsFrom;
+    this.ipsTo[i] = ipsTo;
+    this.handshake[i] = handshake;
+    this.rx[i] = rx;
+    this.tx[i] = tx;
+    this.keepalive[i] = keepalive;
+    this.psk[i] = psk ? 1 : 0;
+    this.count = i + 1;
+  }
+
+  private grow(capacity: number): void {
+    this.iface = grown(this.iface, capacity);
+    this.keyAt = grown(this.keyAt, capacity);
+    this.endpointFrom = grown(this.endpointFrom, capacity);
+    this.endpointTo = grown(this.endpointTo, capacity);
+    this.ipsFrom = grown(this.ipsFrom, capacity);
+    this.ipsTo = grown(this.ipsTo, capacity);
+    this.handshake = grown(this.handshake, capacity);
+    this.rx = grown(this.rx, capacity);
+    this.tx = grown(this.tx, capacity);
+    this.keepalive = grown(this.keepalive, capacity);
+    this.psk = grown(this.psk, capacity);
+    this.connected = grown(this.connected, capacity);
+    this.capacity = capacity;
+  }
+
+  interfaceName(i: number): string {
+    return this.interfaces[this.iface[i]!]!.name;
+  }
+
+  publicKey(i: number): string {
+    const at = this.keyAt[i]!;
+    return latin1(this.raw, at, at + KEY_LENGTH);
+  }
+
+  endpoint(i: number): string | null {
+    const from = this.endpointFrom[i]!, to = this.endpointTo[i]!;
+    return from === to ? null : this.raw.toString("utf8", from, to);
+  }
+
+  /** Same as endpoint(i) === s, without making a string in the common (ASCII) case. */
+  endpointEquals(i: number, s: string | null): boolean {
+    const from = this.endpointFrom[i]!, to = this.endpointTo[i]!;
+    if (s === null || from === to) return s === null && from === to;
+    const raw = this.raw;
+    if (to - from !== s.length) {
+      for (let k = from; k < to; k++) if (raw[k]! >= 128) return this.endpoint(i) === s;
+      return false;
+    }
+    for (let k = from; k < to; k++) {
+      const b = raw[k]!;
+      if (b >= 128) return this.endpoint(i) === s;
+      if (b !== s.charCodeAt(k - from)) return false;
+    }
+    return true;
+  }
+
+  allowedIps(i: number): string {
+    return this.raw.toString("utf8", this.ipsFrom[i]!, this.ipsTo[i]!);
+  }
+
+  /** Peer i as an object. */
+  peer(i: number): WgPeer {
+    const ka = this.keepalive[i]!;
+    return {
+      interface: this.interfaceName(i),
+      publicKey: this.publicKey(i),
+      hasPresharedKey: this.psk[i] === 1,
+      endpoint: this.endpoint(i),
+      allowedIps: this.allowedIps(i),
+      latestHandshake: this.handshake[i]!,
+      rxBytes: this.rx[i]!,
+      txBytes: this.tx[i]!,
+      persistentKeepalive: ka < 0 ? null : ka,
+    };
+  }
+
+  /** One table holding the peers of several (per-interface reads), in order. */
+  static concat(tables: readonly PeerTable[]): PeerTable {
+    if (tables.length === 1) return tables[0]!;
+    const out = new PeerTable();
+    const total = tables.reduce((n, t) => n + t.count, 0);
+    out.grow(Math.max(total, 1));
+    out.raw = Buffer.allocUnsafe(tables.reduce((n, t) => n + t.rawLength, 0));
+    for (const t of tables) {
+      const shift = out.rawLength, ifShift = out.interfaces.length, base = out.count;
+      t.raw.copy(out.raw, shift, 0, t.rawLength);
+      out.rawLength += t.rawLength;
+      out.interfaces.push(...t.interfaces);
+      for (let i = 0; i < t.count; i++) {
+        const o = base + i;
+        out.iface[o] = t.iface[i]! + ifShift;
+        out.keyAt[o] = t.keyAt[i]! + shift;
+        out.endpointFrom[o] = t.endpointFrom[i]! + shift;
+        out.endpointTo[o] = t.endpointTo[i]! + shift;
+        out.ipsFrom[o] = t.ipsFrom[i]! + shift;
+        out.ipsTo[o] = t.ipsTo[i]! + shift;
+      }
+      out.handshake.set(t.handshake.subarray(0, t.count), base);
+      out.rx.set(t.rx.subarray(0, t.count), base);
+      out.tx.set(t.tx.subarray(0, t.count), base);
+      out.keepalive.set(t.keepalive.subarray(0, t.count), base);
+      out.psk.set(t.psk.subarray(0, t.count), base);
+      out.count += t.count;
+    }
+    return out;
+  }
+}
