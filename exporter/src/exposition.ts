@@ -19,29 +19,29 @@ interface Family {
   name: string;
   type: "counter" | "gauge";
   help: string;
-  value: (t: PeerTable, i: number) => number;
+  column: (t: PeerTable) => Float64Array | Uint8Array;
 }
 
 export const PEER_FAMILIES: readonly Family[] = [
-  { name: "wireguard_sent_bytes_total", type: "counter", help: "Bytes sent to the peer.", value: (t, i) => t.tx[i]! },
-  { name: "wireguard_received_bytes_total", type: "counter", help: "Bytes received from the peer.", value: (t, i) => t.rx[i]! },
+  { name: "wireguard_sent_bytes_total", type: "counter", help: "Bytes sent to the peer.", column: (t) => t.tx },
+  { name: "wireguard_received_bytes_total", type: "counter", help: "Bytes received from the peer.", column: (t) => t.rx },
   {
     name: "wireguard_latest_handshake_seconds",
     type: "gauge",
     help: "UNIX timestamp in seconds of the latest handshake with the peer, 0 if never.",
-    value: (t, i) => t.handshake[i]!,
+    column: (t) => t.handshake,
   },
   {
     name: "wireguard_peer_connected",
     type: "gauge",
     help: "1 if the latest handshake is at most the connected threshold (seconds) old, else 0.",
-    value: (t, i) => t.connected[i]!,
+    column: (t) => t.connected,
   },
   {
     name: "wireguard_peer_expected",
     type: "gauge",
     help: "1 if the peers file marks the peer as expected to be connected, else 0.",
-    value: (t, i) => (t.meta[i]?.expected ? 1 : 0),
+    column: (t) => t.expected,
   },
 ];
 
@@ -55,6 +55,7 @@ const LABEL_NAME = ascii('",friendly_name="');
 const LABEL_OWNER = ascii('",owner="');
 const LABEL_ENDPOINT = ascii('",endpoint="');
 const LABELS_END = ascii('"} ');
+const NO_NAME = ascii('",friendly_name=""} ');
 const INFO_END = ascii('"} 1\n');
 const LONGEST_VALUE = 24; // digits of any float64 as String() writes it, and the newline
 
@@ -130,25 +131,23 @@ class LineWriter {
     this.pos = pos;
   }
 
-  /** A sample value and the newline. */
-  value(v: number): void {
-    const buf = this.buf;
-    let pos = this.pos;
-    if (Number.isSafeInteger(v) && v >= 0) {
-      // digits straight into the buffer: no number-to-string per line
-      let digits = 1;
-      for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
-      pos += digits;
-      for (let at = pos - 1; at >= pos - digits; at--) {
-        buf[at] = 48 + (v % 10);
-        v = Math.floor(v / 10);
-      }
-    } else {
-      pos += utf8Write(buf, String(v), pos);
-    }
-    buf[pos++] = 10;
-    this.pos = pos;
+}
+
+/** Writes a sample value at pos; returns the position after it. */
+function writeValue(buf: Buffer, pos: number, v: number): number {
+  if (v < 10 && v >= 0 && v === Math.floor(v)) {
+    buf[pos] = 48 + v;
+    return pos + 1;
   }
+  if (!Number.isSafeInteger(v) || v < 0) return pos + utf8Write(buf, String(v), pos);
+  // digits straight into the buffer: no number-to-string per line
+  let digits = 1;
+  for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
+  for (let at = pos + digits - 1; at >= pos; at--) {
+    buf[at] = 48 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+  return pos + digits;
 }
 
 /**
@@ -163,12 +162,13 @@ export function* renderPeerSeries(t: PeerTable, opts: ExpositionOptions): Genera
 
   // Bytes of the constants, then every peer's label set, then the scratch area.
   const names = PEER_FAMILIES.map((f) => ascii(f.name));
-  const fixed = names.reduce((s, b) => s + b.length, 0);
+  const constants = [...names, ...labelStart, LABEL_IPS, LABEL_NAME, LABELS_END, NO_NAME];
   let labelBytes = 0;
   let longestLabel = 0;
   let longestMeta = 0;
+  const withMeta = meta.length > 0;
   for (let i = 0; i < n; i++) {
-    const m = metaBytes(meta[i]);
+    const m = withMeta ? metaBytes(meta[i]) : EMPTY_META;
     const len = labelStart[t.iface[i]!]!.length + KEY_LENGTH + LABEL_IPS.length + 2 * (ipsTo[i]! - ipsFrom[i]!) +
       LABEL_NAME.length + m.name.length + LABELS_END.length;
     labelBytes += len;
@@ -177,39 +177,76 @@ export function* renderPeerSeries(t: PeerTable, opts: ExpositionOptions): Genera
   }
   // any line: a family name (< 64 bytes) and a label set, or an info line's labels
   const longestLine = 256 + longestLabel + longestMeta + LONGEST_VALUE;
+  const fixed = constants.reduce((sum, b) => sum + b.length, 0);
   const w = new LineWriter(Buffer.allocUnsafe(fixed + labelBytes + Math.max(CHUNK_BYTES, 2 * longestLine)), 0);
-  const nameAt: number[] = [];
-  for (const b of names) {
-    nameAt.push(w.pos);
+  const at = new Map<Buffer, number>();
+  for (const b of constants) {
+    at.set(b, w.pos);
     w.bytes(b);
   }
+  const nameAt = names.map((b) => at.get(b)!);
+  const startAt = labelStart.map((b) => at.get(b)!);
+  const ipsAt = at.get(LABEL_IPS)!, nameLabelAt = at.get(LABEL_NAME)!, endAt = at.get(LABELS_END)!, noNameAt = at.get(NO_NAME)!;
+
+  // Each peer's label set, once: copies within the buffer for the constant parts, byte loops
+  // for the short runs from wg's output.
   const labelEnd = new Uint32Array(n + 1);
-  labelEnd[0] = w.pos;
+  const buf = w.buf;
+  let pos = w.pos;
+  labelEnd[0] = pos;
   for (let i = 0; i < n; i++) {
-    w.bytes(labelStart[t.iface[i]!]!);
-    w.copyOf(raw, keyAt[i]!, keyAt[i]! + KEY_LENGTH);
-    w.bytes(LABEL_IPS);
-    w.escaped(raw, ipsFrom[i]!, ipsTo[i]!);
-    w.bytes(LABEL_NAME);
-    w.bytes(metaBytes(meta[i]).name);
-    w.bytes(LABELS_END);
-    labelEnd[i + 1] = w.pos;
+    const k = t.iface[i]!;
+    buf.copyWithin(pos, startAt[k]!, startAt[k]! + labelStart[k]!.length);
+    pos += labelStart[k]!.length;
+    for (let a = keyAt[i]!, e = a + KEY_LENGTH; a < e; a++) buf[pos++] = raw[a]!;
+    buf.copyWithin(pos, ipsAt, ipsAt + LABEL_IPS.length);
+    pos += LABEL_IPS.length;
+    for (let a = ipsFrom[i]!, e = ipsTo[i]!; a < e; a++) {
+      const c = raw[a]!;
+      if (c === 34 || c === 92) buf[pos++] = 92; // " and \ never start a multi-byte character
+      buf[pos++] = c;
+    }
+    const m = withMeta ? meta[i] : undefined;
+    if (m === undefined) {
+      buf.copyWithin(pos, noNameAt, noNameAt + NO_NAME.length);
+      pos += NO_NAME.length;
+    } else {
+      buf.copyWithin(pos, nameLabelAt, nameLabelAt + LABEL_NAME.length);
+      pos += LABEL_NAME.length;
+      const name = metaBytes(m).name;
+      buf.set(name, pos);
+      pos += name.length;
+      buf.copyWithin(pos, endAt, endAt + LABELS_END.length);
+      pos += LABELS_END.length;
+    }
+    labelEnd[i + 1] = pos;
   }
+  w.pos = pos;
   const scratch = new LineWriter(w.buf, w.pos);
 
   let chunk: Buffer | undefined;
+  const limit = buf.length - longestLine;
   for (let f = 0; f < PEER_FAMILIES.length; f++) {
     const fam = PEER_FAMILIES[f]!;
     if ((chunk = scratch.reserve(1024))) yield chunk;
     scratch.text(`# HELP ${fam.name} ${fam.help}\n# TYPE ${fam.name} ${fam.type}\n`);
-    const from = nameAt[f]!, to = from + names[f]!.length;
-    const value = fam.value;
+    const from = nameAt[f]!, nameLength = names[f]!.length, to = from + nameLength;
+    const column = fam.column(t);
+    pos = scratch.pos;
     for (let i = 0; i < n; i++) {
-      if ((chunk = scratch.reserve(longestLine))) yield chunk;
-      scratch.within(from, to);
-      scratch.within(labelEnd[i]!, labelEnd[i + 1]!);
-      scratch.value(value(t, i));
+      if (pos > limit) {
+        scratch.pos = pos;
+        yield scratch.take();
+        pos = scratch.pos;
+      }
+      buf.copyWithin(pos, from, to);
+      pos += nameLength;
+      const a = labelEnd[i]!, b = labelEnd[i + 1]!;
+      buf.copyWithin(pos, a, b);
+      pos = writeValue(buf, pos + b - a, column[i]!);
+      buf[pos++] = 10;
     }
+    scratch.pos = pos;
   }
 
   if ((chunk = scratch.reserve(1024))) yield chunk;

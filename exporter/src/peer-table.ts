@@ -59,6 +59,8 @@ export class PeerTable {
   meta: (PeerMeta | undefined)[] = [];
   /** 1 if connected; set by annotatePeers. */
   connected = new Uint8Array(0);
+  /** 1 if the peers file marks the peer expected; set by annotatePeers. */
+  expected = new Uint8Array(0);
 
   /** Appends output bytes (copied: the chunk's memory goes back to the stream). */
   appendRaw(chunk: Buffer): void {
@@ -105,6 +107,7 @@ export class PeerTable {
     this.keepalive = grown(this.keepalive, capacity);
     this.psk = grown(this.psk, capacity);
     this.connected = grown(this.connected, capacity);
+    this.expected = grown(this.expected, capacity);
     this.capacity = capacity;
   }
 

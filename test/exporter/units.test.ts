@@ -118,6 +118,7 @@ function table(peers: PeerView[]) {
   if (!r.ok) throw new Error(r.error);
   peers.forEach((p, i) => {
     r.table.connected[i] = p.connected ? 1 : 0;
+    r.table.expected[i] = p.expected ? 1 : 0;
     r.table.meta[i] = p.known || p.friendlyName ? { publicKey: p.publicKey, friendlyName: p.friendlyName, owner: p.owner, expected: p.expected, interface: null } : undefined;
   });
   return r.table;
