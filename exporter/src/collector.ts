@@ -1,5 +1,5 @@
-// One collection = read and parse wg (injected; parsed while it runs), join with the peers file, derive connection
-// events. Runs synchronously with the request that needs it; concurrent callers share the
+// One collection = read and parse wg (injected; parsed while it runs), join with the peers file; connection
+// events are derived right after. Runs synchronously with the request that needs it; concurrent callers share the
 // one in flight.
 import type { Logger } from "./log.js";
 import { PeerTable, type WgInterface } from "./peer-table.js";
@@ -74,13 +74,9 @@ export class Collector {
     const durationSeconds = (performance.now() - start) / 1000;
 
     // Only compare against a previous state when this collection saw everything, or a
-    // failing interface would read as all its peers being removed.
-    if (ok) {
-      const events = this.tracker.update(peers, this.o.exportEndpoints);
-      if (!this.baselineLogged) this.o.log("info", "initial peer state", { peers: peers.count, interfaces: interfaces.length });
-      this.baselineLogged = true;
-      for (const e of events) this.o.log("info", "connection event", { ...e });
-    }
+    // failing interface would read as all its peers being removed. Events are derived once
+    // the scrape that waits for this collection has been answered: they go to the log only.
+    if (ok) setImmediate(() => this.logEvents(peers));
     if (!ok && error !== this.lastError) this.o.log("error", "collection failed", { error });
     else if (!ok) this.o.log("debug", "collection still failing", { error });
     if (ok && this.lastError !== undefined) this.o.log("info", "collection recovered", { previous_error: this.lastError });
@@ -91,11 +87,20 @@ export class Collector {
       peers: peers.count,
       read_ms: +(tRead - start).toFixed(2), // includes parsing, which overlaps the wg call
       parse_ms: +parseMs.toFixed(2),
-      view_events_ms: +(performance.now() - tParse).toFixed(2),
+      view_ms: +(performance.now() - tParse).toFixed(2),
     });
     const c: Collection = { at: nowS, ok, error, durationSeconds, interfaces, peers };
     this.last = { at: nowS, ok, error, durationSeconds, interfaces, peerCount: peers.count };
     return c;
+  }
+
+  private logEvents(peers: PeerTable): void {
+    const t0 = performance.now();
+    const events = this.tracker.update(peers, this.o.exportEndpoints);
+    if (!this.baselineLogged) this.o.log("info", "initial peer state", { peers: peers.count, interfaces: peers.interfaces.length });
+    this.baselineLogged = true;
+    for (const e of events) this.o.log("info", "connection event", { ...e });
+    this.o.log("debug", "events derived", { events: events.length, events_ms: +(performance.now() - t0).toFixed(2) });
   }
 
   private updateMetrics(ok: boolean, duration: number, interfaces: WgInterface[], peers: PeerTable): void {

@@ -3,8 +3,26 @@
 // `wg show dump` itself. Yields UTF-8 chunks so a huge scrape never sits in memory whole.
 import { KEY_LENGTH, type PeerTable } from "./peer-table.js";
 import type { PeerMeta } from "./peers-file.js";
+import { ChunkPool } from "./chunk-pool.js";
 
 const CHUNK_BYTES = 1 << 18;
+
+/** Chunks handed out by renderPeerSeries; give each back with release() once written. */
+export const outputChunks = new ChunkPool(CHUNK_BYTES, 64);
+
+/** One work buffer (label sets and scratch) kept between scrapes; a render that overlaps
+ * another's gets its own. */
+let spareWork: Buffer | null = null;
+function acquireWork(size: number): Buffer {
+  const w = spareWork;
+  spareWork = null;
+  // Keep a buffer that fits unless it is far too big (the peer count dropped a lot).
+  if (w !== null && w.length >= size && w.length <= 2 * size + CHUNK_BYTES) return w;
+  return Buffer.allocUnsafeSlow(size + (size >> 3));
+}
+function releaseWork(w: Buffer): void {
+  spareWork = w;
+}
 
 /** Buffer's (undocumented, long-standing) utf8Write: buf.write(s, at, "utf8") re-parses its
  * arguments on every call. Returns bytes written. */
@@ -70,37 +88,31 @@ function metaBytes(m: PeerMeta | undefined): { name: Buffer; owner: Buffer } {
 }
 
 /**
- * Writes into one Buffer that holds every peer's label set once, then a scratch area where
- * lines are assembled by copying within it (copyWithin: no view objects, no per-call
- * argument parsing) and handed out in copies of about CHUNK_BYTES.
+ * The scratch area of the work buffer, where lines are assembled by copying within the buffer
+ * (copyWithin: no view objects, no per-call argument parsing) and handed out as pooled chunks.
  */
 class LineWriter {
   pos: number;
-  private readonly start: number;
 
-  constructor(readonly buf: Buffer, scratchAt: number) {
-    this.pos = this.start = scratchAt;
+  constructor(readonly buf: Buffer, private readonly start: number, readonly end: number) {
+    this.pos = start;
   }
 
   /** The chunk so far, when fewer than n bytes are left. */
   reserve(n: number): Buffer | undefined {
-    return this.pos + n > this.buf.length ? this.take() : undefined;
+    return this.pos + n > this.end ? this.take() : undefined;
   }
 
   take(): Buffer {
-    const out = Buffer.allocUnsafe(this.pos - this.start);
+    const n = this.pos - this.start;
+    const out = outputChunks.acquire(n);
     this.buf.copy(out, 0, this.start, this.pos);
     this.pos = this.start;
-    return out;
+    return out.subarray(0, n);
   }
 
   get empty(): boolean {
     return this.pos === this.start;
-  }
-
-  within(from: number, to: number): void {
-    this.buf.copyWithin(this.pos, from, to);
-    this.pos += to - from;
   }
 
   bytes(b: Buffer): void {
@@ -112,7 +124,7 @@ class LineWriter {
     this.pos += utf8Write(this.buf, s, this.pos);
   }
 
-  /** Label value bytes from wg's output, escaped (a quote or backslash never starts a multi-byte character). */
+  /** Label value bytes from wg's output, escaped (" and \ never start a multi-byte character). */
   escaped(src: Buffer, from: number, to: number): void {
     const buf = this.buf;
     let pos = this.pos;
@@ -130,7 +142,6 @@ class LineWriter {
     for (let k = from; k < to; k++) buf[pos++] = src[k]!;
     this.pos = pos;
   }
-
 }
 
 /** Writes a sample value at pos; returns the position after it. */
@@ -151,18 +162,19 @@ function writeValue(buf: Buffer, pos: number, v: number): number {
 }
 
 /**
- * Chunks (UTF-8 Buffers of about CHUNK_BYTES) of exposition for every per-peer family,
- * families contiguous, HELP/TYPE once each. Encoded once, written to every waiting scraper.
+ * Chunks (UTF-8 Buffers of at most about CHUNK_BYTES, from outputChunks) of exposition for
+ * every per-peer family, families contiguous, HELP/TYPE once each. Encoded once, written to
+ * every waiting scraper.
  */
 export function* renderPeerSeries(t: PeerTable, opts: ExpositionOptions): Generator<Buffer> {
   const n = t.count;
   const { raw, ipsFrom, ipsTo, keyAt, meta } = t;
   const ifaces = t.interfaces.map((i) => escapeLabelValue(i.name));
   const labelStart = ifaces.map((name) => Buffer.from('{interface="' + name + '",public_key="'));
-
-  // Bytes of the constants, then every peer's label set, then the scratch area.
   const names = PEER_FAMILIES.map((f) => ascii(f.name));
   const constants = [...names, ...labelStart, LABEL_IPS, LABEL_NAME, LABELS_END, NO_NAME];
+
+  // The work buffer: the constants, then every peer's label set, then the scratch area.
   let labelBytes = 0;
   let longestLabel = 0;
   let longestMeta = 0;
@@ -178,106 +190,109 @@ export function* renderPeerSeries(t: PeerTable, opts: ExpositionOptions): Genera
   // any line: a family name (< 64 bytes) and a label set, or an info line's labels
   const longestLine = 256 + longestLabel + longestMeta + LONGEST_VALUE;
   const fixed = constants.reduce((sum, b) => sum + b.length, 0);
-  const w = new LineWriter(Buffer.allocUnsafe(fixed + labelBytes + Math.max(CHUNK_BYTES, 2 * longestLine)), 0);
-  const at = new Map<Buffer, number>();
-  for (const b of constants) {
-    at.set(b, w.pos);
-    w.bytes(b);
-  }
-  const nameAt = names.map((b) => at.get(b)!);
-  const startAt = labelStart.map((b) => at.get(b)!);
-  const ipsAt = at.get(LABEL_IPS)!, nameLabelAt = at.get(LABEL_NAME)!, endAt = at.get(LABELS_END)!, noNameAt = at.get(NO_NAME)!;
-
-  // Each peer's label set, once: copies within the buffer for the constant parts, byte loops
-  // for the short runs from wg's output.
-  const labelEnd = new Uint32Array(n + 1);
-  const buf = w.buf;
-  let pos = w.pos;
-  labelEnd[0] = pos;
-  for (let i = 0; i < n; i++) {
-    const k = t.iface[i]!;
-    buf.copyWithin(pos, startAt[k]!, startAt[k]! + labelStart[k]!.length);
-    pos += labelStart[k]!.length;
-    for (let a = keyAt[i]!, e = a + KEY_LENGTH; a < e; a++) buf[pos++] = raw[a]!;
-    buf.copyWithin(pos, ipsAt, ipsAt + LABEL_IPS.length);
-    pos += LABEL_IPS.length;
-    for (let a = ipsFrom[i]!, e = ipsTo[i]!; a < e; a++) {
-      const c = raw[a]!;
-      if (c === 34 || c === 92) buf[pos++] = 92; // " and \ never start a multi-byte character
-      buf[pos++] = c;
+  const scratchBytes = Math.max(CHUNK_BYTES, 2 * longestLine);
+  const work = acquireWork(fixed + labelBytes + scratchBytes);
+  try {
+    const at = new Map<Buffer, number>();
+    let pos = 0;
+    for (const b of constants) {
+      at.set(b, pos);
+      work.set(b, pos);
+      pos += b.length;
     }
-    const m = withMeta ? meta[i] : undefined;
-    if (m === undefined) {
-      buf.copyWithin(pos, noNameAt, noNameAt + NO_NAME.length);
-      pos += NO_NAME.length;
-    } else {
-      buf.copyWithin(pos, nameLabelAt, nameLabelAt + LABEL_NAME.length);
-      pos += LABEL_NAME.length;
-      const name = metaBytes(m).name;
-      buf.set(name, pos);
-      pos += name.length;
-      buf.copyWithin(pos, endAt, endAt + LABELS_END.length);
-      pos += LABELS_END.length;
-    }
-    labelEnd[i + 1] = pos;
-  }
-  w.pos = pos;
-  const scratch = new LineWriter(w.buf, w.pos);
+    const startAt = labelStart.map((b) => at.get(b)!);
+    const ipsAt = at.get(LABEL_IPS)!, nameLabelAt = at.get(LABEL_NAME)!, endAt = at.get(LABELS_END)!, noNameAt = at.get(NO_NAME)!;
 
-  let chunk: Buffer | undefined;
-  const limit = buf.length - longestLine;
-  for (let f = 0; f < PEER_FAMILIES.length; f++) {
-    const fam = PEER_FAMILIES[f]!;
-    if ((chunk = scratch.reserve(1024))) yield chunk;
-    scratch.text(`# HELP ${fam.name} ${fam.help}\n# TYPE ${fam.name} ${fam.type}\n`);
-    const from = nameAt[f]!, nameLength = names[f]!.length, to = from + nameLength;
-    const column = fam.column(t);
-    pos = scratch.pos;
+    // Each peer's label set, once: copies within the buffer for the constant parts, byte
+    // loops for the short runs from wg's output.
+    const labelEnd = new Uint32Array(n + 1);
+    labelEnd[0] = pos;
     for (let i = 0; i < n; i++) {
-      if (pos > limit) {
-        scratch.pos = pos;
-        yield scratch.take();
-        pos = scratch.pos;
+      const k = t.iface[i]!;
+      work.copyWithin(pos, startAt[k]!, startAt[k]! + labelStart[k]!.length);
+      pos += labelStart[k]!.length;
+      for (let a = keyAt[i]!, e = a + KEY_LENGTH; a < e; a++) work[pos++] = raw[a]!;
+      work.copyWithin(pos, ipsAt, ipsAt + LABEL_IPS.length);
+      pos += LABEL_IPS.length;
+      for (let a = ipsFrom[i]!, e = ipsTo[i]!; a < e; a++) {
+        const c = raw[a]!;
+        if (c === 34 || c === 92) work[pos++] = 92;
+        work[pos++] = c;
       }
-      buf.copyWithin(pos, from, to);
-      pos += nameLength;
-      const a = labelEnd[i]!, b = labelEnd[i + 1]!;
-      buf.copyWithin(pos, a, b);
-      pos = writeValue(buf, pos + b - a, column[i]!);
-      buf[pos++] = 10;
+      const m = withMeta ? meta[i] : undefined;
+      if (m === undefined) {
+        work.copyWithin(pos, noNameAt, noNameAt + NO_NAME.length);
+        pos += NO_NAME.length;
+      } else {
+        work.copyWithin(pos, nameLabelAt, nameLabelAt + LABEL_NAME.length);
+        pos += LABEL_NAME.length;
+        const name = metaBytes(m).name;
+        work.set(name, pos);
+        pos += name.length;
+        work.copyWithin(pos, endAt, endAt + LABELS_END.length);
+        pos += LABELS_END.length;
+      }
+      labelEnd[i + 1] = pos;
     }
-    scratch.pos = pos;
-  }
 
-  if ((chunk = scratch.reserve(1024))) yield chunk;
-  scratch.text("# HELP wireguard_peer_info Metadata from the peers file (owner), one series per listed peer; always 1.\n# TYPE wireguard_peer_info gauge\n");
-  const infoStart = ifaces.map((name) => Buffer.from('wireguard_peer_info{interface="' + name + '",public_key="'));
-  for (let i = 0; i < n; i++) {
-    if (meta[i] === undefined) continue;
-    const m = metaBytes(meta[i]);
-    if ((chunk = scratch.reserve(200 + m.name.length + m.owner.length))) yield chunk;
-    scratch.bytes(infoStart[t.iface[i]!]!);
-    scratch.copyOf(raw, keyAt[i]!, keyAt[i]! + KEY_LENGTH);
-    scratch.bytes(LABEL_NAME);
-    scratch.bytes(m.name);
-    scratch.bytes(LABEL_OWNER);
-    scratch.bytes(m.owner);
-    scratch.bytes(INFO_END);
-  }
-  if (opts.exportEndpoints) {
-    if ((chunk = scratch.reserve(1024))) yield chunk;
-    scratch.text("# HELP wireguard_peer_endpoint_info Current endpoint (IP:port) of the peer; always 1. Opt-in, personal data.\n# TYPE wireguard_peer_endpoint_info gauge\n");
-    const endpointStart = ifaces.map((name) => Buffer.from('wireguard_peer_endpoint_info{interface="' + name + '",public_key="'));
-    for (let i = 0; i < n; i++) {
-      const from = t.endpointFrom[i]!, to = t.endpointTo[i]!;
-      if (from === to) continue;
-      if ((chunk = scratch.reserve(200 + 2 * (to - from)))) yield chunk;
-      scratch.bytes(endpointStart[t.iface[i]!]!);
-      scratch.copyOf(raw, keyAt[i]!, keyAt[i]! + KEY_LENGTH);
-      scratch.bytes(LABEL_ENDPOINT);
-      scratch.escaped(raw, from, to);
-      scratch.bytes(INFO_END);
+    const out = new LineWriter(work, pos, pos + scratchBytes);
+    const limit = out.end - longestLine;
+    let chunk: Buffer | undefined;
+    for (let f = 0; f < PEER_FAMILIES.length; f++) {
+      const fam = PEER_FAMILIES[f]!;
+      if ((chunk = out.reserve(1024))) yield chunk;
+      out.text(`# HELP ${fam.name} ${fam.help}\n# TYPE ${fam.name} ${fam.type}\n`);
+      const from = at.get(names[f]!)!, nameLength = names[f]!.length, to = from + nameLength;
+      const column = fam.column(t);
+      pos = out.pos;
+      for (let i = 0; i < n; i++) {
+        if (pos > limit) {
+          out.pos = pos;
+          yield out.take();
+          pos = out.pos;
+        }
+        work.copyWithin(pos, from, to);
+        pos += nameLength;
+        const a = labelEnd[i]!, b = labelEnd[i + 1]!;
+        work.copyWithin(pos, a, b);
+        pos = writeValue(work, pos + b - a, column[i]!);
+        work[pos++] = 10;
+      }
+      out.pos = pos;
     }
+
+    if ((chunk = out.reserve(1024))) yield chunk;
+    out.text("# HELP wireguard_peer_info Metadata from the peers file (owner), one series per listed peer; always 1.\n# TYPE wireguard_peer_info gauge\n");
+    const infoStart = ifaces.map((name) => Buffer.from('wireguard_peer_info{interface="' + name + '",public_key="'));
+    for (let i = 0; i < n; i++) {
+      if (meta[i] === undefined) continue;
+      const m = metaBytes(meta[i]);
+      if ((chunk = out.reserve(200 + m.name.length + m.owner.length))) yield chunk;
+      out.bytes(infoStart[t.iface[i]!]!);
+      out.copyOf(raw, keyAt[i]!, keyAt[i]! + KEY_LENGTH);
+      out.bytes(LABEL_NAME);
+      out.bytes(m.name);
+      out.bytes(LABEL_OWNER);
+      out.bytes(m.owner);
+      out.bytes(INFO_END);
+    }
+    if (opts.exportEndpoints) {
+      if ((chunk = out.reserve(1024))) yield chunk;
+      out.text("# HELP wireguard_peer_endpoint_info Current endpoint (IP:port) of the peer; always 1. Opt-in, personal data.\n# TYPE wireguard_peer_endpoint_info gauge\n");
+      const endpointStart = ifaces.map((name) => Buffer.from('wireguard_peer_endpoint_info{interface="' + name + '",public_key="'));
+      for (let i = 0; i < n; i++) {
+        const from = t.endpointFrom[i]!, to = t.endpointTo[i]!;
+        if (from === to) continue;
+        if ((chunk = out.reserve(200 + 2 * (to - from)))) yield chunk;
+        out.bytes(endpointStart[t.iface[i]!]!);
+        out.copyOf(raw, keyAt[i]!, keyAt[i]! + KEY_LENGTH);
+        out.bytes(LABEL_ENDPOINT);
+        out.escaped(raw, from, to);
+        out.bytes(INFO_END);
+      }
+    }
+    if (!out.empty) yield out.take();
+  } finally {
+    releaseWork(work);
   }
-  if (!scratch.empty) yield scratch.take();
 }

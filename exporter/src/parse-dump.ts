@@ -79,9 +79,11 @@ export class DumpParser {
   /**
    * @param interfaceName null for `wg show all dump` output (first column is the interface),
    *   or the interface name for `wg show <iface> dump` output (no interface column).
+   * @param expected the size of the previous output, to allocate for once
    */
-  constructor(private readonly interfaceName: string | null) {
+  constructor(private readonly interfaceName: string | null, expected?: { peers: number; bytes: number }) {
     this.off = interfaceName === null ? 1 : 0;
+    if (expected) this.table.reserve(expected.peers + (expected.peers >> 4), expected.bytes + (expected.bytes >> 4));
   }
 
   push(chunk: Buffer): void {

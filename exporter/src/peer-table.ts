@@ -62,6 +62,17 @@ export class PeerTable {
   /** 1 if the peers file marks the peer expected; set by annotatePeers. */
   expected = new Uint8Array(0);
 
+  /** Room for about this many peers and output bytes (the previous read's size): no
+   * step-by-step doubling, which copies and leaves the smaller arrays behind as garbage. */
+  reserve(peers: number, rawBytes: number): void {
+    if (peers > this.capacity) this.grow(peers);
+    if (rawBytes > this.raw.length) {
+      const next = Buffer.allocUnsafeSlow(rawBytes);
+      this.raw.copy(next, 0, 0, this.rawLength);
+      this.raw = next;
+    }
+  }
+
   /** Appends output bytes (copied: the chunk's memory goes back to the stream). */
   appendRaw(chunk: Buffer): void {
     const need = this.rawLength + chunk.length;

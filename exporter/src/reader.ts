@@ -65,8 +65,8 @@ export function runCommand(command: string, args: readonly string[], timeoutMs: 
 }
 
 /** Runs one `wg ... dump`, parsing as it goes. */
-async function readDump(command: string, args: readonly string[], interfaceName: string | null, timeoutMs: number): Promise<ReadOutcome> {
-  const parser = new DumpParser(interfaceName);
+async function readDump(command: string, args: readonly string[], interfaceName: string | null, timeoutMs: number, sizes: Map<string | null, { peers: number; bytes: number }>): Promise<ReadOutcome> {
+  const parser = new DumpParser(interfaceName, sizes.get(interfaceName));
   let parseMs = 0;
   const run = await runCommand(command, args, timeoutMs, (bytes) => {
     const t = performance.now();
@@ -75,19 +75,21 @@ async function readDump(command: string, args: readonly string[], interfaceName:
   });
   if (!run.ok) return run;
   const parsed = parser.end();
+  if (parsed.ok) sizes.set(interfaceName, { peers: parsed.table.count, bytes: parsed.table.rawLength });
   return parsed.ok ? { ok: true, table: parsed.table, parseMs } : parsed;
 }
 
 /** `wg show all dump`, or `wg show <iface> dump` for each configured interface (in parallel). */
 export function wgReader(command: string, interfaces: readonly string[], timeoutMs: number): Reader {
+  const sizes = new Map<string | null, { peers: number; bytes: number }>(); // of the last good read, per source
   return async () => {
     if (interfaces.length === 0) {
-      return [{ interfaceName: null, outcome: await readDump(command, ["show", "all", "dump"], null, timeoutMs) }];
+      return [{ interfaceName: null, outcome: await readDump(command, ["show", "all", "dump"], null, timeoutMs, sizes) }];
     }
     return Promise.all(
       interfaces.map(async (name) => ({
         interfaceName: name,
-        outcome: await readDump(command, ["show", name, "dump"], name, timeoutMs),
+        outcome: await readDump(command, ["show", name, "dump"], name, timeoutMs, sizes),
       })),
     );
   };

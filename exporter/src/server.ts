@@ -4,7 +4,7 @@ import http from "node:http";
 import https from "node:https";
 import type { TLSSocket } from "node:tls";
 import type { Collection, Collector } from "./collector.js";
-import { renderPeerSeries } from "./exposition.js";
+import { outputChunks, renderPeerSeries } from "./exposition.js";
 import { healthBody, peersBody } from "./health.js";
 import type { Logger } from "./log.js";
 import type { PeersFileSource } from "./peers-file.js";
@@ -101,16 +101,22 @@ async function broadcastMetrics(c: Collection, processText: string, group: http.
   for (const r of live) r.writeHead(200, { "content-type": o.metrics.registry.contentType });
   live = live.filter((r) => r.req.method !== "HEAD" || (r.end(), false));
   const write = async (chunk: Buffer | string) => {
-    // encoded once, the same bytes for all receivers
+    // encoded once, the same bytes for all receivers; back to the pool when all have taken it
     const buf = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
     const pending: Promise<void>[] = [];
+    let writing = 1;
+    const written = () => {
+      if (--writing === 0) outputChunks.release(buf);
+    };
     for (const r of live) {
       if (r.destroyed) continue;
-      r.write(buf);
+      writing++;
+      r.write(buf, written);
       // Wait for slow readers only past a bound: keeps memory flat at 100k peers while letting
       // rendering overlap with the socket transfer.
       if (r.writableLength > MAX_BUFFERED) pending.push(new Promise((ok) => { r.once("drain", ok); r.once("close", ok); }));
     }
+    written();
     if (pending.length) await Promise.all(pending);
   };
   for (const chunk of renderPeerSeries(c.peers, { exportEndpoints: o.exportEndpoints })) await write(chunk);

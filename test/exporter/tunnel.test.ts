@@ -89,7 +89,8 @@ describe("exporter on a real tunnel", () => {
   it("after the peer side stops, wireguard_peer_connected drops to 0 past the threshold and a stale event is logged", async () => {
     await t.stopPeer();
     await until(async () => (metricValue(await scrape(), "wireguard_peer_connected", labels()) === 0 ? true : undefined), "connected to drop to 0");
-    const stale = e.logs().find((l) => l.event === "peer_stale");
+    // events are derived after the scrape is answered
+    const stale = await until(async () => e.logs().find((l) => l.event === "peer_stale"), "stale event");
     expect(stale).toMatchObject({ msg: "connection event", interface: t.serverIf, public_key: t.peerPublicKey, friendly_name: "branch office" });
   });
 
@@ -98,7 +99,7 @@ describe("exporter on a real tunnel", () => {
     await t.startPeer();
     await waitForHandshake(t, { after: Number(old) });
     await until(async () => (metricValue(await scrape(), "wireguard_peer_connected", labels()) === 1 ? true : undefined), "connected back to 1");
-    expect(e.logs().some((l) => l.event === "peer_reconnected" && l.public_key === t.peerPublicKey)).toBe(true);
+    await until(async () => e.logs().find((l) => l.event === "peer_reconnected" && l.public_key === t.peerPublicKey), "reconnected event");
     // roaming: the peer moves to another source port
     await t.wg(["set", t.peerIf, "listen-port", "51999"]);
     await t.sendTraffic(2_000);
@@ -116,7 +117,10 @@ describe("exporter on a real tunnel", () => {
     await scrape();
     await t.wg(["set", t.serverIf, "peer", key, "remove"]);
     await scrape();
-    const events = e.logs().filter((l) => l.public_key === key).map((l) => l.event);
+    const events = await until(async () => {
+      const seen = e.logs().filter((l) => l.public_key === key).map((l) => l.event);
+      return seen.length >= 2 ? seen : undefined;
+    }, "added and removed events");
     expect(events).toEqual(["peer_added", "peer_removed"]);
   });
 
