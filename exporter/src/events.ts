@@ -1,4 +1,5 @@
 // Connection events (the audit trail): pure comparison of two successive collections.
+import { KeyIndex } from "./key-index.js";
 import type { PeerTable } from "./peer-table.js";
 
 export type EventKind =
@@ -19,87 +20,110 @@ export interface PeerEvent {
   previous_endpoint?: string | null;
 }
 
-interface PeerState {
-  handshake: number;
-  endpoint: string | null;
-  connected: boolean;
-  friendlyName: string;
-  seen: number; // generation of the last collection that listed the peer
-}
-
 /**
  * Remembers what the previous collection saw, per interface and public key, and turns each
- * new collection into events. The state is updated in place and holds no reference to a
- * collection, so its memory is freed after its scrape.
+ * new collection into events. The state lives in columns indexed by the key index's slots and
+ * holds no reference to a collection, so a collection's memory is reused after its scrape.
  */
 export class PeerTracker {
-  private readonly byIface = new Map<string, Map<string, PeerState>>();
+  private readonly index = new KeyIndex();
+  private readonly tagOf = new Map<string, number>(); // interface name → tag in the index
+  private readonly interfaceNames: string[] = [];
+  private handshake = new Float64Array(0);
+  private connected = new Uint8Array(0);
+  private seen = new Uint32Array(0); // generation of the last collection that listed the peer
+  private endpoint: (string | null)[] = [];
+  private friendlyName: string[] = [];
   private gen = 0;
 
   /** Events since the previous call; the first call only records a baseline. */
-  update(t: PeerTable, withEndpoints: boolean): PeerEvent[] {
+  update(tables: readonly PeerTable[], withEndpoints: boolean): PeerEvent[] {
     const first = this.gen === 0;
     const gen = ++this.gen;
     const events: PeerEvent[] = [];
-    const ev = (event: EventKind, iface: string, key: string, s: PeerState, extra?: Partial<PeerEvent>) =>
+    const ev = (event: EventKind, slot: number, key: string, extra?: Partial<PeerEvent>) =>
       events.push({
         event,
-        interface: iface,
+        interface: this.interfaceNames[this.index.tagOf(slot)]!,
         public_key: key,
-        friendly_name: s.friendlyName,
-        latest_handshake: s.handshake,
-        ...(withEndpoints ? { endpoint: s.endpoint, ...extra } : {}),
+        friendly_name: this.friendlyName[slot]!,
+        latest_handshake: this.handshake[slot]!,
+        ...(withEndpoints ? { endpoint: this.endpoint[slot]!, ...extra } : {}),
       });
-    const { count, handshake, connected, meta } = t;
-    let curIfIndex = -1;
-    let curIface = "";
-    let states: Map<string, PeerState> | undefined;
-    for (let i = 0; i < count; i++) {
-      if (states === undefined || t.iface[i] !== curIfIndex) {
-        curIfIndex = t.iface[i]!;
-        curIface = t.interfaces[curIfIndex]!.name;
-        states = this.byIface.get(curIface);
-        if (!states) this.byIface.set(curIface, (states = new Map()));
-      }
-      const key = t.publicKey(i);
-      const hs = handshake[i]!;
-      const isConnected = connected[i] === 1;
-      const friendlyName = meta[i]?.friendlyName ?? "";
-      const old = states.get(key);
-      if (!old) {
-        const s: PeerState = { handshake: hs, endpoint: t.endpoint(i), connected: isConnected, friendlyName, seen: gen };
-        states.set(key, s);
-        if (!first) {
-          ev("peer_added", curIface, key, s);
-          if (s.handshake !== 0) ev("peer_first_handshake", curIface, key, s);
+    const index = this.index;
+    for (const t of tables) {
+      const { count, handshake, connected, meta, raw, keyAt } = t;
+      const tags = t.interfaces.map((i) => this.tag(i.name));
+      for (let i = 0; i < count; i++) {
+        const tag = tags[t.iface[i]!]!;
+        const hs = handshake[i]!;
+        const isConnected = connected[i]!;
+        const friendlyName = meta[i]?.friendlyName ?? "";
+        let slot = index.find(raw, keyAt[i]!, tag);
+        if (slot < 0) {
+          slot = index.insert(raw, keyAt[i]!, tag);
+          if (index.capacity > this.seen.length) this.grow(index.capacity);
+          this.handshake[slot] = hs;
+          this.connected[slot] = isConnected;
+          this.seen[slot] = gen;
+          this.endpoint[slot] = t.endpoint(i);
+          this.friendlyName[slot] = friendlyName;
+          if (!first) {
+            const key = t.publicKey(i);
+            ev("peer_added", slot, key);
+            if (hs !== 0) ev("peer_first_handshake", slot, key);
+          }
+          continue;
         }
-        continue;
-      }
-      old.seen = gen;
-      old.friendlyName = friendlyName;
-      const sameEndpoint = t.endpointEquals(i, old.endpoint);
-      if (old.handshake === hs && old.connected === isConnected && sameEndpoint) continue;
-      const wasConnected = old.connected;
-      const hadHandshake = old.handshake !== 0;
-      const previousEndpoint = old.endpoint;
-      old.handshake = hs;
-      old.connected = isConnected;
-      if (!sameEndpoint) old.endpoint = t.endpoint(i);
-      if (!hadHandshake && hs !== 0) ev("peer_first_handshake", curIface, key, old);
-      else if (wasConnected && !isConnected) ev("peer_stale", curIface, key, old);
-      else if (!wasConnected && isConnected) ev("peer_reconnected", curIface, key, old);
-      if (previousEndpoint !== null && old.endpoint !== null && !sameEndpoint) {
-        ev("peer_endpoint_changed", curIface, key, old, { previous_endpoint: previousEndpoint });
+        this.seen[slot] = gen;
+        this.friendlyName[slot] = friendlyName;
+        const previousEndpoint = this.endpoint[slot]!;
+        const sameEndpoint = t.endpointEquals(i, previousEndpoint);
+        const wasConnected = this.connected[slot] === 1;
+        const hadHandshake = this.handshake[slot] !== 0;
+        if (this.handshake[slot] === hs && wasConnected === (isConnected === 1) && sameEndpoint) continue;
+        this.handshake[slot] = hs;
+        this.connected[slot] = isConnected;
+        if (!sameEndpoint) this.endpoint[slot] = t.endpoint(i);
+        const key = t.publicKey(i);
+        if (!hadHandshake && hs !== 0) ev("peer_first_handshake", slot, key);
+        else if (wasConnected && isConnected === 0) ev("peer_stale", slot, key);
+        else if (!wasConnected && isConnected === 1) ev("peer_reconnected", slot, key);
+        if (previousEndpoint !== null && this.endpoint[slot] !== null && !sameEndpoint) {
+          ev("peer_endpoint_changed", slot, key, { previous_endpoint: previousEndpoint });
+        }
       }
     }
-    for (const [iface, states] of this.byIface) {
-      for (const [key, s] of states) {
-        if (s.seen === gen) continue;
-        ev("peer_removed", iface, key, s);
-        states.delete(key);
-      }
-      if (states.size === 0) this.byIface.delete(iface);
+    const removed: number[] = [];
+    for (let slot = 0; slot < index.end; slot++) {
+      if (!index.isUsed(slot) || this.seen[slot] === gen) continue;
+      ev("peer_removed", slot, index.keyOf(slot));
+      removed.push(slot);
+      this.endpoint[slot] = null;
+      this.friendlyName[slot] = "";
     }
+    index.remove(removed);
     return events;
+  }
+
+  private tag(name: string): number {
+    let tag = this.tagOf.get(name);
+    if (tag === undefined) {
+      tag = this.interfaceNames.push(name) - 1;
+      this.tagOf.set(name, tag);
+    }
+    return tag;
+  }
+
+  private grow(capacity: number): void {
+    const handshake = new Float64Array(capacity);
+    handshake.set(this.handshake);
+    this.handshake = handshake;
+    const connected = new Uint8Array(capacity);
+    connected.set(this.connected);
+    this.connected = connected;
+    const seen = new Uint32Array(capacity);
+    seen.set(this.seen);
+    this.seen = seen;
   }
 }

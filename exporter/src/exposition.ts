@@ -8,7 +8,7 @@ import { ChunkPool } from "./chunk-pool.js";
 const CHUNK_BYTES = 1 << 18;
 
 /** Chunks handed out by renderPeerSeries; give each back with release() once written. */
-export const outputChunks = new ChunkPool(CHUNK_BYTES, 64);
+export const outputChunks = new ChunkPool(CHUNK_BYTES, 8);
 
 /** One work buffer (label sets and scratch) kept between scrapes; a render that overlaps
  * another's gets its own. */
@@ -163,30 +163,33 @@ function writeValue(buf: Buffer, pos: number, v: number): number {
 
 /**
  * Chunks (UTF-8 Buffers of at most about CHUNK_BYTES, from outputChunks) of exposition for
- * every per-peer family, families contiguous, HELP/TYPE once each. Encoded once, written to
- * every waiting scraper.
+ * every per-peer family over all tables, families contiguous, HELP/TYPE once each. Encoded
+ * once, written to every waiting scraper.
  */
-export function* renderPeerSeries(t: PeerTable, opts: ExpositionOptions): Generator<Buffer> {
-  const n = t.count;
-  const { raw, ipsFrom, ipsTo, keyAt, meta } = t;
-  const ifaces = t.interfaces.map((i) => escapeLabelValue(i.name));
-  const labelStart = ifaces.map((name) => Buffer.from('{interface="' + name + '",public_key="'));
+export function* renderPeerSeries(tables: readonly PeerTable[], opts: ExpositionOptions): Generator<Buffer> {
+  const ifaces = tables.map((t) => t.interfaces.map((i) => escapeLabelValue(i.name)));
+  const labelStart = ifaces.map((names) => names.map((name) => Buffer.from('{interface="' + name + '",public_key="')));
   const names = PEER_FAMILIES.map((f) => ascii(f.name));
-  const constants = [...names, ...labelStart, LABEL_IPS, LABEL_NAME, LABELS_END, NO_NAME];
+  const constants = [...names, ...labelStart.flat(), LABEL_IPS, LABEL_NAME, LABELS_END, NO_NAME];
 
   // The work buffer: the constants, then every peer's label set, then the scratch area.
+  let peers = 0;
   let labelBytes = 0;
   let longestLabel = 0;
   let longestMeta = 0;
-  const withMeta = meta.length > 0;
-  for (let i = 0; i < n; i++) {
-    const m = withMeta ? metaBytes(meta[i]) : EMPTY_META;
-    const len = labelStart[t.iface[i]!]!.length + KEY_LENGTH + LABEL_IPS.length + 2 * (ipsTo[i]! - ipsFrom[i]!) +
-      LABEL_NAME.length + m.name.length + LABELS_END.length;
-    labelBytes += len;
-    if (len > longestLabel) longestLabel = len;
-    if (m.name.length + m.owner.length > longestMeta) longestMeta = m.name.length + m.owner.length;
-  }
+  tables.forEach((t, ti) => {
+    const { ipsFrom, ipsTo, meta } = t;
+    const withMeta = meta.length > 0;
+    for (let i = 0; i < t.count; i++) {
+      const m = withMeta ? metaBytes(meta[i]) : EMPTY_META;
+      const len = labelStart[ti]![t.iface[i]!]!.length + KEY_LENGTH + LABEL_IPS.length + 2 * (ipsTo[i]! - ipsFrom[i]!) +
+        LABEL_NAME.length + m.name.length + LABELS_END.length;
+      labelBytes += len;
+      if (len > longestLabel) longestLabel = len;
+      if (m.name.length + m.owner.length > longestMeta) longestMeta = m.name.length + m.owner.length;
+    }
+    peers += t.count;
+  });
   // any line: a family name (< 64 bytes) and a label set, or an info line's labels
   const longestLine = 256 + longestLabel + longestMeta + LONGEST_VALUE;
   const fixed = constants.reduce((sum, b) => sum + b.length, 0);
@@ -200,40 +203,46 @@ export function* renderPeerSeries(t: PeerTable, opts: ExpositionOptions): Genera
       work.set(b, pos);
       pos += b.length;
     }
-    const startAt = labelStart.map((b) => at.get(b)!);
     const ipsAt = at.get(LABEL_IPS)!, nameLabelAt = at.get(LABEL_NAME)!, endAt = at.get(LABELS_END)!, noNameAt = at.get(NO_NAME)!;
 
     // Each peer's label set, once: copies within the buffer for the constant parts, byte
     // loops for the short runs from wg's output.
-    const labelEnd = new Uint32Array(n + 1);
+    const labelEnd = new Uint32Array(peers + 1);
     labelEnd[0] = pos;
-    for (let i = 0; i < n; i++) {
-      const k = t.iface[i]!;
-      work.copyWithin(pos, startAt[k]!, startAt[k]! + labelStart[k]!.length);
-      pos += labelStart[k]!.length;
-      for (let a = keyAt[i]!, e = a + KEY_LENGTH; a < e; a++) work[pos++] = raw[a]!;
-      work.copyWithin(pos, ipsAt, ipsAt + LABEL_IPS.length);
-      pos += LABEL_IPS.length;
-      for (let a = ipsFrom[i]!, e = ipsTo[i]!; a < e; a++) {
-        const c = raw[a]!;
-        if (c === 34 || c === 92) work[pos++] = 92;
-        work[pos++] = c;
+    let g = 0; // peer index over all tables
+    tables.forEach((t, ti) => {
+      const { raw, keyAt, ipsFrom, ipsTo, meta } = t;
+      const starts = labelStart[ti]!;
+      const startAt = starts.map((b) => at.get(b)!);
+      const withMeta = meta.length > 0;
+      for (let i = 0; i < t.count; i++) {
+        const k = t.iface[i]!;
+        work.copyWithin(pos, startAt[k]!, startAt[k]! + starts[k]!.length);
+        pos += starts[k]!.length;
+        for (let a = keyAt[i]!, e = a + KEY_LENGTH; a < e; a++) work[pos++] = raw[a]!;
+        work.copyWithin(pos, ipsAt, ipsAt + LABEL_IPS.length);
+        pos += LABEL_IPS.length;
+        for (let a = ipsFrom[i]!, e = ipsTo[i]!; a < e; a++) {
+          const c = raw[a]!;
+          if (c === 34 || c === 92) work[pos++] = 92;
+          work[pos++] = c;
+        }
+        const m = withMeta ? meta[i] : undefined;
+        if (m === undefined) {
+          work.copyWithin(pos, noNameAt, noNameAt + NO_NAME.length);
+          pos += NO_NAME.length;
+        } else {
+          work.copyWithin(pos, nameLabelAt, nameLabelAt + LABEL_NAME.length);
+          pos += LABEL_NAME.length;
+          const name = metaBytes(m).name;
+          work.set(name, pos);
+          pos += name.length;
+          work.copyWithin(pos, endAt, endAt + LABELS_END.length);
+          pos += LABELS_END.length;
+        }
+        labelEnd[++g] = pos;
       }
-      const m = withMeta ? meta[i] : undefined;
-      if (m === undefined) {
-        work.copyWithin(pos, noNameAt, noNameAt + NO_NAME.length);
-        pos += NO_NAME.length;
-      } else {
-        work.copyWithin(pos, nameLabelAt, nameLabelAt + LABEL_NAME.length);
-        pos += LABEL_NAME.length;
-        const name = metaBytes(m).name;
-        work.set(name, pos);
-        pos += name.length;
-        work.copyWithin(pos, endAt, endAt + LABELS_END.length);
-        pos += LABELS_END.length;
-      }
-      labelEnd[i + 1] = pos;
-    }
+    });
 
     const out = new LineWriter(work, pos, pos + scratchBytes);
     const limit = out.end - longestLine;
@@ -243,52 +252,61 @@ export function* renderPeerSeries(t: PeerTable, opts: ExpositionOptions): Genera
       if ((chunk = out.reserve(1024))) yield chunk;
       out.text(`# HELP ${fam.name} ${fam.help}\n# TYPE ${fam.name} ${fam.type}\n`);
       const from = at.get(names[f]!)!, nameLength = names[f]!.length, to = from + nameLength;
-      const column = fam.column(t);
-      pos = out.pos;
-      for (let i = 0; i < n; i++) {
-        if (pos > limit) {
-          out.pos = pos;
-          yield out.take();
-          pos = out.pos;
+      g = 0;
+      for (const t of tables) {
+        const column = fam.column(t);
+        pos = out.pos;
+        for (let i = 0; i < t.count; i++, g++) {
+          if (pos > limit) {
+            out.pos = pos;
+            yield out.take();
+            pos = out.pos;
+          }
+          work.copyWithin(pos, from, to);
+          pos += nameLength;
+          const a = labelEnd[g]!, b = labelEnd[g + 1]!;
+          work.copyWithin(pos, a, b);
+          pos = writeValue(work, pos + b - a, column[i]!);
+          work[pos++] = 10;
         }
-        work.copyWithin(pos, from, to);
-        pos += nameLength;
-        const a = labelEnd[i]!, b = labelEnd[i + 1]!;
-        work.copyWithin(pos, a, b);
-        pos = writeValue(work, pos + b - a, column[i]!);
-        work[pos++] = 10;
+        out.pos = pos;
       }
-      out.pos = pos;
     }
 
     if ((chunk = out.reserve(1024))) yield chunk;
     out.text("# HELP wireguard_peer_info Metadata from the peers file (owner), one series per listed peer; always 1.\n# TYPE wireguard_peer_info gauge\n");
-    const infoStart = ifaces.map((name) => Buffer.from('wireguard_peer_info{interface="' + name + '",public_key="'));
-    for (let i = 0; i < n; i++) {
-      if (meta[i] === undefined) continue;
-      const m = metaBytes(meta[i]);
-      if ((chunk = out.reserve(200 + m.name.length + m.owner.length))) yield chunk;
-      out.bytes(infoStart[t.iface[i]!]!);
-      out.copyOf(raw, keyAt[i]!, keyAt[i]! + KEY_LENGTH);
-      out.bytes(LABEL_NAME);
-      out.bytes(m.name);
-      out.bytes(LABEL_OWNER);
-      out.bytes(m.owner);
-      out.bytes(INFO_END);
+    for (let ti = 0; ti < tables.length; ti++) {
+      const t = tables[ti]!;
+      const infoStart = ifaces[ti]!.map((name) => Buffer.from('wireguard_peer_info{interface="' + name + '",public_key="'));
+      for (let i = 0; i < t.count; i++) {
+        if (t.meta[i] === undefined) continue;
+        const m = metaBytes(t.meta[i]);
+        if ((chunk = out.reserve(200 + m.name.length + m.owner.length))) yield chunk;
+        out.bytes(infoStart[t.iface[i]!]!);
+        out.copyOf(t.raw, t.keyAt[i]!, t.keyAt[i]! + KEY_LENGTH);
+        out.bytes(LABEL_NAME);
+        out.bytes(m.name);
+        out.bytes(LABEL_OWNER);
+        out.bytes(m.owner);
+        out.bytes(INFO_END);
+      }
     }
     if (opts.exportEndpoints) {
       if ((chunk = out.reserve(1024))) yield chunk;
       out.text("# HELP wireguard_peer_endpoint_info Current endpoint (IP:port) of the peer; always 1. Opt-in, personal data.\n# TYPE wireguard_peer_endpoint_info gauge\n");
-      const endpointStart = ifaces.map((name) => Buffer.from('wireguard_peer_endpoint_info{interface="' + name + '",public_key="'));
-      for (let i = 0; i < n; i++) {
-        const from = t.endpointFrom[i]!, to = t.endpointTo[i]!;
-        if (from === to) continue;
-        if ((chunk = out.reserve(200 + 2 * (to - from)))) yield chunk;
-        out.bytes(endpointStart[t.iface[i]!]!);
-        out.copyOf(raw, keyAt[i]!, keyAt[i]! + KEY_LENGTH);
-        out.bytes(LABEL_ENDPOINT);
-        out.escaped(raw, from, to);
-        out.bytes(INFO_END);
+      for (let ti = 0; ti < tables.length; ti++) {
+        const t = tables[ti]!;
+        const endpointStart = ifaces[ti]!.map((name) => Buffer.from('wireguard_peer_endpoint_info{interface="' + name + '",public_key="'));
+        for (let i = 0; i < t.count; i++) {
+          const from = t.endpointFrom[i]!, to = t.endpointTo[i]!;
+          if (from === to) continue;
+          if ((chunk = out.reserve(200 + 2 * (to - from)))) yield chunk;
+          out.bytes(endpointStart[t.iface[i]!]!);
+          out.copyOf(t.raw, t.keyAt[i]!, t.keyAt[i]! + KEY_LENGTH);
+          out.bytes(LABEL_ENDPOINT);
+          out.escaped(t.raw, from, to);
+          out.bytes(INFO_END);
+        }
       }
     }
     if (!out.empty) yield out.take();

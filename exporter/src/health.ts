@@ -1,5 +1,5 @@
 // JSON bodies of /health and /peers (the guide's Flask endpoints). Pure.
-import type { Collection } from "./collector.js";
+import type { Collection, CollectionSummary } from "./collector.js";
 import type { PeersFileStatus } from "./peers-file.js";
 
 export interface HealthBody {
@@ -12,8 +12,6 @@ export interface HealthBody {
     peer_count: number;
   }) | null;
 }
-
-export type CollectionSummary = Omit<Collection, "peers"> & { peerCount: number };
 
 export function healthBody(c: CollectionSummary | null, pf: PeersFileStatus | null): { code: 200 | 503; body: HealthBody } {
   const healthy = c !== null && c.ok;
@@ -43,23 +41,25 @@ export function peersBody(c: Collection, exportEndpoints: boolean): unknown {
   return {
     success: c.ok,
     ...(c.ok ? {} : { error: c.error }),
-    peer_count: c.peers.count,
-    peers: Array.from({ length: c.peers.count }, (_, i) => {
-      const p = c.peers.peer(i);
-      const m = c.peers.meta[i];
-      return {
-        interface: p.interface,
-        public_key: p.publicKey,
-        friendly_name: m?.friendlyName ?? "",
-        owner: m?.owner ?? "",
-        expected: m?.expected ?? false,
-        allowed_ips: p.allowedIps === "" ? [] : p.allowedIps.split(","),
-        latest_handshake: p.latestHandshake === 0 ? null : p.latestHandshake,
-        connected: c.peers.connected[i] === 1,
-        rx_bytes: p.rxBytes,
-        tx_bytes: p.txBytes,
-        ...(exportEndpoints ? { endpoint: p.endpoint } : {}),
-      };
-    }),
+    peer_count: c.peerCount,
+    peers: c.tables.flatMap((t) =>
+      Array.from({ length: t.count }, (_, i) => {
+        const p = t.peer(i);
+        const m = t.meta[i];
+        return {
+          interface: p.interface,
+          public_key: p.publicKey,
+          friendly_name: m?.friendlyName ?? "",
+          owner: m?.owner ?? "",
+          expected: m?.expected ?? false,
+          allowed_ips: p.allowedIps === "" ? [] : p.allowedIps.split(","),
+          latest_handshake: p.latestHandshake === 0 ? null : p.latestHandshake,
+          connected: t.connected[i] === 1,
+          rx_bytes: p.rxBytes,
+          tx_bytes: p.txBytes,
+          ...(exportEndpoints ? { endpoint: p.endpoint } : {}),
+        };
+      }),
+    ),
   };
 }

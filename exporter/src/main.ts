@@ -4,7 +4,7 @@ import { Collector } from "./collector.js";
 import { describeConfig, parseFlags } from "./flags.js";
 import { createLogger } from "./log.js";
 import { PeersFileSource } from "./peers-file.js";
-import { wgReader } from "./reader.js";
+import { WgReader } from "./reader.js";
 import { createSelfMetrics } from "./self-metrics.js";
 import { createServer } from "./server.js";
 import { REVISION, VERSION } from "./version.js";
@@ -53,7 +53,7 @@ function main(): void {
   peersFile?.refresh();
 
   const collector = new Collector({
-    reader: wgReader(config.wgCommand, config.interfaces, config.collectorTimeoutMs),
+    reader: new WgReader(config.wgCommand, config.interfaces, config.collectorTimeoutMs),
     peersFile,
     connectedThresholdMs: config.connectedThresholdMs,
     exportEndpoints: config.exportEndpoints,

@@ -64,7 +64,7 @@ const NONE = "(none)";
  * error stops it.
  */
 export class DumpParser {
-  private readonly table = new PeerTable();
+  private readonly table: PeerTable;
   private readonly off: number; // column offset
   private current = -1; // index of the current interface
   private currentFrom = 0; // its name's bytes in `wg show all dump` output
@@ -79,11 +79,12 @@ export class DumpParser {
   /**
    * @param interfaceName null for `wg show all dump` output (first column is the interface),
    *   or the interface name for `wg show <iface> dump` output (no interface column).
-   * @param expected the size of the previous output, to allocate for once
+   * @param table a table to reuse (emptied first; keeps its capacity)
    */
-  constructor(private readonly interfaceName: string | null, expected?: { peers: number; bytes: number }) {
+  constructor(private readonly interfaceName: string | null, table = new PeerTable()) {
     this.off = interfaceName === null ? 1 : 0;
-    if (expected) this.table.reserve(expected.peers + (expected.peers >> 4), expected.bytes + (expected.bytes >> 4));
+    this.table = table;
+    table.clear();
   }
 
   push(chunk: Buffer): void {

@@ -62,15 +62,12 @@ export class PeerTable {
   /** 1 if the peers file marks the peer expected; set by annotatePeers. */
   expected = new Uint8Array(0);
 
-  /** Room for about this many peers and output bytes (the previous read's size): no
-   * step-by-step doubling, which copies and leaves the smaller arrays behind as garbage. */
-  reserve(peers: number, rawBytes: number): void {
-    if (peers > this.capacity) this.grow(peers);
-    if (rawBytes > this.raw.length) {
-      const next = Buffer.allocUnsafeSlow(rawBytes);
-      this.raw.copy(next, 0, 0, this.rawLength);
-      this.raw = next;
-    }
+  /** Empties the table for another read; keeps its memory. */
+  clear(): void {
+    this.count = 0;
+    this.rawLength = 0;
+    this.interfaces.length = 0;
+    this.meta = [];
   }
 
   /** Appends output bytes (copied: the chunk's memory goes back to the stream). */
@@ -171,36 +168,5 @@ export class PeerTable {
       txBytes: this.tx[i]!,
       persistentKeepalive: ka < 0 ? null : ka,
     };
-  }
-
-  /** One table holding the peers of several (per-interface reads), in order. */
-  static concat(tables: readonly PeerTable[]): PeerTable {
-    if (tables.length === 1) return tables[0]!;
-    const out = new PeerTable();
-    const total = tables.reduce((n, t) => n + t.count, 0);
-    out.grow(Math.max(total, 1));
-    out.raw = Buffer.allocUnsafe(tables.reduce((n, t) => n + t.rawLength, 0));
-    for (const t of tables) {
-      const shift = out.rawLength, ifShift = out.interfaces.length, base = out.count;
-      t.raw.copy(out.raw, shift, 0, t.rawLength);
-      out.rawLength += t.rawLength;
-      out.interfaces.push(...t.interfaces);
-      for (let i = 0; i < t.count; i++) {
-        const o = base + i;
-        out.iface[o] = t.iface[i]! + ifShift;
-        out.keyAt[o] = t.keyAt[i]! + shift;
-        out.endpointFrom[o] = t.endpointFrom[i]! + shift;
-        out.endpointTo[o] = t.endpointTo[i]! + shift;
-        out.ipsFrom[o] = t.ipsFrom[i]! + shift;
-        out.ipsTo[o] = t.ipsTo[i]! + shift;
-      }
-      out.handshake.set(t.handshake.subarray(0, t.count), base);
-      out.rx.set(t.rx.subarray(0, t.count), base);
-      out.tx.set(t.tx.subarray(0, t.count), base);
-      out.keepalive.set(t.keepalive.subarray(0, t.count), base);
-      out.psk.set(t.psk.subarray(0, t.count), base);
-      out.count += t.count;
-    }
-    return out;
   }
 }

@@ -3,13 +3,22 @@
 import { spawn } from "node:child_process";
 import { formatDuration } from "./duration.js";
 import { DumpParser } from "./parse-dump.js";
-import type { PeerTable } from "./peer-table.js";
+import { PeerTable } from "./peer-table.js";
 
 /** parseMs: time spent parsing, most of it while `wg` was still running. */
 export type ReadOutcome = { ok: true; table: PeerTable; parseMs: number } | { ok: false; error: string };
 type RunOutcome = { ok: true } | { ok: false; error: string };
-/** One outcome per source: `all`, or each configured interface. */
-export type Reader = () => Promise<Array<{ interfaceName: string | null; outcome: ReadOutcome }>>;
+export interface ReadResult {
+  interfaceName: string | null;
+  outcome: ReadOutcome;
+}
+
+export interface Reader {
+  /** One outcome per source: `all`, or each configured interface. */
+  read(): Promise<ReadResult[]>;
+  /** A table from read() that nothing uses any more. */
+  recycle(table: PeerTable): void;
+}
 
 const STDERR_LIMIT = 2048;
 
@@ -64,9 +73,9 @@ export function runCommand(command: string, args: readonly string[], timeoutMs: 
   });
 }
 
-/** Runs one `wg ... dump`, parsing as it goes. */
-async function readDump(command: string, args: readonly string[], interfaceName: string | null, timeoutMs: number, sizes: Map<string | null, { peers: number; bytes: number }>): Promise<ReadOutcome> {
-  const parser = new DumpParser(interfaceName, sizes.get(interfaceName));
+/** Runs one `wg ... dump`, parsing as it goes into table (emptied first). */
+async function readDump(command: string, args: readonly string[], interfaceName: string | null, timeoutMs: number, table: PeerTable): Promise<ReadOutcome> {
+  const parser = new DumpParser(interfaceName, table);
   let parseMs = 0;
   const run = await runCommand(command, args, timeoutMs, (bytes) => {
     const t = performance.now();
@@ -75,22 +84,39 @@ async function readDump(command: string, args: readonly string[], interfaceName:
   });
   if (!run.ok) return run;
   const parsed = parser.end();
-  if (parsed.ok) sizes.set(interfaceName, { peers: parsed.table.count, bytes: parsed.table.rawLength });
   return parsed.ok ? { ok: true, table: parsed.table, parseMs } : parsed;
 }
 
-/** `wg show all dump`, or `wg show <iface> dump` for each configured interface (in parallel). */
-export function wgReader(command: string, interfaces: readonly string[], timeoutMs: number): Reader {
-  const sizes = new Map<string | null, { peers: number; bytes: number }>(); // of the last good read, per source
-  return async () => {
-    if (interfaces.length === 0) {
-      return [{ interfaceName: null, outcome: await readDump(command, ["show", "all", "dump"], null, timeoutMs, sizes) }];
-    }
+/**
+ * `wg show all dump`, or `wg show <iface> dump` for each configured interface (in parallel).
+ * Tables given back with recycle() are read into again: at 100k peers they are tens of MB,
+ * and fresh ones per scrape leave the allocator holding that much more memory.
+ */
+export class WgReader implements Reader {
+  private readonly spare = new Map<string | null, PeerTable>();
+  private readonly lent = new Map<PeerTable, string | null>();
+
+  constructor(private readonly command: string, private readonly interfaces: readonly string[], private readonly timeoutMs: number) {}
+
+  read(): Promise<ReadResult[]> {
+    const sources = this.interfaces.length === 0 ? [null] : this.interfaces;
     return Promise.all(
-      interfaces.map(async (name) => ({
-        interfaceName: name,
-        outcome: await readDump(command, ["show", name, "dump"], name, timeoutMs, sizes),
-      })),
+      sources.map(async (name) => {
+        const table = this.spare.get(name) ?? new PeerTable();
+        this.spare.delete(name);
+        const args = ["show", name ?? "all", "dump"];
+        const outcome = await readDump(this.command, args, name, this.timeoutMs, table);
+        if (outcome.ok) this.lent.set(table, name);
+        else this.spare.set(name, table); // nobody else saw it
+        return { interfaceName: name, outcome };
+      }),
     );
-  };
+  }
+
+  recycle(table: PeerTable): void {
+    const name = this.lent.get(table);
+    if (name === undefined) return;
+    this.lent.delete(table);
+    this.spare.set(name, table);
+  }
 }

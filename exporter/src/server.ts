@@ -38,7 +38,11 @@ export function createServer(o: ServerOptions): http.Server {
       .collect()
       .then(async (c) => {
         waiting = null; // later scrapes get a fresh collection
-        return broadcastMetrics(c, await processText, group, o);
+        try {
+          await broadcastMetrics(c, await processText, group, o);
+        } finally {
+          c.release();
+        }
       })
       .catch((e: unknown) => {
         waiting = null;
@@ -66,14 +70,18 @@ export function createServer(o: ServerOptions): http.Server {
     }
     if (path === o.telemetryPath) return serveMetrics(res);
     if (path === "/health") {
-      if (!o.collector.last) await o.collector.collect();
+      if (!o.collector.last) (await o.collector.collect()).release();
       const c = o.collector.last;
       const { code, body } = healthBody(c, o.peersFile?.status ?? null);
       return sendJson(res, code, body);
     }
     if (path === "/peers") {
       const c = await o.collector.collect();
-      return sendJson(res, c.ok ? 200 : 503, peersBody(c, o.exportEndpoints));
+      try {
+        return sendJson(res, c.ok ? 200 : 503, peersBody(c, o.exportEndpoints));
+      } finally {
+        c.release();
+      }
     }
     if (path === "/") {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(landingPage(o.telemetryPath));
@@ -92,7 +100,7 @@ export function createServer(o: ServerOptions): http.Server {
   return tls ? https.createServer(tls, wrapped) : http.createServer(wrapped);
 }
 
-const MAX_BUFFERED = 4 << 20;
+const MAX_BUFFERED = 1 << 20;
 
 async function broadcastMetrics(c: Collection, processText: string, group: http.ServerResponse[], o: ServerOptions): Promise<void> {
   const t0 = performance.now();
@@ -119,10 +127,15 @@ async function broadcastMetrics(c: Collection, processText: string, group: http.
     written();
     if (pending.length) await Promise.all(pending);
   };
-  for (const chunk of renderPeerSeries(c.peers, { exportEndpoints: o.exportEndpoints })) await write(chunk);
+  for (const chunk of renderPeerSeries(c.tables, { exportEndpoints: o.exportEndpoints })) await write(chunk);
   await write(selfText);
   for (const r of live) if (!r.destroyed) r.end();
-  o.log("debug", "metrics served", { receivers: live.length, render_write_ms: +(performance.now() - t0).toFixed(2) });
+  const mem = process.memoryUsage();
+  o.log("debug", "metrics served", {
+    receivers: live.length,
+    render_write_ms: +(performance.now() - t0).toFixed(2),
+    rss_mb: Math.round(mem.rss / 1e6), heap_used_mb: Math.round(mem.heapUsed / 1e6), heap_total_mb: Math.round(mem.heapTotal / 1e6), external_mb: Math.round(mem.external / 1e6),
+  });
 }
 
 function sendJson(res: http.ServerResponse, code: number, body: unknown): void {

@@ -7,6 +7,8 @@ import { parsePeersFile } from "../../exporter/src/peers-file.js";
 import { DumpParser } from "../../exporter/src/parse-dump.js";
 import type { WgPeer } from "../../exporter/src/peer-table.js";
 import { isConnected } from "../../exporter/src/peer-view.js";
+import { KeyIndex } from "../../exporter/src/key-index.js";
+import { randomBytes } from "node:crypto";
 
 const K1 = "Gw2s4IBfE2fZh/kHK1t/lKb1UI09Zi1PFM2YxJ8SZgU=";
 const K2 = "AEc9VooMoxmKLKXYHSeOiibfV58pk2/GrPDLHtIzoQI=";
@@ -131,7 +133,7 @@ describe("exposition", () => {
   });
 
   it("writes the DESIGN label set, HELP with units, and empty friendly_name when unknown", () => {
-    const text = [...renderPeerSeries(table([peer({ rxBytes: 5, txBytes: 7, latestHandshake: 100 }), peer({ publicKey: K2, friendlyName: 'say "hi"', owner: "o", known: true, expected: true, connected: true })]), { exportEndpoints: false })].join("");
+    const text = [...renderPeerSeries([table([peer({ rxBytes: 5, txBytes: 7, latestHandshake: 100 }), peer({ publicKey: K2, friendlyName: 'say "hi"', owner: "o", known: true, expected: true, connected: true })])], { exportEndpoints: false })].join("");
     expect(text).toContain(`wireguard_sent_bytes_total{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 7\n`);
     expect(text).toContain(`wireguard_received_bytes_total{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 5\n`);
     expect(text).toContain(`wireguard_latest_handshake_seconds{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 100\n`);
@@ -143,9 +145,42 @@ describe("exposition", () => {
     expect(text).not.toContain("endpoint");
   });
 
+  it("renders several per-interface reads with each family contiguous", () => {
+    const text = [...renderPeerSeries([table([peer({ txBytes: 1 })]), table([peer({ interface: "wg1", publicKey: K2, txBytes: 2 })])], { exportEndpoints: false })].join("");
+    const sent = text.split("\n").filter((l) => l.startsWith("wireguard_sent_bytes_total{"));
+    expect(sent).toEqual([
+      `wireguard_sent_bytes_total{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 1`,
+      `wireguard_sent_bytes_total{interface="wg1",public_key="${K2}",allowed_ips="10.0.0.2/32",friendly_name=""} 2`,
+    ]);
+    const families = text.split("\n").filter((l) => l.startsWith("wireguard_")).map((l) => l.split("{")[0]);
+    expect(families).toEqual([...families].sort((a, b) => families.indexOf(a) - families.indexOf(b))); // grouped
+    expect(new Set(families).size).toBe(5);
+  });
+
   it("puts endpoints only on an opt-in info metric", () => {
-    const text = [...renderPeerSeries(table([peer({ endpoint: "[2001:db8::7]:51820" })]), { exportEndpoints: true })].join("");
+    const text = [...renderPeerSeries([table([peer({ endpoint: "[2001:db8::7]:51820" })])], { exportEndpoints: true })].join("");
     expect(text).toContain(`wireguard_peer_endpoint_info{interface="wg0",public_key="${K1}",endpoint="[2001:db8::7]:51820"} 1\n`);
+  });
+});
+
+describe("key index", () => {
+  it("finds keys by their bytes and tag, through growth and removals, with shared prefixes", () => {
+    const keys = Array.from({ length: 5000 }, (_, i) => (i % 2 ? "vanityPrefixAAAA" + randomBytes(32).toString("base64").slice(16) : randomBytes(32).toString("base64")));
+    const bytes = Buffer.from(keys.join(""), "latin1");
+    const index = new KeyIndex();
+    const slots = keys.map((_, i) => index.insert(bytes, i * 44, i % 3));
+    expect(new Set(slots).size).toBe(keys.length);
+    keys.forEach((k, i) => {
+      expect(index.find(bytes, i * 44, i % 3)).toBe(slots[i]);
+      expect(index.keyOf(slots[i]!)).toBe(k);
+    });
+    expect(index.find(bytes, 0, 1)).toBe(-1); // same key, other interface
+    index.remove(slots.filter((_, i) => i % 5 === 0));
+    keys.forEach((_, i) => expect(index.find(bytes, i * 44, i % 3)).toBe(i % 5 === 0 ? -1 : slots[i]));
+    expect(index.size).toBe(4000);
+    const again = index.insert(bytes, 0, 0); // a freed slot is handed out again
+    expect(slots.filter((_, i) => i % 5 === 0)).toContain(again);
+    expect(index.find(bytes, 0, 0)).toBe(again);
   });
 });
 
@@ -158,8 +193,8 @@ describe("connected and events", () => {
 
   it("first collection is a baseline; then first handshake, stale, reconnect, roaming, add, remove", () => {
     const t = new PeerTracker();
-    expect(t.update(table([peer({})]), true)).toEqual([]);
-    const step = (peers: PeerView[]) => t.update(table(peers), true).map((e) => e.event);
+    expect(t.update([table([peer({})])], true)).toEqual([]);
+    const step = (peers: PeerView[]) => t.update([table(peers)], true).map((e) => e.event);
     expect(step([peer({ latestHandshake: 10, connected: true, endpoint: "203.0.113.1:1" })])).toEqual(["peer_first_handshake"]);
     expect(step([peer({ latestHandshake: 10, connected: true, endpoint: "203.0.113.1:1" })])).toEqual([]);
     expect(step([peer({ latestHandshake: 10, connected: false, endpoint: "203.0.113.1:1" })])).toEqual(["peer_stale"]);
@@ -171,11 +206,11 @@ describe("connected and events", () => {
 
   it("names the peer and both endpoints in a roaming event; endpoints only when opted in", () => {
     const t = new PeerTracker();
-    t.update(table([peer({ latestHandshake: 1, endpoint: "203.0.113.1:1", friendlyName: "a" })]), true);
-    expect(t.update(table([peer({ latestHandshake: 1, endpoint: "203.0.113.9:1", friendlyName: "a" })]), true)).toEqual([
+    t.update([table([peer({ latestHandshake: 1, endpoint: "203.0.113.1:1", friendlyName: "a" })])], true);
+    expect(t.update([table([peer({ latestHandshake: 1, endpoint: "203.0.113.9:1", friendlyName: "a" })])], true)).toEqual([
       { event: "peer_endpoint_changed", interface: "wg0", public_key: K1, friendly_name: "a", latest_handshake: 1, endpoint: "203.0.113.9:1", previous_endpoint: "203.0.113.1:1" },
     ]);
-    const events = t.update(table([peer({ latestHandshake: 1, endpoint: "203.0.113.5:1" })]), false);
+    const events = t.update([table([peer({ latestHandshake: 1, endpoint: "203.0.113.5:1" })])], false);
     expect(events).toHaveLength(1);
     expect(JSON.stringify(events)).not.toContain("203.0.113");
   });
