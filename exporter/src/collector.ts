@@ -1,11 +1,11 @@
-// One collection = read and parse wg (injected; parsed while it runs) and join with the peers
-// file; connection events are derived right after. Runs synchronously with the request that
+// One collection = read and parse wg (injected; parsed while it runs), joined with the peers
+// file as it is parsed; connection events are derived right after. Runs synchronously with the request that
 // needs it; concurrent callers share the one in flight.
 import type { Logger } from "./log.js";
 import type { PeerTable, WgInterface } from "./peer-table.js";
 import type { Reader } from "./reader.js";
 import type { PeersFileSource } from "./peers-file.js";
-import { annotatePeers } from "./peer-view.js";
+import { annotatePeers, peerLookup } from "./peer-view.js";
 import { PeerTracker } from "./events.js";
 import type { SelfMetrics } from "./self-metrics.js";
 
@@ -83,7 +83,7 @@ export class Collector {
     const now = this.o.now ?? Date.now;
     const start = performance.now();
     this.o.peersFile?.refresh();
-    const results = await this.o.reader.read();
+    const results = await this.o.reader.read(peerLookup(this.o.peersFile?.current ?? null));
     const tRead = performance.now();
     const errors: string[] = [];
     const tables: PeerTable[] = [];
@@ -100,7 +100,7 @@ export class Collector {
       tables.push(outcome.table);
       interfaces.push(...outcome.table.interfaces);
       peerCount += outcome.table.count;
-      annotatePeers(outcome.table, this.o.peersFile?.current ?? null, nowS, this.o.connectedThresholdMs);
+      annotatePeers(outcome.table, nowS, this.o.connectedThresholdMs);
     }
     const ok = errors.length === 0;
     const error = ok ? undefined : errors.join("; ");

@@ -52,16 +52,16 @@ export class PeerTracker {
       });
     const index = this.index;
     for (const t of tables) {
-      const { count, handshake, connected, meta, raw, keyAt } = t;
+      const { count, handshake, connected, meta, text, keyAt } = t;
       const tags = t.interfaces.map((i) => this.tag(i.name));
       for (let i = 0; i < count; i++) {
         const tag = tags[t.iface[i]!]!;
         const hs = handshake[i]!;
         const isConnected = connected[i]!;
         const friendlyName = meta[i]?.friendlyName ?? "";
-        let slot = index.find(raw, keyAt[i]!, tag);
+        let slot = index.find(text, keyAt[i]!, tag);
         if (slot < 0) {
-          slot = index.insert(raw, keyAt[i]!, tag);
+          slot = index.insert(text, keyAt[i]!, tag);
           if (index.capacity > this.seen.length) this.grow(index.capacity);
           this.handshake[slot] = hs;
           this.connected[slot] = isConnected;

@@ -1,37 +1,22 @@
-// Per-peer series in the Prometheus text format, hand-serialized from the peer table's columns
-// and wg's own bytes: at 10k+ peers a generic registry's serializer costs more than
-// `wg show dump` itself. Yields UTF-8 chunks so a huge scrape never sits in memory whole.
-import { KEY_LENGTH, type PeerTable } from "./peer-table.js";
-import type { PeerMeta } from "./peers-file.js";
+// Per-peer series in the Prometheus text format, hand-serialized from the peer tables: at 10k+
+// peers a generic registry's serializer costs more than `wg show dump` itself. Each line is
+// two copies (family name and label start; the peer's stored label set) and the value's
+// digits. Yields pooled UTF-8 chunks, so a huge scrape never sits in memory whole.
 import { ChunkPool } from "./chunk-pool.js";
+import { INFO_END, LABEL_ENDPOINT, LABEL_NAME, LABEL_OWNER, escapeLabelValue, metaBytes } from "./labels.js";
+import { KEY_LENGTH, type PeerTable } from "./peer-table.js";
+
+export { escapeLabelValue } from "./labels.js";
 
 const CHUNK_BYTES = 1 << 18;
 
 /** Chunks handed out by renderPeerSeries; give each back with release() once written. */
 export const outputChunks = new ChunkPool(CHUNK_BYTES, 8);
 
-/** One work buffer (label sets and scratch) kept between scrapes; a render that overlaps
- * another's gets its own. */
-let spareWork: Buffer | null = null;
-function acquireWork(size: number): Buffer {
-  const w = spareWork;
-  spareWork = null;
-  // Keep a buffer that fits unless it is far too big (the peer count dropped a lot).
-  if (w !== null && w.length >= size && w.length <= 2 * size + CHUNK_BYTES) return w;
-  return Buffer.allocUnsafeSlow(size + (size >> 3));
-}
-function releaseWork(w: Buffer): void {
-  spareWork = w;
-}
-
 /** Buffer's (undocumented, long-standing) utf8Write: buf.write(s, at, "utf8") re-parses its
  * arguments on every call. Returns bytes written. */
 const utf8Write = (b: Buffer, s: string, at: number): number =>
   (b as unknown as { utf8Write(s: string, at: number): number }).utf8Write(s, at);
-
-export function escapeLabelValue(v: string): string {
-  return /[\\"\n]/.test(v) ? v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n") : v;
-}
 
 interface Family {
   name: string;
@@ -67,29 +52,12 @@ export interface ExpositionOptions {
   exportEndpoints: boolean;
 }
 
-const ascii = (s: string) => Buffer.from(s, "latin1");
-const LABEL_IPS = ascii('",allowed_ips="');
-const LABEL_NAME = ascii('",friendly_name="');
-const LABEL_OWNER = ascii('",owner="');
-const LABEL_ENDPOINT = ascii('",endpoint="');
-const LABELS_END = ascii('"} ');
-const NO_NAME = ascii('",friendly_name=""} ');
-const INFO_END = ascii('"} 1\n');
 const LONGEST_VALUE = 24; // digits of any float64 as String() writes it, and the newline
 
-/** The peers file's label values, escaped and encoded once per peers file entry. */
-const encodedMeta = new WeakMap<PeerMeta, { name: Buffer; owner: Buffer }>();
-const EMPTY_META = { name: Buffer.alloc(0), owner: Buffer.alloc(0) };
-function metaBytes(m: PeerMeta | undefined): { name: Buffer; owner: Buffer } {
-  if (m === undefined) return EMPTY_META;
-  let e = encodedMeta.get(m);
-  if (!e) encodedMeta.set(m, (e = { name: Buffer.from(escapeLabelValue(m.friendlyName)), owner: Buffer.from(escapeLabelValue(m.owner)) }));
-  return e;
-}
-
 /**
- * The scratch area of the work buffer, where lines are assembled by copying within the buffer
- * (copyWithin: no view objects, no per-call argument parsing) and handed out as pooled chunks.
+ * The scratch area behind a table's text, where lines are assembled by copying within the
+ * buffer (copyWithin: no view objects, no per-call argument parsing) and handed out as pooled
+ * chunks.
  */
 class LineWriter {
   pos: number;
@@ -124,22 +92,21 @@ class LineWriter {
     this.pos += utf8Write(this.buf, s, this.pos);
   }
 
-  /** Label value bytes from wg's output, escaped (" and \ never start a multi-byte character). */
-  escaped(src: Buffer, from: number, to: number): void {
+  /** Bytes from elsewhere in the same buffer. */
+  within(from: number, to: number): void {
+    this.buf.copyWithin(this.pos, from, to);
+    this.pos += to - from;
+  }
+
+  /** Label value bytes, escaped (" and \ never start a multi-byte character). */
+  escaped(from: number, to: number): void {
     const buf = this.buf;
     let pos = this.pos;
     for (let k = from; k < to; k++) {
-      const c = src[k]!;
+      const c = buf[k]!;
       if (c === 34 || c === 92) buf[pos++] = 92;
       buf[pos++] = c;
     }
-    this.pos = pos;
-  }
-
-  copyOf(src: Buffer, from: number, to: number): void {
-    const buf = this.buf;
-    let pos = this.pos;
-    for (let k = from; k < to; k++) buf[pos++] = src[k]!;
     this.pos = pos;
   }
 }
@@ -161,156 +128,115 @@ function writeValue(buf: Buffer, pos: number, v: number): number {
   return pos + digits;
 }
 
+/** Where a table's render constants and scratch area are, behind its text. */
+interface Layout {
+  /** [family][interface]: `name{interface="X",public_key="` */
+  lineStart: { at: number; length: number }[][];
+  out: LineWriter;
+  longestLine: number;
+}
+
+function layOut(t: PeerTable, ifaceNames: readonly string[]): Layout {
+  let longestLabel = 0;
+  let longestMeta = 0;
+  for (let i = 0; i < t.count; i++) longestLabel = Math.max(longestLabel, t.labelTo[i]! - t.keyAt[i]!);
+  for (const m of t.meta) if (m !== undefined) longestMeta = Math.max(longestMeta, metaBytes(m).name.length + metaBytes(m).owner.length);
+  const starts = PEER_FAMILIES.map((f) => ifaceNames.map((name) => Buffer.from(`${f.name}{interface="${name}",public_key="`)));
+  const constBytes = starts.flat().reduce((n, b) => n + b.length, 0);
+  const longestPrefix = Math.max(0, ...starts.flat().map((b) => b.length));
+  // any line: a line start and a label set, or an info line's labels
+  const longestLine = 256 + longestPrefix + longestLabel + longestMeta + LONGEST_VALUE;
+  const scratch = Math.max(CHUNK_BYTES, 2 * longestLine);
+  t.reserveText(constBytes + scratch);
+  let pos = t.textLength;
+  const lineStart = starts.map((byIface) =>
+    byIface.map((b) => {
+      t.text.set(b, pos);
+      pos += b.length;
+      return { at: pos - b.length, length: b.length };
+    }),
+  );
+  return { lineStart, out: new LineWriter(t.text, pos, pos + scratch), longestLine };
+}
+
 /**
  * Chunks (UTF-8 Buffers of at most about CHUNK_BYTES, from outputChunks) of exposition for
  * every per-peer family over all tables, families contiguous, HELP/TYPE once each. Encoded
- * once, written to every waiting scraper.
+ * once, written to every waiting scraper. Uses the space behind each table's text.
  */
 export function* renderPeerSeries(tables: readonly PeerTable[], opts: ExpositionOptions): Generator<Buffer> {
   const ifaces = tables.map((t) => t.interfaces.map((i) => escapeLabelValue(i.name)));
-  const labelStart = ifaces.map((names) => names.map((name) => Buffer.from('{interface="' + name + '",public_key="')));
-  const names = PEER_FAMILIES.map((f) => ascii(f.name));
-  const constants = [...names, ...labelStart.flat(), LABEL_IPS, LABEL_NAME, LABELS_END, NO_NAME];
+  const layouts = tables.map((t, ti) => layOut(t, ifaces[ti]!));
+  const header = (s: string): Buffer => Buffer.from(s);
+  let chunk: Buffer | undefined;
 
-  // The work buffer: the constants, then every peer's label set, then the scratch area.
-  let peers = 0;
-  let labelBytes = 0;
-  let longestLabel = 0;
-  let longestMeta = 0;
-  tables.forEach((t, ti) => {
-    const { ipsFrom, ipsTo, meta } = t;
-    const withMeta = meta.length > 0;
-    for (let i = 0; i < t.count; i++) {
-      const m = withMeta ? metaBytes(meta[i]) : EMPTY_META;
-      const len = labelStart[ti]![t.iface[i]!]!.length + KEY_LENGTH + LABEL_IPS.length + 2 * (ipsTo[i]! - ipsFrom[i]!) +
-        LABEL_NAME.length + m.name.length + LABELS_END.length;
-      labelBytes += len;
-      if (len > longestLabel) longestLabel = len;
-      if (m.name.length + m.owner.length > longestMeta) longestMeta = m.name.length + m.owner.length;
-    }
-    peers += t.count;
-  });
-  // any line: a family name (< 64 bytes) and a label set, or an info line's labels
-  const longestLine = 256 + longestLabel + longestMeta + LONGEST_VALUE;
-  const fixed = constants.reduce((sum, b) => sum + b.length, 0);
-  const scratchBytes = Math.max(CHUNK_BYTES, 2 * longestLine);
-  const work = acquireWork(fixed + labelBytes + scratchBytes);
-  try {
-    const at = new Map<Buffer, number>();
-    let pos = 0;
-    for (const b of constants) {
-      at.set(b, pos);
-      work.set(b, pos);
-      pos += b.length;
-    }
-    const ipsAt = at.get(LABEL_IPS)!, nameLabelAt = at.get(LABEL_NAME)!, endAt = at.get(LABELS_END)!, noNameAt = at.get(NO_NAME)!;
-
-    // Each peer's label set, once: copies within the buffer for the constant parts, byte
-    // loops for the short runs from wg's output.
-    const labelEnd = new Uint32Array(peers + 1);
-    labelEnd[0] = pos;
-    let g = 0; // peer index over all tables
-    tables.forEach((t, ti) => {
-      const { raw, keyAt, ipsFrom, ipsTo, meta } = t;
-      const starts = labelStart[ti]!;
-      const startAt = starts.map((b) => at.get(b)!);
-      const withMeta = meta.length > 0;
-      for (let i = 0; i < t.count; i++) {
-        const k = t.iface[i]!;
-        work.copyWithin(pos, startAt[k]!, startAt[k]! + starts[k]!.length);
-        pos += starts[k]!.length;
-        for (let a = keyAt[i]!, e = a + KEY_LENGTH; a < e; a++) work[pos++] = raw[a]!;
-        work.copyWithin(pos, ipsAt, ipsAt + LABEL_IPS.length);
-        pos += LABEL_IPS.length;
-        for (let a = ipsFrom[i]!, e = ipsTo[i]!; a < e; a++) {
-          const c = raw[a]!;
-          if (c === 34 || c === 92) work[pos++] = 92;
-          work[pos++] = c;
-        }
-        const m = withMeta ? meta[i] : undefined;
-        if (m === undefined) {
-          work.copyWithin(pos, noNameAt, noNameAt + NO_NAME.length);
-          pos += NO_NAME.length;
-        } else {
-          work.copyWithin(pos, nameLabelAt, nameLabelAt + LABEL_NAME.length);
-          pos += LABEL_NAME.length;
-          const name = metaBytes(m).name;
-          work.set(name, pos);
-          pos += name.length;
-          work.copyWithin(pos, endAt, endAt + LABELS_END.length);
-          pos += LABELS_END.length;
-        }
-        labelEnd[++g] = pos;
-      }
-    });
-
-    const out = new LineWriter(work, pos, pos + scratchBytes);
-    const limit = out.end - longestLine;
-    let chunk: Buffer | undefined;
-    for (let f = 0; f < PEER_FAMILIES.length; f++) {
-      const fam = PEER_FAMILIES[f]!;
-      if ((chunk = out.reserve(1024))) yield chunk;
-      out.text(`# HELP ${fam.name} ${fam.help}\n# TYPE ${fam.name} ${fam.type}\n`);
-      const from = at.get(names[f]!)!, nameLength = names[f]!.length, to = from + nameLength;
-      g = 0;
-      for (const t of tables) {
-        const column = fam.column(t);
-        pos = out.pos;
-        for (let i = 0; i < t.count; i++, g++) {
-          if (pos > limit) {
-            out.pos = pos;
-            yield out.take();
-            pos = out.pos;
-          }
-          work.copyWithin(pos, from, to);
-          pos += nameLength;
-          const a = labelEnd[g]!, b = labelEnd[g + 1]!;
-          work.copyWithin(pos, a, b);
-          pos = writeValue(work, pos + b - a, column[i]!);
-          work[pos++] = 10;
-        }
-        out.pos = pos;
-      }
-    }
-
-    if ((chunk = out.reserve(1024))) yield chunk;
-    out.text("# HELP wireguard_peer_info Metadata from the peers file (owner), one series per listed peer; always 1.\n# TYPE wireguard_peer_info gauge\n");
+  for (let f = 0; f < PEER_FAMILIES.length; f++) {
+    const fam = PEER_FAMILIES[f]!;
+    yield header(`# HELP ${fam.name} ${fam.help}\n# TYPE ${fam.name} ${fam.type}\n`);
     for (let ti = 0; ti < tables.length; ti++) {
       const t = tables[ti]!;
-      const infoStart = ifaces[ti]!.map((name) => Buffer.from('wireguard_peer_info{interface="' + name + '",public_key="'));
+      const { lineStart, out, longestLine } = layouts[ti]!;
+      const starts = lineStart[f]!;
+      const { text, iface, keyAt, labelTo } = t;
+      const column = fam.column(t);
+      const limit = out.end - longestLine;
+      let pos = out.pos;
       for (let i = 0; i < t.count; i++) {
-        if (t.meta[i] === undefined) continue;
-        const m = metaBytes(t.meta[i]);
-        if ((chunk = out.reserve(200 + m.name.length + m.owner.length))) yield chunk;
-        out.bytes(infoStart[t.iface[i]!]!);
-        out.copyOf(t.raw, t.keyAt[i]!, t.keyAt[i]! + KEY_LENGTH);
-        out.bytes(LABEL_NAME);
-        out.bytes(m.name);
-        out.bytes(LABEL_OWNER);
-        out.bytes(m.owner);
-        out.bytes(INFO_END);
-      }
-    }
-    if (opts.exportEndpoints) {
-      if ((chunk = out.reserve(1024))) yield chunk;
-      out.text("# HELP wireguard_peer_endpoint_info Current endpoint (IP:port) of the peer; always 1. Opt-in, personal data.\n# TYPE wireguard_peer_endpoint_info gauge\n");
-      for (let ti = 0; ti < tables.length; ti++) {
-        const t = tables[ti]!;
-        const endpointStart = ifaces[ti]!.map((name) => Buffer.from('wireguard_peer_endpoint_info{interface="' + name + '",public_key="'));
-        for (let i = 0; i < t.count; i++) {
-          const from = t.endpointFrom[i]!, to = t.endpointTo[i]!;
-          if (from === to) continue;
-          if ((chunk = out.reserve(200 + 2 * (to - from)))) yield chunk;
-          out.bytes(endpointStart[t.iface[i]!]!);
-          out.copyOf(t.raw, t.keyAt[i]!, t.keyAt[i]! + KEY_LENGTH);
-          out.bytes(LABEL_ENDPOINT);
-          out.escaped(t.raw, from, to);
-          out.bytes(INFO_END);
+        if (pos > limit) {
+          out.pos = pos;
+          yield out.take();
+          pos = out.pos;
         }
+        const start = starts[iface[i]!]!;
+        text.copyWithin(pos, start.at, start.at + start.length);
+        pos += start.length;
+        const a = keyAt[i]!, b = labelTo[i]!;
+        text.copyWithin(pos, a, b);
+        pos = writeValue(text, pos + b - a, column[i]!);
+        text[pos++] = 10;
       }
+      out.pos = pos;
+      if (!out.empty) yield out.take();
+    }
+  }
+
+  yield header("# HELP wireguard_peer_info Metadata from the peers file (owner), one series per listed peer; always 1.\n# TYPE wireguard_peer_info gauge\n");
+  for (let ti = 0; ti < tables.length; ti++) {
+    const t = tables[ti]!;
+    const { out } = layouts[ti]!;
+    const infoStart = ifaces[ti]!.map((name) => Buffer.from('wireguard_peer_info{interface="' + name + '",public_key="'));
+    for (let i = 0; i < t.meta.length; i++) {
+      const meta = t.meta[i];
+      if (meta === undefined) continue;
+      const m = metaBytes(meta);
+      if ((chunk = out.reserve(200 + m.name.length + m.owner.length))) yield chunk;
+      out.bytes(infoStart[t.iface[i]!]!);
+      out.within(t.keyAt[i]!, t.keyAt[i]! + KEY_LENGTH);
+      out.bytes(LABEL_NAME);
+      out.bytes(m.name);
+      out.bytes(LABEL_OWNER);
+      out.bytes(m.owner);
+      out.bytes(INFO_END);
     }
     if (!out.empty) yield out.take();
-  } finally {
-    releaseWork(work);
+  }
+  if (opts.exportEndpoints) {
+    yield header("# HELP wireguard_peer_endpoint_info Current endpoint (IP:port) of the peer; always 1. Opt-in, personal data.\n# TYPE wireguard_peer_endpoint_info gauge\n");
+    for (let ti = 0; ti < tables.length; ti++) {
+      const t = tables[ti]!;
+      const { out } = layouts[ti]!;
+      const endpointStart = ifaces[ti]!.map((name) => Buffer.from('wireguard_peer_endpoint_info{interface="' + name + '",public_key="'));
+      for (let i = 0; i < t.count; i++) {
+        const from = t.endpointFrom[i]!, to = t.endpointTo[i]!;
+        if (from === to) continue;
+        if ((chunk = out.reserve(200 + 2 * (to - from)))) yield chunk;
+        out.bytes(endpointStart[t.iface[i]!]!);
+        out.within(t.keyAt[i]!, t.keyAt[i]! + KEY_LENGTH);
+        out.bytes(LABEL_ENDPOINT);
+        out.escaped(from, to);
+        out.bytes(INFO_END);
+      }
+      if (!out.empty) yield out.take();
+    }
   }
 }

@@ -1,13 +1,9 @@
 // A hash index from (tag, public key bytes) to a dense slot number, looked up straight from
 // wg's output bytes: no string per peer per scrape, and at 100k peers a few MB of typed
 // arrays instead of a Map of strings and objects.
-import { KEY_LENGTH } from "./peer-table.js";
+import { KEY_LENGTH, latin1 } from "./peer-table.js";
 
 const EMPTY = -1;
-
-// Buffer's latin1Slice skips toString's argument handling; keys are validated base64 (ASCII).
-const latin1 = (b: Buffer, from: number, to: number): string =>
-  (b as unknown as { latin1Slice(from: number, to: number): string }).latin1Slice(from, to);
 
 /** FNV-1a over the key and tag: all of the key, since vanity keys share long prefixes. */
 function hashOf(b: Buffer, at: number, tag: number): number {

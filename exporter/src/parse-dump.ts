@@ -1,6 +1,11 @@
 // Parses `wg show all dump` / `wg show <iface> dump` output into a PeerTable, byte by byte as
 // it arrives. Pure. The interface private key and peer preshared keys are read past, never kept.
-import { KEY_LENGTH, PeerTable, type WgInterface, type WgPeer } from "./peer-table.js";
+import { KEY_LENGTH, PeerTable, latin1, type WgInterface, type WgPeer } from "./peer-table.js";
+import { LABEL_IPS, LABEL_NAME, LABELS_END, NO_NAME, metaBytes } from "./labels.js";
+import type { PeerMeta } from "./peers-file.js";
+
+/** What the peers file says about a peer on an interface (see lookupPeer). */
+export type PeerLookup = (iface: string, publicKey: string) => PeerMeta | undefined;
 
 export type { WgInterface, WgPeer } from "./peer-table.js";
 
@@ -42,6 +47,12 @@ function uintAt(b: Buffer, from: number, to: number): number {
   return n;
 }
 
+/** Copies constant bytes to dst at pos; returns the position after them. */
+function put(dst: Buffer, pos: number, src: Buffer): number {
+  for (let i = 0; i < src.length; i++) dst[pos++] = src[i]!;
+  return pos;
+}
+
 /** Does b[from, to) hold exactly the ASCII word? */
 function isWord(b: Buffer, from: number, to: number, word: string): boolean {
   if (to - from !== word.length) return false;
@@ -49,12 +60,14 @@ function isWord(b: Buffer, from: number, to: number, word: string): boolean {
   return true;
 }
 
-/** Are b[a, aEnd) and b[c, c + (aEnd - a)) the same bytes? */
-function sameBytes(b: Buffer, a: number, aEnd: number, c: number, cEnd: number): boolean {
-  if (aEnd - a !== cEnd - c) return false;
-  for (let i = 0; i < aEnd - a; i++) if (b[a + i] !== b[c + i]) return false;
+/** Does b[from, to) hold the same bytes as name? */
+function sameBytes(b: Buffer, from: number, to: number, name: Buffer): boolean {
+  if (to - from !== name.length) return false;
+  for (let i = 0; i < name.length; i++) if (b[from + i] !== name[i]) return false;
   return true;
 }
+
+const NO_BYTES = Buffer.alloc(0);
 
 const NONE = "(none)";
 
@@ -67,12 +80,11 @@ export class DumpParser {
   private readonly table: PeerTable;
   private readonly off: number; // column offset
   private current = -1; // index of the current interface
-  private currentFrom = 0; // its name's bytes in `wg show all dump` output
-  private currentTo = 0;
-  private parsed = 0; // raw bytes parsed so far
+  private currentName = NO_BYTES; // its name's bytes in `wg show all dump` output
+  private carry = NO_BYTES; // an incomplete last line
   private lineNo = 0;
   private error: string | null = null;
-  // Field boundaries of the current line: field i is raw[s[i], e[i]).
+  // Field boundaries of the current line: field i is line[s[i], e[i]).
   private readonly s = new Int32Array(10);
   private readonly e = new Int32Array(10);
 
@@ -80,8 +92,9 @@ export class DumpParser {
    * @param interfaceName null for `wg show all dump` output (first column is the interface),
    *   or the interface name for `wg show <iface> dump` output (no interface column).
    * @param table a table to reuse (emptied first; keeps its capacity)
+   * @param lookup the peers file, for friendly names in the labels
    */
-  constructor(private readonly interfaceName: string | null, table = new PeerTable()) {
+  constructor(private readonly interfaceName: string | null, table = new PeerTable(), private readonly lookup: PeerLookup | null = null) {
     this.off = interfaceName === null ? 1 : 0;
     this.table = table;
     table.clear();
@@ -89,14 +102,27 @@ export class DumpParser {
 
   push(chunk: Buffer): void {
     if (this.error !== null) return;
-    const at = this.table.rawLength;
-    this.table.appendRaw(chunk);
+    let from = 0;
+    if (this.carry.length > 0) {
+      const nl = chunk.indexOf(NEWLINE);
+      if (nl === -1) {
+        this.carry = Buffer.concat([this.carry, chunk]);
+        return;
+      }
+      const line = Buffer.concat([this.carry, chunk.subarray(0, nl + 1)]);
+      this.carry = NO_BYTES;
+      this.lines(line, 0, line.length);
+      from = nl + 1;
+    }
     const last = chunk.lastIndexOf(NEWLINE);
-    if (last !== -1) this.lines(at + last + 1);
+    const end = last >= from ? last + 1 : from;
+    if (end > from) this.lines(chunk, from, end);
+    if (end < chunk.length) this.carry = Buffer.from(chunk.subarray(end)); // copied: the chunk is not kept
   }
 
   end(): TableResult {
-    if (this.error === null && this.parsed < this.table.rawLength) this.lines(this.table.rawLength);
+    if (this.error === null && this.carry.length > 0) this.lines(this.carry, 0, this.carry.length);
+    this.carry = NO_BYTES;
     if (this.error !== null) return { ok: false, error: this.error };
     return { ok: true, table: this.table };
   }
@@ -105,18 +131,16 @@ export class DumpParser {
     this.error = `wg dump line ${this.lineNo}: ${why}`;
   }
 
-  /** Parses the lines in raw[parsed, limit); limit is just past a newline or the end of output. */
-  private lines(limit: number): void {
-    const { s, e, off, table } = this;
-    const raw = table.raw;
-    let pos = this.parsed;
-    while (pos < limit) {
+  /** Parses the lines in b[pos, limit); limit is just past a newline or the end of output. */
+  private lines(b: Buffer, pos: number, limit: number): void {
+    const { s, e, off } = this;
+    while (pos < limit && this.error === null) {
       this.lineNo++;
       let count = 0;
       let start = pos;
       let i = pos;
       for (; i < limit; i++) {
-        const c = raw[i]!;
+        const c = b[i]!;
         if (c === TAB) {
           if (count < 9) {
             s[count] = start;
@@ -134,46 +158,71 @@ export class DumpParser {
       const lineStart = pos;
       pos = i + 1;
       if (i === lineStart) continue; // empty line
-      if (count === 8 + off) {
-        // peer: [name] public-key preshared-key endpoint allowed-ips handshake rx tx keepalive
-        if (this.current < 0 || (off === 1 && !sameBytes(raw, s[0]!, e[0]!, this.currentFrom, this.currentTo))) {
-          return this.bad("peer line before its interface line");
-        }
-        if (!isKeyAt(raw, s[off]!, e[off]!)) return this.bad("peer public key is not a WireGuard key");
-        const hs = uintAt(raw, s[off + 4]!, e[off + 4]!);
-        const rx = uintAt(raw, s[off + 5]!, e[off + 5]!);
-        const tx = uintAt(raw, s[off + 6]!, e[off + 6]!);
-        if (hs < 0 || rx < 0 || tx < 0) return this.bad("handshake/transfer fields are not numbers");
-        const ka = isWord(raw, s[off + 7]!, e[off + 7]!, "off") ? -1 : uintAt(raw, s[off + 7]!, e[off + 7]!);
-        if (ka < 0 && !isWord(raw, s[off + 7]!, e[off + 7]!, "off")) return this.bad("persistent keepalive is neither a number nor off");
-        const noEndpoint = isWord(raw, s[off + 2]!, e[off + 2]!, NONE);
-        const noIps = isWord(raw, s[off + 3]!, e[off + 3]!, NONE);
-        table.addPeer(
-          this.current, s[off]!,
-          noEndpoint ? 0 : s[off + 2]!, noEndpoint ? 0 : e[off + 2]!,
-          noIps ? 0 : s[off + 3]!, noIps ? 0 : e[off + 3]!,
-          hs, rx, tx, ka, !isWord(raw, s[off + 1]!, e[off + 1]!, NONE),
-        );
-      } else if (count === 4 + off) {
-        // interface: [name] private-key public-key listen-port fwmark (the private key is skipped)
-        if (!isKeyAt(raw, s[off + 1]!, e[off + 1]!)) return this.bad("interface public key is not a WireGuard key");
-        const port = uintAt(raw, s[off + 2]!, e[off + 2]!);
-        if (port < 0) return this.bad("listen port is not a number");
-        const name = off === 1 ? raw.toString("utf8", s[0]!, e[0]!) : this.interfaceName!;
-        table.interfaces.push({
-          name,
-          publicKey: raw.toString("latin1", s[off + 1]!, e[off + 1]!),
-          listenPort: port,
-          fwmark: raw.toString("utf8", s[off + 3]!, e[off + 3]!),
-        });
-        this.current = table.interfaces.length - 1;
-        this.currentFrom = s[0]!;
-        this.currentTo = e[0]!;
-      } else {
-        return this.bad(`expected ${4 + off} or ${8 + off} tab-separated fields, got ${count}`);
-      }
+      if (count === 8 + off) this.peer(b);
+      else if (count === 4 + off) this.interfaceLine(b);
+      else this.bad(`expected ${4 + off} or ${8 + off} tab-separated fields, got ${count}`);
     }
-    this.parsed = Math.min(pos, limit);
+  }
+
+  /** [name] public-key preshared-key endpoint allowed-ips handshake rx tx keepalive */
+  private peer(b: Buffer): void {
+    const { s, e, off, table } = this;
+    if (this.current < 0 || (off === 1 && !sameBytes(b, s[0]!, e[0]!, this.currentName))) return this.bad("peer line before its interface line");
+    const keyFrom = s[off]!;
+    if (!isKeyAt(b, keyFrom, e[off]!)) return this.bad("peer public key is not a WireGuard key");
+    const hs = uintAt(b, s[off + 4]!, e[off + 4]!);
+    const rx = uintAt(b, s[off + 5]!, e[off + 5]!);
+    const tx = uintAt(b, s[off + 6]!, e[off + 6]!);
+    if (hs < 0 || rx < 0 || tx < 0) return this.bad("handshake/transfer fields are not numbers");
+    const kaOff = isWord(b, s[off + 7]!, e[off + 7]!, "off");
+    const ka = kaOff ? -1 : uintAt(b, s[off + 7]!, e[off + 7]!);
+    if (ka < 0 && !kaOff) return this.bad("persistent keepalive is neither a number nor off");
+    const epFrom = s[off + 2]!, epTo = isWord(b, epFrom, e[off + 2]!, NONE) ? epFrom : e[off + 2]!;
+    const ipsFrom = s[off + 3]!, ipsTo = isWord(b, ipsFrom, e[off + 3]!, NONE) ? ipsFrom : e[off + 3]!;
+    const meta = this.lookup?.(table.interfaces[this.current]!.name, latin1(b, keyFrom, keyFrom + KEY_LENGTH));
+    const name = meta === undefined ? null : metaBytes(meta).name;
+
+    // The label set from the key on, then the endpoint.
+    table.reserveText(KEY_LENGTH + LABEL_IPS.length + 2 * (ipsTo - ipsFrom) + NO_NAME.length + (name?.length ?? 0) + (epTo - epFrom));
+    const t = table.text;
+    const keyAt = table.textLength;
+    let pos = keyAt;
+    for (let k = keyFrom; k < keyFrom + KEY_LENGTH; k++) t[pos++] = b[k]!;
+    pos = put(t, pos, LABEL_IPS);
+    const ipsAt = pos;
+    for (let k = ipsFrom; k < ipsTo; k++) {
+      const c = b[k]!;
+      if (c === 34 || c === 92) t[pos++] = 92; // " and \ never start a multi-byte character
+      t[pos++] = c;
+    }
+    const ipsEnd = pos;
+    if (name === null) pos = put(t, pos, NO_NAME);
+    else pos = put(t, put(t, put(t, pos, LABEL_NAME), name), LABELS_END);
+    const labelTo = pos;
+    for (let k = epFrom; k < epTo; k++) t[pos++] = b[k]!;
+    table.textLength = pos;
+    table.addPeer(
+      this.current, keyAt, labelTo, labelTo, pos, ipsAt, ipsEnd,
+      hs, rx, tx, ka, !isWord(b, s[off + 1]!, e[off + 1]!, NONE),
+    );
+    if (this.lookup !== null) table.meta.push(meta);
+  }
+
+  /** [name] private-key public-key listen-port fwmark (the private key is skipped) */
+  private interfaceLine(b: Buffer): void {
+    const { s, e, off, table } = this;
+    if (!isKeyAt(b, s[off + 1]!, e[off + 1]!)) return this.bad("interface public key is not a WireGuard key");
+    const port = uintAt(b, s[off + 2]!, e[off + 2]!);
+    if (port < 0) return this.bad("listen port is not a number");
+    const name = off === 1 ? b.toString("utf8", s[0]!, e[0]!) : this.interfaceName!;
+    table.interfaces.push({
+      name,
+      publicKey: b.toString("latin1", s[off + 1]!, e[off + 1]!),
+      listenPort: port,
+      fwmark: b.toString("utf8", s[off + 3]!, e[off + 3]!),
+    });
+    this.current = table.interfaces.length - 1;
+    if (off === 1) this.currentName = Buffer.from(b.subarray(s[0]!, e[0]!));
   }
 }
 

@@ -1,6 +1,7 @@
-// The peers of one collection, column by column, with text fields as offsets into the bytes
-// `wg` printed. At 100k peers one object and three strings per peer cost more time (most of
-// it garbage collection) and memory than reading, tracking and rendering them together.
+// The peers of one collection, column by column. Text is kept once, as the bytes the
+// exposition needs: each peer's label set from its public key on, ready to copy into every
+// line, then its endpoint. At 100k peers an object and strings per peer, or wg's output and
+// a rendered copy of the labels beside it, cost more time and memory than all the rest.
 import type { PeerMeta } from "./peers-file.js";
 
 export interface WgInterface {
@@ -34,28 +35,32 @@ function grown<T extends Column>(a: T, capacity: number): T {
 }
 
 // Buffer's latin1Slice skips toString's argument handling; keys are validated base64 (ASCII).
-const latin1 = (b: Buffer, from: number, to: number): string =>
+export const latin1 = (b: Buffer, from: number, to: number): string =>
   (b as unknown as { latin1Slice(from: number, to: number): string }).latin1Slice(from, to);
 
 export class PeerTable {
   count = 0;
-  /** wg's output as it arrived; text columns are [from, to) byte ranges in it. */
-  raw: Buffer = Buffer.allocUnsafe(0);
-  rawLength = 0;
+  /**
+   * Per peer: `KEY",allowed_ips="IPS",friendly_name="NAME"} ` (label values escaped) from
+   * keyAt to labelTo, then the endpoint bytes. Text columns are [from, to) ranges in it.
+   */
+  text: Buffer = Buffer.allocUnsafe(0);
+  textLength = 0;
   readonly interfaces: WgInterface[] = [];
   private capacity = 0;
   iface = new Uint16Array(0); // index into interfaces
-  keyAt = new Uint32Array(0); // KEY_LENGTH bytes of base64 public key
+  keyAt = new Uint32Array(0); // KEY_LENGTH bytes of base64 public key, where the label rest starts
+  labelTo = new Uint32Array(0);
   endpointFrom = new Uint32Array(0); // from === to: (none)
   endpointTo = new Uint32Array(0);
-  ipsFrom = new Uint32Array(0); // from === to: (none)
+  ipsFrom = new Uint32Array(0); // escaped as a label value; from === to: (none)
   ipsTo = new Uint32Array(0);
   handshake = new Float64Array(0); // UNIX seconds, 0 = never
   rx = new Float64Array(0);
   tx = new Float64Array(0);
   keepalive = new Int32Array(0); // seconds, -1 = off
   psk = new Uint8Array(0); // 1 if a preshared key is set (the key itself is not kept)
-  /** What the peers file says about each peer (undefined: not listed); set by annotatePeers. */
+  /** What the peers file says about each peer (undefined: not listed); empty without a peers file. */
   meta: (PeerMeta | undefined)[] = [];
   /** 1 if connected; set by annotatePeers. */
   connected = new Uint8Array(0);
@@ -65,31 +70,29 @@ export class PeerTable {
   /** Empties the table for another read; keeps its memory. */
   clear(): void {
     this.count = 0;
-    this.rawLength = 0;
+    this.textLength = 0;
     this.interfaces.length = 0;
     this.meta = [];
   }
 
-  /** Appends output bytes (copied: the chunk's memory goes back to the stream). */
-  appendRaw(chunk: Buffer): void {
-    const need = this.rawLength + chunk.length;
-    if (need > this.raw.length) {
-      const next = Buffer.allocUnsafe(Math.max(need, this.raw.length * 2, 1 << 16));
-      this.raw.copy(next, 0, 0, this.rawLength);
-      this.raw = next;
-    }
-    chunk.copy(this.raw, this.rawLength);
-    this.rawLength = need;
+  /** Room for n more text bytes. */
+  reserveText(n: number): void {
+    const need = this.textLength + n;
+    if (need <= this.text.length) return;
+    const next = Buffer.allocUnsafeSlow(Math.max(need, this.text.length * 2, 1 << 16));
+    this.text.copy(next, 0, 0, this.textLength);
+    this.text = next;
   }
 
   addPeer(
-    iface: number, keyAt: number, endpointFrom: number, endpointTo: number, ipsFrom: number, ipsTo: number,
+    iface: number, keyAt: number, labelTo: number, endpointFrom: number, endpointTo: number, ipsFrom: number, ipsTo: number,
     handshake: number, rx: number, tx: number, keepalive: number, psk: boolean,
   ): void {
     const i = this.count;
     if (i === this.capacity) this.grow(Math.max(1024, i * 2));
     this.iface[i] = iface;
     this.keyAt[i] = keyAt;
+    this.labelTo[i] = labelTo;
     this.endpointFrom[i] = endpointFrom;
     this.endpointTo[i] = endpointTo;
     this.ipsFrom[i] = ipsFrom;
@@ -105,6 +108,7 @@ export class PeerTable {
   private grow(capacity: number): void {
     this.iface = grown(this.iface, capacity);
     this.keyAt = grown(this.keyAt, capacity);
+    this.labelTo = grown(this.labelTo, capacity);
     this.endpointFrom = grown(this.endpointFrom, capacity);
     this.endpointTo = grown(this.endpointTo, capacity);
     this.ipsFrom = grown(this.ipsFrom, capacity);
@@ -125,19 +129,19 @@ export class PeerTable {
 
   publicKey(i: number): string {
     const at = this.keyAt[i]!;
-    return latin1(this.raw, at, at + KEY_LENGTH);
+    return latin1(this.text, at, at + KEY_LENGTH);
   }
 
   endpoint(i: number): string | null {
     const from = this.endpointFrom[i]!, to = this.endpointTo[i]!;
-    return from === to ? null : this.raw.toString("utf8", from, to);
+    return from === to ? null : this.text.toString("utf8", from, to);
   }
 
   /** Same as endpoint(i) === s, without making a string in the common (ASCII) case. */
   endpointEquals(i: number, s: string | null): boolean {
     const from = this.endpointFrom[i]!, to = this.endpointTo[i]!;
     if (s === null || from === to) return s === null && from === to;
-    const raw = this.raw;
+    const raw = this.text;
     if (to - from !== s.length) {
       for (let k = from; k < to; k++) if (raw[k]! >= 128) return this.endpoint(i) === s;
       return false;
@@ -151,7 +155,8 @@ export class PeerTable {
   }
 
   allowedIps(i: number): string {
-    return this.raw.toString("utf8", this.ipsFrom[i]!, this.ipsTo[i]!);
+    const ips = this.text.toString("utf8", this.ipsFrom[i]!, this.ipsTo[i]!);
+    return ips.includes("\\") ? ips.replace(/\\(.)/g, "$1") : ips; // stored escaped
   }
 
   /** Peer i as an object. */

@@ -2,7 +2,7 @@
 // injected into the collector so tests and benchmarks can swap it; this is the real one.
 import { spawn } from "node:child_process";
 import { formatDuration } from "./duration.js";
-import { DumpParser } from "./parse-dump.js";
+import { DumpParser, type PeerLookup } from "./parse-dump.js";
 import { PeerTable } from "./peer-table.js";
 
 /** parseMs: time spent parsing, most of it while `wg` was still running. */
@@ -14,8 +14,8 @@ export interface ReadResult {
 }
 
 export interface Reader {
-  /** One outcome per source: `all`, or each configured interface. */
-  read(): Promise<ReadResult[]>;
+  /** One outcome per source: `all`, or each configured interface; lookup names the peers. */
+  read(lookup: PeerLookup | null): Promise<ReadResult[]>;
   /** A table from read() that nothing uses any more. */
   recycle(table: PeerTable): void;
 }
@@ -74,8 +74,8 @@ export function runCommand(command: string, args: readonly string[], timeoutMs: 
 }
 
 /** Runs one `wg ... dump`, parsing as it goes into table (emptied first). */
-async function readDump(command: string, args: readonly string[], interfaceName: string | null, timeoutMs: number, table: PeerTable): Promise<ReadOutcome> {
-  const parser = new DumpParser(interfaceName, table);
+async function readDump(command: string, args: readonly string[], interfaceName: string | null, timeoutMs: number, table: PeerTable, lookup: PeerLookup | null): Promise<ReadOutcome> {
+  const parser = new DumpParser(interfaceName, table, lookup);
   let parseMs = 0;
   const run = await runCommand(command, args, timeoutMs, (bytes) => {
     const t = performance.now();
@@ -98,14 +98,14 @@ export class WgReader implements Reader {
 
   constructor(private readonly command: string, private readonly interfaces: readonly string[], private readonly timeoutMs: number) {}
 
-  read(): Promise<ReadResult[]> {
+  read(lookup: PeerLookup | null): Promise<ReadResult[]> {
     const sources = this.interfaces.length === 0 ? [null] : this.interfaces;
     return Promise.all(
       sources.map(async (name) => {
         const table = this.spare.get(name) ?? new PeerTable();
         this.spare.delete(name);
         const args = ["show", name ?? "all", "dump"];
-        const outcome = await readDump(this.command, args, name, this.timeoutMs, table);
+        const outcome = await readDump(this.command, args, name, this.timeoutMs, table, lookup);
         if (outcome.ok) this.lent.set(table, name);
         else this.spare.set(name, table); // nobody else saw it
         return { interfaceName: name, outcome };

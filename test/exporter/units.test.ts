@@ -114,14 +114,15 @@ function table(peers: PeerView[]) {
     lines.push([p.interface, p.publicKey, p.hasPresharedKey ? INTERFACE_KEY : "(none)", p.endpoint ?? "(none)", p.allowedIps || "(none)",
       p.latestHandshake, p.rxBytes, p.txBytes, p.persistentKeepalive ?? "off"].join("\t"));
   }
-  const parser = new DumpParser(null);
+  const meta = new Map(peers.map((p) => [`${p.interface} ${p.publicKey}`,
+    p.known || p.friendlyName ? { publicKey: p.publicKey, friendlyName: p.friendlyName, owner: p.owner, expected: p.expected, interface: null } : undefined]));
+  const parser = new DumpParser(null, undefined, (iface, key) => meta.get(`${iface} ${key}`));
   parser.push(Buffer.from(lines.join("\n") + "\n"));
   const r = parser.end();
   if (!r.ok) throw new Error(r.error);
   peers.forEach((p, i) => {
     r.table.connected[i] = p.connected ? 1 : 0;
     r.table.expected[i] = p.expected ? 1 : 0;
-    r.table.meta[i] = p.known || p.friendlyName ? { publicKey: p.publicKey, friendlyName: p.friendlyName, owner: p.owner, expected: p.expected, interface: null } : undefined;
   });
   return r.table;
 }
