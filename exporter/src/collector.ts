@@ -55,11 +55,13 @@ class Holders {
   }
 }
 
+type Underived = { tables: readonly PeerTable[]; ok: boolean };
 type Collected = { data: Omit<Collection, "release">; holders: Holders };
 
 export class Collector {
   private inFlight: Promise<Collected> | null = null;
   private readonly tracker = new PeerTracker();
+  private readonly underived: Underived[] = []; // collections whose events are not derived yet, oldest first
   private baselineLogged = false;
   private lastError: string | undefined;
   /** The last collection without its peers (kept for /health). */
@@ -119,18 +121,30 @@ export class Collector {
       view_ms: +(performance.now() - tRead).toFixed(2),
     });
     this.last = { at: nowS, ok, error, durationSeconds, interfaces, peerCount };
+    // Connection events are derived when the last user of the tables lets go: once the scrape
+    // waiting for this collection has been answered (they go to the log only), and at the
+    // latest when the next collection is done, so they stay in order. Only a collection that
+    // saw everything is compared, or a failing interface would read as all its peers removed.
+    // Then the tables are read into again.
+    const entry = { tables, ok };
+    this.deriveEvents(this.underived[this.underived.length - 1]);
+    this.underived.push(entry);
     const holders = new Holders(() => {
+      this.deriveEvents(entry);
       for (const t of tables) this.o.reader.recycle(t);
     });
-    // The collector holds the tables until the events are derived: once the scrape waiting for
-    // this collection has been answered (they go to the log only). Only a collection that saw
-    // everything is compared, or a failing interface would read as all its peers removed.
-    const release = holders.hold();
-    setImmediate(() => {
-      if (ok) this.logEvents(tables);
-      release();
-    });
+    // The collector's own hold lasts until callers that were waiting have taken theirs.
+    setImmediate(holders.hold());
     return { data: { ...this.last, tables }, holders };
+  }
+
+  /** Derives the events of the collections not yet compared, oldest first, up to `last`. */
+  private deriveEvents(last: Underived | undefined): void {
+    if (last === undefined || !this.underived.includes(last)) return;
+    for (let e = this.underived.shift(); e !== undefined; e = this.underived.shift()) {
+      if (e.ok) this.logEvents(e.tables);
+      if (e === last) return;
+    }
   }
 
   private logEvents(tables: readonly PeerTable[]): void {

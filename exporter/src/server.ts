@@ -33,9 +33,9 @@ export function createServer(o: ServerOptions): http.Server {
     }
     const group = [res];
     waiting = group;
-    const processText = o.metrics.processRegistry.metrics(); // overlaps with the wg call
-    o.collector
-      .collect()
+    const collection = o.collector.collect(); // starts `wg` right away
+    const processText = o.metrics.processRegistry.metrics(); // while `wg` runs
+    collection
       .then(async (c) => {
         waiting = null; // later scrapes get a fresh collection
         try {
@@ -130,12 +130,10 @@ async function broadcastMetrics(c: Collection, processText: string, group: http.
   for (const chunk of renderPeerSeries(c.tables, { exportEndpoints: o.exportEndpoints })) await write(chunk);
   await write(selfText);
   for (const r of live) if (!r.destroyed) r.end();
-  const mem = process.memoryUsage();
-  o.log("debug", "metrics served", {
-    receivers: live.length,
-    render_write_ms: +(performance.now() - t0).toFixed(2),
-    rss_mb: Math.round(mem.rss / 1e6), heap_used_mb: Math.round(mem.heapUsed / 1e6), heap_total_mb: Math.round(mem.heapTotal / 1e6), external_mb: Math.round(mem.external / 1e6),
-  });
+  o.log("debug", "metrics served", { receivers: live.length, render_write_ms: +(performance.now() - t0).toFixed(2) });
+  // Done when the last bytes are with the kernel: only then is the collection released (and
+  // the connection events derived), so that work does not hold up the tail of the response.
+  await Promise.all(live.map((r) => (r.writableFinished || r.destroyed ? undefined : new Promise((ok) => { r.once("finish", ok); r.once("close", ok); }))));
 }
 
 function sendJson(res: http.ServerResponse, code: number, body: unknown): void {

@@ -8,6 +8,9 @@ import { DumpParser } from "../../exporter/src/parse-dump.js";
 import type { WgPeer } from "../../exporter/src/peer-table.js";
 import { isConnected } from "../../exporter/src/peer-view.js";
 import { KeyIndex } from "../../exporter/src/key-index.js";
+import { Collector } from "../../exporter/src/collector.js";
+import { createSelfMetrics } from "../../exporter/src/self-metrics.js";
+import type { PeerTable } from "../../exporter/src/peer-table.js";
 import { randomBytes } from "node:crypto";
 
 const K1 = "Gw2s4IBfE2fZh/kHK1t/lKb1UI09Zi1PFM2YxJ8SZgU=";
@@ -214,5 +217,49 @@ describe("connected and events", () => {
     const events = t.update([table([peer({ latestHandshake: 1, endpoint: "203.0.113.5:1" })])], false);
     expect(events).toHaveLength(1);
     expect(JSON.stringify(events)).not.toContain("203.0.113");
+  });
+});
+
+describe("collector", () => {
+  it("derives connection events in collection order, when the tables are let go or the next collection is done", async () => {
+    const reads = [
+      [peer({})],
+      [peer({ latestHandshake: 10 })],
+      [peer({ latestHandshake: 10 }), peer({ publicKey: K2 })],
+    ];
+    const recycled: PeerTable[] = [];
+    const logs: Record<string, unknown>[] = [];
+    const collector = new Collector({
+      reader: {
+        read: async () => [{ interfaceName: null, outcome: { ok: true, table: table(reads.shift()!), parseMs: 0 } }],
+        recycle: (t) => recycled.push(t),
+      },
+      peersFile: null, connectedThresholdMs: 180_000, exportEndpoints: false,
+      log: (level, msg, fields) => logs.push({ level, msg, ...fields }),
+      metrics: createSelfMetrics(false),
+      now: () => 1_000_000,
+    });
+    const tick = () => new Promise((r) => setImmediate(r));
+    const events = () => logs.filter((l) => l.msg === "connection event").map((l) => l.event);
+
+    const c1 = await collector.collect();
+    c1.release();
+    await tick();
+    expect(logs.some((l) => l.msg === "initial peer state")).toBe(true);
+    expect(recycled).toEqual(c1.tables);
+
+    const c2 = await collector.collect(); // held: its events wait
+    await tick();
+    expect(events()).toEqual([]);
+    const c3 = await collector.collect(); // the next is done: c2's events come first
+    expect(events()).toEqual(["peer_first_handshake"]);
+    c3.release();
+    await tick();
+    expect(events()).toEqual(["peer_first_handshake", "peer_added"]);
+    expect(recycled).toHaveLength(2);
+    c2.release();
+    await tick();
+    expect(events()).toEqual(["peer_first_handshake", "peer_added"]); // once each
+    expect(recycled).toHaveLength(3);
   });
 });
