@@ -3,7 +3,7 @@
 // beside its baseline, measured interleaved in the same run. Prints numbers, asserts nothing.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -81,6 +81,13 @@ function scrape(port: number): Promise<{ ms: number; bytes: number; body?: strin
       r.on("end", () => res({ ms: performance.now() - t0, bytes, body: Buffer.concat(tail).toString("latin1") }));
     }).on("error", rej);
   });
+}
+
+/** CPU time (ms) the process has used so far, all threads (schedstat: nanoseconds). */
+function cpuMs(pid: number): number {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
+  return ns / 1e6;
 }
 
 function rssMb(pid: number): { rss: number; hwm: number } {
@@ -208,14 +215,23 @@ async function main(): Promise<void> {
     if (n === 10_000) {
       const one: number[] = [];
       const twenty: number[] = [];
+      let cpuOne = 0, cpuTwenty = 0;
+      const pid = exporter!.pid!;
       for (let i = 0; i < 7; i++) {
+        let c = cpuMs(pid);
         one.push((await scrape(port)).ms);
+        await sleep(50); // the events derived after the response count too
+        cpuOne += cpuMs(pid) - c;
+        c = cpuMs(pid);
         const c0 = performance.now();
         await Promise.all(Array.from({ length: 20 }, () => scrape(port)));
         twenty.push(performance.now() - c0);
+        await sleep(50);
+        cpuTwenty += cpuMs(pid) - c;
       }
       const o = median(one), t = median(twenty);
       concurrency = `20 concurrent scrapes at ${n} peers: ${t.toFixed(1)} ms vs one ${o.toFixed(1)} ms = ${(t / o).toFixed(2)}× (target ≤ 1.5×)`;
+      concurrency += `\n  exporter CPU for them (one shared collection, the body written 20 times): ${(cpuTwenty / 7).toFixed(1)} ms vs one ${(cpuOne / 7).toFixed(1)} ms = ${(cpuTwenty / cpuOne).toFixed(2)}×`;
       const pc = await promClientSerialize(n, pubs);
       concurrency += `\nprom-client registry.metrics() for 4 families × ${n} peers (${4 * n} series), serializer only: ${pc.toFixed(1)} ms`;
     }
