@@ -169,7 +169,7 @@ export class DumpParser {
     const { s, e, off, table } = this;
     if (this.current < 0 || (off === 1 && !sameBytes(b, s[0]!, e[0]!, this.currentName))) return this.bad("peer line before its interface line");
     const keyFrom = s[off]!;
-    if (!isKeyAt(b, keyFrom, e[off]!)) return this.bad("peer public key is not a WireGuard key");
+    if (e[off]! - keyFrom !== KEY_LENGTH || b[keyFrom + 43] !== 61) return this.bad("peer public key is not a WireGuard key");
     const hs = uintAt(b, s[off + 4]!, e[off + 4]!);
     const rx = uintAt(b, s[off + 5]!, e[off + 5]!);
     const tx = uintAt(b, s[off + 6]!, e[off + 6]!);
@@ -187,7 +187,10 @@ export class DumpParser {
     const t = table.text;
     const keyAt = table.textLength;
     let pos = keyAt;
-    for (let k = keyFrom; k < keyFrom + KEY_LENGTH; k++) t[pos++] = b[k]!;
+    let notBase64 = 0; // the key is checked as it is copied: one pass
+    for (let k = keyFrom; k < keyFrom + KEY_LENGTH - 1; k++) notBase64 |= 1 - BASE64[(t[pos++] = b[k]!)]!;
+    if (notBase64 !== 0) return this.bad("peer public key is not a WireGuard key");
+    t[pos++] = 61; // "="
     pos = put(t, pos, LABEL_IPS);
     const ipsAt = pos;
     for (let k = ipsFrom; k < ipsTo; k++) {
