@@ -28,11 +28,21 @@ export const KEY_LENGTH = 44; // base64 of 32 bytes
 
 type Column = Uint32Array | Uint16Array | Uint8Array | Int32Array | Float64Array;
 
+/**
+ * A bigger copy of a column. Not zero-filled (every row is written before it is read), so
+ * memory the kernel has not handed out yet is only touched as rows are added.
+ */
 function grown<T extends Column>(a: T, capacity: number): T {
-  const b = new (a.constructor as new (n: number) => T)(capacity);
+  const C = a.constructor as { new (b: ArrayBuffer, at: number, n: number): T; BYTES_PER_ELEMENT: number };
+  const b = new C(Buffer.allocUnsafeSlow(capacity * C.BYTES_PER_ELEMENT).buffer as ArrayBuffer, 0, capacity);
   b.set(a);
   return b;
 }
+
+/** Room for this many peers from the start: untouched until used, and no garbage from
+ * growing step by step up to it. */
+const FIRST_CAPACITY = 1 << 17;
+const FIRST_TEXT_BYTES = 1 << 24;
 
 // Buffer's latin1Slice skips toString's argument handling; keys are validated base64 (ASCII).
 export const latin1 = (b: Buffer, from: number, to: number): string =>
@@ -79,7 +89,7 @@ export class PeerTable {
   reserveText(n: number): void {
     const need = this.textLength + n;
     if (need <= this.text.length) return;
-    const next = Buffer.allocUnsafeSlow(Math.max(need, this.text.length * 2, 1 << 16));
+    const next = Buffer.allocUnsafeSlow(Math.max(need, this.text.length * 2, FIRST_TEXT_BYTES));
     this.text.copy(next, 0, 0, this.textLength);
     this.text = next;
   }
@@ -89,7 +99,7 @@ export class PeerTable {
     handshake: number, rx: number, tx: number, keepalive: number, psk: boolean,
   ): void {
     const i = this.count;
-    if (i === this.capacity) this.grow(Math.max(1024, i * 2));
+    if (i === this.capacity) this.grow(Math.max(FIRST_CAPACITY, i * 2));
     this.iface[i] = iface;
     this.keyAt[i] = keyAt;
     this.labelTo[i] = labelTo;
