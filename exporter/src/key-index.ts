@@ -3,7 +3,8 @@
 // arrays instead of a Map of strings and objects.
 import { KEY_LENGTH, latin1 } from "./peer-table.js";
 
-const EMPTY = -1;
+/** Room for this many keys from the start: untouched until used (see PeerTable). */
+const FIRST_CAPACITY = 1 << 17;
 
 /** FNV-1a over the key and tag: all of the key, since vanity keys share long prefixes. */
 function hashOf(b: Buffer, at: number, tag: number): number {
@@ -21,7 +22,7 @@ export class KeyIndex {
   private used = new Uint8Array(0);
   private free: number[] = [];
   private next = 0; // slots below this have been handed out at least once
-  private buckets = new Int32Array(0).fill(EMPTY); // slot per bucket, open addressing
+  private buckets = new Int32Array(0); // slot + 1 per bucket (0: empty), open addressing
   private mask = -1;
 
   /** The slot of the key at b[at, at + KEY_LENGTH) with tag, or -1. */
@@ -29,8 +30,8 @@ export class KeyIndex {
     if (this.size === 0) return -1;
     const { buckets, keys, tags, mask } = this;
     for (let h = hashOf(b, at, tag) & mask; ; h = (h + 1) & mask) {
-      const slot = buckets[h]!;
-      if (slot === EMPTY) return -1;
+      const slot = buckets[h]! - 1;
+      if (slot < 0) return -1;
       if (tags[slot] !== tag) continue;
       const k = slot * KEY_LENGTH;
       let i = 0;
@@ -41,7 +42,7 @@ export class KeyIndex {
 
   /** Adds a key that is not in the index; returns its slot (capacity may grow). */
   insert(b: Buffer, at: number, tag: number): number {
-    if (this.size + 1 > this.capacity) this.grow(Math.max(1024, this.capacity * 2));
+    if (this.size + 1 > this.capacity) this.grow(Math.max(FIRST_CAPACITY, this.capacity * 2));
     const slot = this.free.length > 0 ? this.free.pop()! : this.next++;
     b.copy(this.keys, slot * KEY_LENGTH, at, at + KEY_LENGTH);
     this.tags[slot] = tag;
@@ -82,8 +83,8 @@ export class KeyIndex {
   private place(slot: number): void {
     const { buckets, mask } = this;
     let h = hashOf(this.keys, slot * KEY_LENGTH, this.tags[slot]!) & mask;
-    while (buckets[h] !== EMPTY) h = (h + 1) & mask;
-    buckets[h] = slot;
+    while (buckets[h] !== 0) h = (h + 1) & mask;
+    buckets[h] = slot + 1;
   }
 
   private grow(capacity: number): void {
@@ -103,8 +104,9 @@ export class KeyIndex {
   private rebuild(): void {
     let n = 1;
     while (n < this.capacity * 2) n *= 2; // load factor at most 1/2
+    // zero-filled by the allocator: pages are touched only where keys land
     if (this.buckets.length !== n) this.buckets = new Int32Array(n);
-    this.buckets.fill(EMPTY);
+    else this.buckets.fill(0);
     this.mask = n - 1;
     for (let s = 0; s < this.next; s++) if (this.used[s] === 1) this.place(s);
   }
