@@ -1,4 +1,5 @@
 // Connection events (the audit trail): pure comparison of two successive collections.
+import { grown } from "./columns.js";
 import { KeyIndex } from "./key-index.js";
 import type { PeerTable } from "./peer-table.js";
 
@@ -116,14 +117,9 @@ export class PeerTracker {
   }
 
   private grow(capacity: number): void {
-    const handshake = new Float64Array(capacity);
-    handshake.set(this.handshake);
-    this.handshake = handshake;
-    const connected = new Uint8Array(capacity);
-    connected.set(this.connected);
-    this.connected = connected;
-    const seen = new Uint32Array(capacity);
-    seen.set(this.seen);
-    this.seen = seen;
+    // every slot's row is written when the slot is handed out
+    this.handshake = grown(this.handshake, capacity);
+    this.connected = grown(this.connected, capacity);
+    this.seen = grown(this.seen, capacity);
   }
 }

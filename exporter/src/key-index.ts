@@ -1,6 +1,7 @@
 // A hash index from (tag, public key bytes) to a dense slot number, looked up straight from
 // wg's output bytes: no string per peer per scrape, and at 100k peers a few MB of typed
 // arrays instead of a Map of strings and objects.
+import { grown, grownZeroed } from "./columns.js";
 import { KEY_LENGTH, latin1 } from "./peer-table.js";
 
 /** Room for this many keys from the start: untouched until used (see PeerTable). */
@@ -91,12 +92,8 @@ export class KeyIndex {
     const keys = Buffer.allocUnsafeSlow(capacity * KEY_LENGTH); // pages are touched only as slots are used
     this.keys.copy(keys);
     this.keys = keys;
-    const tags = new Uint16Array(capacity);
-    tags.set(this.tags);
-    this.tags = tags;
-    const used = new Uint8Array(capacity);
-    used.set(this.used);
-    this.used = used;
+    this.tags = grown(this.tags, capacity); // written when a slot is handed out
+    this.used = grownZeroed(this.used, capacity);
     this.capacity = capacity;
     this.rebuild();
   }

@@ -2,6 +2,7 @@
 // exposition needs: each peer's label set from its public key on, ready to copy into every
 // line, then its endpoint. At 100k peers an object and strings per peer, or wg's output and
 // a rendered copy of the labels beside it, cost more time and memory than all the rest.
+import { grown } from "./columns.js";
 import type { PeerMeta } from "./peers-file.js";
 
 export interface WgInterface {
@@ -25,19 +26,6 @@ export interface WgPeer {
 }
 
 export const KEY_LENGTH = 44; // base64 of 32 bytes
-
-type Column = Uint32Array | Uint16Array | Uint8Array | Int32Array | Float64Array;
-
-/**
- * A bigger copy of a column. Not zero-filled (every row is written before it is read), so
- * memory the kernel has not handed out yet is only touched as rows are added.
- */
-function grown<T extends Column>(a: T, capacity: number): T {
-  const C = a.constructor as { new (b: ArrayBuffer, at: number, n: number): T; BYTES_PER_ELEMENT: number };
-  const b = new C(Buffer.allocUnsafeSlow(capacity * C.BYTES_PER_ELEMENT).buffer as ArrayBuffer, 0, capacity);
-  b.set(a);
-  return b;
-}
 
 /** Room for this many peers from the start: untouched until used, and no garbage from
  * growing step by step up to it. */
