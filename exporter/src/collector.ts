@@ -1,6 +1,6 @@
 // One collection = read and parse wg (injected; parsed while it runs), joined with the peers
-// file as it is parsed; connection events are derived right after. Runs synchronously with the request that
-// needs it; concurrent callers share the one in flight.
+// file as it is parsed. Runs synchronously with the request that needs it; concurrent callers
+// share the one in flight. Connection events are derived once its users are done with it.
 import type { Logger } from "./log.js";
 import type { PeerTable, WgInterface } from "./peer-table.js";
 import type { Reader } from "./reader.js";

@@ -227,7 +227,7 @@ export function* renderPeerSeries(tables: readonly PeerTable[], opts: Exposition
       const { out } = layouts[ti]!;
       const endpointStart = ifaces[ti]!.map((name) => Buffer.from('wireguard_peer_endpoint_info{interface="' + name + '",public_key="'));
       for (let i = 0; i < t.count; i++) {
-        const from = t.endpointFrom[i]!, to = t.endpointTo[i]!;
+        const from = t.labelTo[i]!, to = t.endpointTo[i]!;
         if (from === to) continue;
         if ((chunk = out.reserve(200 + 2 * (to - from)))) yield chunk;
         out.bytes(endpointStart[t.iface[i]!]!);

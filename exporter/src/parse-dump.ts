@@ -205,7 +205,7 @@ export class DumpParser {
     for (let k = epFrom; k < epTo; k++) t[pos++] = b[k]!;
     table.textLength = pos;
     table.addPeer(
-      this.current, keyAt, labelTo, labelTo, pos, ipsAt, ipsEnd,
+      this.current, keyAt, labelTo, pos, ipsAt, ipsEnd,
       hs, rx, tx, ka, !isWord(b, s[off + 1]!, e[off + 1]!, NONE),
     );
     if (this.lookup !== null) table.meta.push(meta);

@@ -48,9 +48,8 @@ export class PeerTable {
   private capacity = 0;
   iface = new Uint16Array(0); // index into interfaces
   keyAt = new Uint32Array(0); // KEY_LENGTH bytes of base64 public key, where the label rest starts
-  labelTo = new Uint32Array(0);
-  endpointFrom = new Uint32Array(0); // from === to: (none)
-  endpointTo = new Uint32Array(0);
+  labelTo = new Uint32Array(0); // also where the endpoint starts
+  endpointTo = new Uint32Array(0); // === labelTo: (none)
   ipsFrom = new Uint32Array(0); // escaped as a label value; from === to: (none)
   ipsTo = new Uint32Array(0);
   handshake = new Float64Array(0); // UNIX seconds, 0 = never
@@ -83,7 +82,7 @@ export class PeerTable {
   }
 
   addPeer(
-    iface: number, keyAt: number, labelTo: number, endpointFrom: number, endpointTo: number, ipsFrom: number, ipsTo: number,
+    iface: number, keyAt: number, labelTo: number, endpointTo: number, ipsFrom: number, ipsTo: number,
     handshake: number, rx: number, tx: number, keepalive: number, psk: boolean,
   ): void {
     const i = this.count;
@@ -91,7 +90,6 @@ export class PeerTable {
     this.iface[i] = iface;
     this.keyAt[i] = keyAt;
     this.labelTo[i] = labelTo;
-    this.endpointFrom[i] = endpointFrom;
     this.endpointTo[i] = endpointTo;
     this.ipsFrom[i] = ipsFrom;
     this.ipsTo[i] = ipsTo;
@@ -107,7 +105,6 @@ export class PeerTable {
     this.iface = grown(this.iface, capacity);
     this.keyAt = grown(this.keyAt, capacity);
     this.labelTo = grown(this.labelTo, capacity);
-    this.endpointFrom = grown(this.endpointFrom, capacity);
     this.endpointTo = grown(this.endpointTo, capacity);
     this.ipsFrom = grown(this.ipsFrom, capacity);
     this.ipsTo = grown(this.ipsTo, capacity);
@@ -131,13 +128,13 @@ export class PeerTable {
   }
 
   endpoint(i: number): string | null {
-    const from = this.endpointFrom[i]!, to = this.endpointTo[i]!;
+    const from = this.labelTo[i]!, to = this.endpointTo[i]!;
     return from === to ? null : this.text.toString("utf8", from, to);
   }
 
   /** Same as endpoint(i) === s, without making a string in the common (ASCII) case. */
   endpointEquals(i: number, s: string | null): boolean {
-    const from = this.endpointFrom[i]!, to = this.endpointTo[i]!;
+    const from = this.labelTo[i]!, to = this.endpointTo[i]!;
     if (s === null || from === to) return s === null && from === to;
     const raw = this.text;
     if (to - from !== s.length) {
