@@ -35,6 +35,8 @@ export interface CollectorOptions {
   log: Logger;
   metrics: SelfMetrics;
   now?: () => number; // ms
+  /** Called each time a collection's tables have been handed back (see young-gc.ts). */
+  afterRelease?: () => void;
 }
 
 /** Counts who holds a collection's tables; the last release hands them back for reuse. */
@@ -132,6 +134,7 @@ export class Collector {
     const holders = new Holders(() => {
       this.deriveEvents(entry);
       for (const t of tables) this.o.reader.recycle(t);
+      this.o.afterRelease?.();
     });
     // The collector's own hold lasts until callers that were waiting have taken theirs.
     setImmediate(holders.hold());

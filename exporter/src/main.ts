@@ -5,6 +5,7 @@ import { describeConfig, parseFlags } from "./flags.js";
 import { createLogger } from "./log.js";
 import { PeersFileSource } from "./peers-file.js";
 import { WgReader } from "./reader.js";
+import { youngGenerationGc } from "./young-gc.js";
 import { createSelfMetrics } from "./self-metrics.js";
 import { createServer } from "./server.js";
 import { REVISION, VERSION } from "./version.js";
@@ -54,6 +55,7 @@ function main(): void {
 
   const collector = new Collector({
     reader: new WgReader(config.wgCommand, config.interfaces, config.collectorTimeoutMs),
+    afterRelease: youngGenerationGc() ?? undefined,
     peersFile,
     connectedThresholdMs: config.connectedThresholdMs,
     exportEndpoints: config.exportEndpoints,

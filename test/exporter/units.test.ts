@@ -9,6 +9,7 @@ import type { WgPeer } from "../../exporter/src/peer-table.js";
 import { isConnected } from "../../exporter/src/peer-view.js";
 import { KeyIndex } from "../../exporter/src/key-index.js";
 import { Collector } from "../../exporter/src/collector.js";
+import { youngGenerationGc } from "../../exporter/src/young-gc.js";
 import { createSelfMetrics } from "../../exporter/src/self-metrics.js";
 import type { PeerTable } from "../../exporter/src/peer-table.js";
 import { randomBytes } from "node:crypto";
@@ -228,6 +229,7 @@ describe("collector", () => {
       [peer({ latestHandshake: 10 }), peer({ publicKey: K2 })],
     ];
     const recycled: PeerTable[] = [];
+    let afterRelease = 0;
     const logs: Record<string, unknown>[] = [];
     const collector = new Collector({
       reader: {
@@ -238,6 +240,7 @@ describe("collector", () => {
       log: (level, msg, fields) => logs.push({ level, msg, ...fields }),
       metrics: createSelfMetrics(false),
       now: () => 1_000_000,
+      afterRelease: () => afterRelease++,
     });
     const tick = () => new Promise((r) => setImmediate(r));
     const events = () => logs.filter((l) => l.msg === "connection event").map((l) => l.event);
@@ -261,5 +264,12 @@ describe("collector", () => {
     await tick();
     expect(events()).toEqual(["peer_first_handshake", "peer_added"]); // once each
     expect(recycled).toHaveLength(3);
+    expect(afterRelease).toBe(3);
+  });
+
+  it("has a young-generation collection to run after each scrape", () => {
+    const gc = youngGenerationGc();
+    expect(gc).toBeTypeOf("function");
+    expect(() => gc!()).not.toThrow();
   });
 });
