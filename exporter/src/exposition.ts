@@ -3,7 +3,7 @@
 // two copies (family name and label start; the peer's stored label set) and the value's
 // digits. Yields pooled UTF-8 chunks, so a huge scrape never sits in memory whole.
 import { ChunkPool } from "./chunk-pool.js";
-import { INFO_END, LABEL_ENDPOINT, LABEL_NAME, LABEL_OWNER, escapeLabelValue, metaBytes } from "./labels.js";
+import { INFO_END, LABEL_ENDPOINT, LABEL_NAME, LABEL_OWNER, copyEscaped, escapeLabelValue, metaBytes } from "./labels.js";
 import { KEY_LENGTH, type PeerTable } from "./peer-table.js";
 
 export { escapeLabelValue } from "./labels.js";
@@ -88,26 +88,15 @@ class LineWriter {
     this.pos += b.length;
   }
 
-  text(s: string): void {
-    this.pos += utf8Write(this.buf, s, this.pos);
-  }
-
   /** Bytes from elsewhere in the same buffer. */
   within(from: number, to: number): void {
     this.buf.copyWithin(this.pos, from, to);
     this.pos += to - from;
   }
 
-  /** Label value bytes, escaped (" and \ never start a multi-byte character). */
+  /** Label value bytes from elsewhere in the same buffer, escaped. */
   escaped(from: number, to: number): void {
-    const buf = this.buf;
-    let pos = this.pos;
-    for (let k = from; k < to; k++) {
-      const c = buf[k]!;
-      if (c === 34 || c === 92) buf[pos++] = 92;
-      buf[pos++] = c;
-    }
-    this.pos = pos;
+    this.pos = copyEscaped(this.buf, from, to, this.buf, this.pos);
   }
 }
 
@@ -140,7 +129,11 @@ function layOut(t: PeerTable, ifaceNames: readonly string[]): Layout {
   let longestLabel = 0;
   let longestMeta = 0;
   for (let i = 0; i < t.count; i++) longestLabel = Math.max(longestLabel, t.labelTo[i]! - t.keyAt[i]!);
-  for (const m of t.meta) if (m !== undefined) longestMeta = Math.max(longestMeta, metaBytes(m).name.length + metaBytes(m).owner.length);
+  for (const m of t.meta) {
+    if (m === undefined) continue;
+    const { name, owner } = metaBytes(m);
+    longestMeta = Math.max(longestMeta, name.length + owner.length);
+  }
   const starts = PEER_FAMILIES.map((f) => ifaceNames.map((name) => Buffer.from(`${f.name}{interface="${name}",public_key="`)));
   const constBytes = starts.flat().reduce((n, b) => n + b.length, 0);
   const longestPrefix = Math.max(0, ...starts.flat().map((b) => b.length));

@@ -6,6 +6,20 @@ export function escapeLabelValue(v: string): string {
   return /[\\"\n]/.test(v) ? v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n") : v;
 }
 
+/**
+ * Copies src[from, to) to dst at `at`, escaped as a label value; returns the position after it.
+ * Byte-wise is right for UTF-8: " and \ never occur inside a multi-byte character (and a
+ * newline never occurs inside a line of wg's output).
+ */
+export function copyEscaped(src: Buffer, from: number, to: number, dst: Buffer, at: number): number {
+  for (let k = from; k < to; k++) {
+    const c = src[k]!;
+    if (c === 34 || c === 92) dst[at++] = 92;
+    dst[at++] = c;
+  }
+  return at;
+}
+
 const ascii = (s: string) => Buffer.from(s, "latin1");
 export const LABEL_IPS = ascii('",allowed_ips="');
 export const LABEL_NAME = ascii('",friendly_name="');

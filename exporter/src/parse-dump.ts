@@ -1,7 +1,7 @@
 // Parses `wg show all dump` / `wg show <iface> dump` output into a PeerTable, byte by byte as
 // it arrives. Pure. The interface private key and peer preshared keys are read past, never kept.
 import { KEY_LENGTH, PeerTable, latin1, type WgInterface, type WgPeer } from "./peer-table.js";
-import { LABEL_IPS, LABEL_NAME, LABELS_END, NO_NAME, metaBytes } from "./labels.js";
+import { LABEL_IPS, LABEL_NAME, LABELS_END, NO_NAME, copyEscaped, metaBytes } from "./labels.js";
 import type { PeerMeta } from "./peers-file.js";
 
 /** What the peers file says about a peer on an interface (see lookupPeer). */
@@ -193,11 +193,7 @@ export class DumpParser {
     t[pos++] = 61; // "="
     pos = put(t, pos, LABEL_IPS);
     const ipsAt = pos;
-    for (let k = ipsFrom; k < ipsTo; k++) {
-      const c = b[k]!;
-      if (c === 34 || c === 92) t[pos++] = 92; // " and \ never start a multi-byte character
-      t[pos++] = c;
-    }
+    pos = copyEscaped(b, ipsFrom, ipsTo, t, pos);
     const ipsEnd = pos;
     if (name === null) pos = put(t, pos, NO_NAME);
     else pos = put(t, put(t, put(t, pos, LABEL_NAME), name), LABELS_END);
