@@ -1,10 +1,10 @@
 // The Pulumi program: read the stack config, build the artifacts, declare the components.
 import { join } from "node:path";
-import { installsNode } from "./src/config/index.js";
-import { inventoryFromPulumiConfig, requireSecretConfig } from "./src/config/pulumi-config.js";
-import { localHealthUrl } from "./src/hosts/paths.js";
-import { exporterBundle, GrafanaDashboards, PrometheusServer, sshConnection, stackDashboards, WireGuardHost } from "./src/provision/index.js";
-import { stackArtifacts } from "./src/render/stack-artifacts.js";
+import { installsNode } from "./src/config/index";
+import { inventoryFromPulumiConfig, requireSecretConfig } from "./src/config/pulumi-config";
+import { localHealthUrl } from "./src/hosts/paths";
+import { exporterBundle, GrafanaDashboards, PrometheusServer, sshConnection, stackDashboards, WireGuardHost } from "./src/provision/index";
+import { stackArtifacts } from "./src/render/stack-artifacts";
 
 const inventory = inventoryFromPulumiConfig();
 const artifacts = stackArtifacts(inventory);

@@ -1,13 +1,13 @@
 // One collection = read and parse wg (injected; parsed while it runs), joined with the peers
 // file as it is parsed. Runs synchronously with the request that needs it; concurrent callers
 // share the one in flight. Connection events are derived once its users are done with it.
-import type { Logger } from "./log.js";
-import type { PeerTable, WgInterface } from "./peer-table.js";
-import type { Reader } from "./reader.js";
-import type { PeersFileSource } from "./peers-file.js";
-import { annotatePeers, peerLookup } from "./peer-view.js";
-import { PeerTracker } from "./events.js";
-import type { SelfMetrics } from "./self-metrics.js";
+import type { Logger } from "./log";
+import type { PeerTable, WgInterface } from "./peer-table";
+import type { Reader } from "./reader";
+import type { PeersFileSource } from "./peers-file";
+import { annotatePeers, peerLookup } from "./peer-view";
+import { PeerTracker } from "./events";
+import type { SelfMetrics } from "./self-metrics";
 
 export interface CollectionSummary {
   at: number; // UNIX seconds when it finished

@@ -1,7 +1,7 @@
 // Connection events (the audit trail): pure comparison of two successive collections.
-import { grown } from "./columns.js";
-import { KeyIndex } from "./key-index.js";
-import type { PeerTable } from "./peer-table.js";
+import { grown } from "./columns";
+import { KeyIndex } from "./key-index";
+import type { PeerTable } from "./peer-table";
 
 export type EventKind =
   | "peer_added"

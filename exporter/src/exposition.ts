@@ -2,11 +2,11 @@
 // peers a generic registry's serializer costs more than `wg show dump` itself. Each line is
 // two copies (family name and label start; the peer's stored label set) and the value's
 // digits. Yields pooled UTF-8 chunks, so a huge scrape never sits in memory whole.
-import { ChunkPool } from "./chunk-pool.js";
-import { INFO_END, LABEL_ENDPOINT, LABEL_NAME, LABEL_OWNER, copyEscaped, escapeLabelValue, metaBytes } from "./labels.js";
-import { KEY_LENGTH, type PeerTable } from "./peer-table.js";
+import { ChunkPool } from "./chunk-pool";
+import { INFO_END, LABEL_ENDPOINT, LABEL_NAME, LABEL_OWNER, copyEscaped, escapeLabelValue, metaBytes } from "./labels";
+import { KEY_LENGTH, type PeerTable } from "./peer-table";
 
-export { escapeLabelValue } from "./labels.js";
+export { escapeLabelValue } from "./labels";
 
 const CHUNK_BYTES = 1 << 18;
 

@@ -1,5 +1,5 @@
 // Command-line flags in the exporter-toolkit style (--group.name=value or --group.name value).
-import { parseDuration, formatDuration } from "./duration.js";
+import { parseDuration, formatDuration } from "./duration";
 
 export interface Config {
   listenHost: string | undefined; // undefined = all addresses

@@ -1,6 +1,6 @@
 // JSON bodies of /health and /peers (the guide's Flask endpoints). Pure.
-import type { Collection, CollectionSummary } from "./collector.js";
-import type { PeersFileStatus } from "./peers-file.js";
+import type { Collection, CollectionSummary } from "./collector";
+import type { PeersFileStatus } from "./peers-file";
 
 export interface HealthBody {
   status: "healthy" | "unhealthy";

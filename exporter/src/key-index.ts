@@ -1,8 +1,8 @@
 // A hash index from (tag, public key bytes) to a dense slot number, looked up straight from
 // wg's output bytes: no string per peer per scrape, and at 100k peers a few MB of typed
 // arrays instead of a Map of strings and objects.
-import { grown, grownZeroed } from "./columns.js";
-import { KEY_LENGTH, latin1 } from "./peer-table.js";
+import { grown, grownZeroed } from "./columns";
+import { KEY_LENGTH, latin1 } from "./peer-table";
 
 /** Room for this many keys from the start: untouched until used (see PeerTable). */
 const FIRST_CAPACITY = 1 << 17;

@@ -1,6 +1,6 @@
 // Label values as exposition bytes: shared by the parser, which stores each peer's label set
 // once, and the renderer, which copies it into every line.
-import type { PeerMeta } from "./peers-file.js";
+import type { PeerMeta } from "./peers-file";
 
 export function escapeLabelValue(v: string): string {
   return /[\\"\n]/.test(v) ? v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n") : v;

@@ -1,15 +1,15 @@
 // Entry point: flags → wiring → listen. WireGuard failures are never fatal; bad flags or a bad
 // web config are (they are operator errors that must be seen at start).
-import { Collector } from "./collector.js";
-import { describeConfig, parseFlags } from "./flags.js";
-import { createLogger } from "./log.js";
-import { PeersFileSource } from "./peers-file.js";
-import { WgReader } from "./reader.js";
-import { youngGenerationGc } from "./young-gc.js";
-import { createSelfMetrics } from "./self-metrics.js";
-import { createServer } from "./server.js";
-import { REVISION, VERSION } from "./version.js";
-import { loadWebConfig, type WebConfig } from "./web-config.js";
+import { Collector } from "./collector";
+import { describeConfig, parseFlags } from "./flags";
+import { createLogger } from "./log";
+import { PeersFileSource } from "./peers-file";
+import { WgReader } from "./reader";
+import { youngGenerationGc } from "./young-gc";
+import { createSelfMetrics } from "./self-metrics";
+import { createServer } from "./server";
+import { REVISION, VERSION } from "./version";
+import { loadWebConfig, type WebConfig } from "./web-config";
 
 function main(): void {
   const flags = parseFlags(process.argv.slice(2));

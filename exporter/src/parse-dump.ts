@@ -1,13 +1,13 @@
 // Parses `wg show all dump` / `wg show <iface> dump` output into a PeerTable, byte by byte as
 // it arrives. Pure. The interface private key and peer preshared keys are read past, never kept.
-import { KEY_LENGTH, PeerTable, latin1, type WgInterface, type WgPeer } from "./peer-table.js";
-import { LABEL_IPS, LABEL_NAME, LABELS_END, NO_NAME, copyEscaped, metaBytes } from "./labels.js";
-import type { PeerMeta } from "./peers-file.js";
+import { KEY_LENGTH, PeerTable, latin1, type WgInterface, type WgPeer } from "./peer-table";
+import { LABEL_IPS, LABEL_NAME, LABELS_END, NO_NAME, copyEscaped, metaBytes } from "./labels";
+import type { PeerMeta } from "./peers-file";
 
 /** What the peers file says about a peer on an interface (see lookupPeer). */
 export type PeerLookup = (iface: string, publicKey: string) => PeerMeta | undefined;
 
-export type { WgInterface, WgPeer } from "./peer-table.js";
+export type { WgInterface, WgPeer } from "./peer-table";
 
 export interface Dump {
   interfaces: WgInterface[];

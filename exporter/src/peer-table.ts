@@ -2,8 +2,8 @@
 // exposition needs: each peer's label set from its public key on, ready to copy into every
 // line, then its endpoint. At 100k peers an object and strings per peer, or wg's output and
 // a rendered copy of the labels beside it, cost more time and memory than all the rest.
-import { grown } from "./columns.js";
-import type { PeerMeta } from "./peers-file.js";
+import { grown } from "./columns";
+import type { PeerMeta } from "./peers-file";
 
 export interface WgInterface {
   name: string;

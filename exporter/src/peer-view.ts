@@ -1,7 +1,7 @@
 // What the exporter adds to wg's view of a peer: the peers file's metadata and the connected flag.
-import type { PeerTable } from "./peer-table.js";
-import type { PeerLookup } from "./parse-dump.js";
-import { lookupPeer, type PeersFile } from "./peers-file.js";
+import type { PeerTable } from "./peer-table";
+import type { PeerLookup } from "./parse-dump";
+import { lookupPeer, type PeersFile } from "./peers-file";
 
 /** connected = a handshake happened and is at most thresholdMs old. */
 export function isConnected(latestHandshake: number, nowSeconds: number, thresholdMs: number): boolean {

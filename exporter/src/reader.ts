@@ -1,9 +1,9 @@
 // Runs `wg ... dump` as a child process and parses its output while it arrives. A reader is
 // injected into the collector so tests and benchmarks can swap it; this is the real one.
 import { spawn } from "node:child_process";
-import { formatDuration } from "./duration.js";
-import { DumpParser, type PeerLookup } from "./parse-dump.js";
-import { PeerTable } from "./peer-table.js";
+import { formatDuration } from "./duration";
+import { DumpParser, type PeerLookup } from "./parse-dump";
+import { PeerTable } from "./peer-table";
 
 /** parseMs: time spent parsing, most of it while `wg` was still running. */
 export type ReadOutcome = { ok: true; table: PeerTable; parseMs: number } | { ok: false; error: string };

@@ -1,7 +1,7 @@
 // The exporter's own and per-interface metrics: few series, so prom-client's registry serves
 // them (with process metrics and the content type).
 import { Gauge, Registry, collectDefaultMetrics } from "prom-client";
-import { REVISION, VERSION } from "./version.js";
+import { REVISION, VERSION } from "./version";
 
 export interface SelfMetrics {
   /** Process/Node.js metrics and build info: rendered while `wg` runs, they don't depend on it. */

@@ -3,13 +3,13 @@
 import http from "node:http";
 import https from "node:https";
 import type { TLSSocket } from "node:tls";
-import type { Collection, Collector } from "./collector.js";
-import { outputChunks, renderPeerSeries } from "./exposition.js";
-import { healthBody, peersBody } from "./health.js";
-import type { Logger } from "./log.js";
-import type { PeersFileSource } from "./peers-file.js";
-import type { SelfMetrics } from "./self-metrics.js";
-import { basicAuthChecker, type WebConfig } from "./web-config.js";
+import type { Collection, Collector } from "./collector";
+import { outputChunks, renderPeerSeries } from "./exposition";
+import { healthBody, peersBody } from "./health";
+import type { Logger } from "./log";
+import type { PeersFileSource } from "./peers-file";
+import type { SelfMetrics } from "./self-metrics";
+import { basicAuthChecker, type WebConfig } from "./web-config";
 
 export interface ServerOptions {
   collector: Collector;

@@ -1,10 +1,10 @@
 // `npm run preview [-- --stack NAME] [--json]`: runs index.ts under Pulumi's mock runtime and prints
 // the resource plan — what `pulumi up` would create — for people without the CLI or credentials.
 import { resolve } from "node:path";
-import { formatErrors, loadStackFile, SECRET_KEYS } from "../config/index.js";
-import { capturePlan } from "../plan/capture.js";
-import { formatPlan, redactPlan } from "../plan/format.js";
-import { parseArgs } from "./args.js";
+import { formatErrors, loadStackFile, SECRET_KEYS } from "../config/index";
+import { capturePlan } from "../plan/capture";
+import { formatPlan, redactPlan } from "../plan/format";
+import { parseArgs } from "./args";
 
 const USAGE = `usage: npm run preview -- [--stack NAME] [--json]
   --stack NAME   stack to plan (Pulumi.NAME.yaml); default: example

@@ -1,13 +1,13 @@
 // `npm run render [-- --stack NAME] [--out DIR]`: every artifact a stack would deploy, written to
 // out/<stack>/ without the Pulumi engine or credentials; also refreshes the committed alerts/ and dashboards/.
 import { basename, dirname, resolve } from "node:path";
-import { formatErrors, loadStackFile } from "../config/index.js";
-import { committedArtifacts } from "../render/committed-artifacts.js";
-import { staleArtifacts } from "../render/freshness.js";
-import { stackArtifacts } from "../render/stack-artifacts.js";
-import { renderSummary } from "../render/summary.js";
-import { replaceDirectory, updateFiles } from "../render/write.js";
-import { parseArgs } from "./args.js";
+import { formatErrors, loadStackFile } from "../config/index";
+import { committedArtifacts } from "../render/committed-artifacts";
+import { staleArtifacts } from "../render/freshness";
+import { stackArtifacts } from "../render/stack-artifacts";
+import { renderSummary } from "../render/summary";
+import { replaceDirectory, updateFiles } from "../render/write";
+import { parseArgs } from "./args";
 
 const USAGE = `usage: npm run render -- [--stack NAME | --stack-file FILE] [--out DIR] [--check]
   --stack NAME        stack to render (Pulumi.NAME.yaml); default: example

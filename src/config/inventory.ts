@@ -1,5 +1,5 @@
 // The Inventory: the validated, typed form of one stack's config. Every builder reads only this.
-import type { StackConfig, HostConfig, PeerConfig } from "./schema.js";
+import type { StackConfig, HostConfig, PeerConfig } from "./schema";
 
 export interface Inventory extends StackConfig {
   project: "wireguard-monitoring";

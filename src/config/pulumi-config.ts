@@ -1,9 +1,9 @@
 // Reads the same config through the Pulumi engine (`pulumi up`, or setMocks in preview/tests).
 import * as pulumi from "@pulumi/pulumi";
-import { formatErrors, PROJECT } from "./errors.js";
-import type { Inventory } from "./inventory.js";
-import { SECRET_KEYS, type SecretKey } from "./schema.js";
-import { validateStackConfig } from "./validate.js";
+import { formatErrors, PROJECT } from "./errors";
+import type { Inventory } from "./inventory";
+import { SECRET_KEYS, type SecretKey } from "./schema";
+import { validateStackConfig } from "./validate";
 
 /** Structured config reaches the program as JSON text; plain strings stay strings. */
 function decode(text: string): unknown {

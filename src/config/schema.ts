@@ -1,8 +1,8 @@
 // The stack config as users write it in Pulumi.<stack>.yaml under `wireguard-monitoring:*`.
 // Shape and defaults live here; cross-field rules (duplicates, references) live in validate.ts.
 import { z } from "zod";
-import { isDuration } from "./durations.js";
-import { isHostOrIp, isInterfaceName, isLabelName, isSshHostKey, isWireGuardKey } from "./validators.js";
+import { isDuration } from "./durations";
+import { isHostOrIp, isInterfaceName, isLabelName, isSshHostKey, isWireGuardKey } from "./validators";
 
 const got = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : String(v));
 

@@ -2,10 +2,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { load as parseYaml, YAMLException } from "js-yaml";
-import { PROJECT, type ConfigError } from "./errors.js";
-import { SECRET_KEYS } from "./schema.js";
-import type { Inventory } from "./inventory.js";
-import { validateStackConfig } from "./validate.js";
+import { PROJECT, type ConfigError } from "./errors";
+import { SECRET_KEYS } from "./schema";
+import type { Inventory } from "./inventory";
+import { validateStackConfig } from "./validate";
 
 const SECRET_KEY_SET: ReadonlySet<string> = new Set(SECRET_KEYS);
 

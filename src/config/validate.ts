@@ -1,8 +1,8 @@
 // Turns raw stack config values into an Inventory, or into every error at once.
-import { fromZodIssues, keyPath, type ConfigError } from "./errors.js";
-import { durationSeconds } from "./durations.js";
-import type { Inventory } from "./inventory.js";
-import { stackConfigSchema, type StackConfig } from "./schema.js";
+import { fromZodIssues, keyPath, type ConfigError } from "./errors";
+import { durationSeconds } from "./durations";
+import type { Inventory } from "./inventory";
+import { stackConfigSchema, type StackConfig } from "./schema";
 
 export type ValidationResult = { ok: true; inventory: Inventory } | { ok: false; errors: ConfigError[] };
 

@@ -1,9 +1,9 @@
 // Grafana artifacts of one stack: the same dashboards, with the stack's datasource, job and
 // thresholds as defaults. The Grafana component uploads these; it decides nothing about content.
-import type { Inventory } from "../config/index.js";
-import { jsonText, type Artifact } from "../render/artifact.js";
-import { buildDashboards } from "./dashboards.js";
-import { dashboardSettingsFor } from "./settings.js";
+import type { Inventory } from "../config/index";
+import { jsonText, type Artifact } from "../render/artifact";
+import { buildDashboards } from "./dashboards";
+import { dashboardSettingsFor } from "./settings";
 
 export function grafanaArtifacts(inventory: Inventory): Artifact[] {
   if (!inventory.grafana.enabled) return [];

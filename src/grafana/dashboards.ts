@@ -1,11 +1,11 @@
 // The dashboard set: build each dashboard with the SDK, tidy the model for Grafana and for git,
 // and turn it into committed files (JSON + layout picture).
 import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
-import { jsonText, type Artifact } from "../render/artifact.js";
-import { layoutSvg } from "./layout-svg.js";
-import { overviewDashboard } from "./overview.js";
-import { peerDashboard } from "./peer.js";
-import { defaultDashboardSettings, type DashboardSettings } from "./settings.js";
+import { jsonText, type Artifact } from "../render/artifact";
+import { layoutSvg } from "./layout-svg";
+import { overviewDashboard } from "./overview";
+import { peerDashboard } from "./peer";
+import { defaultDashboardSettings, type DashboardSettings } from "./settings";
 
 export type DashboardModel = dashboard.Dashboard;
 

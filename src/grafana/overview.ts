@@ -16,9 +16,9 @@ import {
   rangeQuery,
   steps,
   wireguardDashboard,
-} from "./panels.js";
-import * as q from "./queries.js";
-import { OVERVIEW_UID, PEER_UID, type DashboardSettings } from "./settings.js";
+} from "./panels";
+import * as q from "./queries";
+import { OVERVIEW_UID, PEER_UID, type DashboardSettings } from "./settings";
 
 const lastValue = () => new common.ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false);
 

@@ -2,8 +2,8 @@
 // threshold steps and variables, so each dashboard file reads as a list of panels.
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
-import { PEER_VARIABLE_REGEX, variableQueries } from "./queries.js";
-import type { DashboardSettings } from "./settings.js";
+import { PEER_VARIABLE_REGEX, variableQueries } from "./queries";
+import type { DashboardSettings } from "./settings";
 
 /** Every panel, target and variable queries the datasource the user picked. */
 export const datasource = { type: "prometheus", uid: "${datasource}" };

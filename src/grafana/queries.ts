@@ -3,7 +3,7 @@
 // here is dashboard-only (display shapes, exporter health values, variables). Every function
 // takes a label selector body (the part inside `{}`) so one expression serves the overview
 // (multi-select) and the peer dashboard (one peer); every selector has job and instance matchers.
-import * as shared from "../promql/expressions.js";
+import * as shared from "../promql/expressions";
 
 /** Matchers of one exporter target: the job and instance variables. */
 export const targetSelector = `job=~"$job", instance=~"$instance"`;

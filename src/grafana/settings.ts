@@ -1,6 +1,6 @@
 // The one settings object the dashboards read (names, uids, thresholds), in the spirit of a
 // mixin's `_config`: committed dashboards use the defaults, a stack may override from its Inventory.
-import { durationSeconds, type Inventory } from "../config/index.js";
+import { durationSeconds, type Inventory } from "../config/index";
 
 export interface DashboardSettings {
   /** Default of the `datasource` variable; undefined lets Grafana pick its default Prometheus. */

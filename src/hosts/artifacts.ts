@@ -1,12 +1,12 @@
 // Per-WireGuard-host artifacts: systemd unit (+ the wg helper on userspace-WireGuard hosts), peers file, exporter
 // web config, and the Filebeat inputs when the stack ships logs. The host component moves them.
-import type { Inventory } from "../config/index.js";
-import type { Artifact } from "../render/artifact.js";
-import { renderFilebeatInputs } from "./filebeat.js";
-import { renderPeersFile } from "./peers-file.js";
-import { renderExporterUnit } from "./systemd-unit.js";
-import { renderWgHelperClient, renderWgHelperService, renderWgHelperSocket } from "./wg-helper.js";
-import { renderWebConfig } from "./web-config.js";
+import type { Inventory } from "../config/index";
+import type { Artifact } from "../render/artifact";
+import { renderFilebeatInputs } from "./filebeat";
+import { renderPeersFile } from "./peers-file";
+import { renderExporterUnit } from "./systemd-unit";
+import { renderWgHelperClient, renderWgHelperService, renderWgHelperSocket } from "./wg-helper";
+import { renderWebConfig } from "./web-config";
 
 /** File names under `hosts/<host>/`; the host component maps each to its path on the machine. */
 export const HOST_FILES = {

@@ -1,8 +1,8 @@
 // Filebeat inputs for one host (the guide's "Centralizing Logs"): the exporter's connection events
 // (JSON lines on stderr, so in the journal of its unit) and the wg-quick@ units of the host's interfaces.
 import { dump } from "js-yaml";
-import type { Host, Inventory } from "../config/index.js";
-import { EXPORTER_SERVICE } from "./paths.js";
+import type { Host, Inventory } from "../config/index";
+import { EXPORTER_SERVICE } from "./paths";
 
 export function renderFilebeatInputs(inventory: Inventory, host: Host): string {
   const fields = { service: "wireguard", env: inventory.environment, host: host.name };

@@ -1,7 +1,7 @@
 // The exporter's peers file for one host (team-notes format): friendly names, owners and
 // `expected` for the peers this host serves. Stable order (interface, then name) for clean diffs.
 import { dump } from "js-yaml";
-import { peersOnHost, type Host, type Inventory } from "../config/index.js";
+import { peersOnHost, type Host, type Inventory } from "../config/index";
 
 export function renderPeersFile(inventory: Inventory, host: Host): string {
   const peers = peersOnHost(inventory, host)

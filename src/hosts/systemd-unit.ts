@@ -1,9 +1,9 @@
 // The exporter's systemd unit, hardened: its own system user, CAP_NET_ADMIN as the only capability
 // (`wg show` needs it for kernel WireGuard), a read-only view of the system and a narrow syscall set.
 // Checked by `systemd-analyze security --offline=yes` (exposure ≤ 2.0) and `systemd-analyze verify`.
-import type { Host, Inventory } from "../config/index.js";
-import { EXPORTER_SERVICE, EXPORTER_USER, HOST_PATHS } from "./paths.js";
-import { KERNEL_AND_HOST_PROTECTION } from "./sandbox.js";
+import type { Host, Inventory } from "../config/index";
+import { EXPORTER_SERVICE, EXPORTER_USER, HOST_PATHS } from "./paths";
+import { KERNEL_AND_HOST_PROTECTION } from "./sandbox";
 
 /** `host:port` for --web.listen-address; IPv6 literals in brackets. */
 export function listenAddress(inventory: Inventory): string {

@@ -3,7 +3,7 @@
 // with a bcrypt hash of the secret exporterBasicAuthPassword at deploy time (as a secret Output).
 import { createHash } from "node:crypto";
 import bcrypt from "bcryptjs";
-import type { Host, Inventory } from "../config/index.js";
+import type { Host, Inventory } from "../config/index";
 
 export const BASIC_AUTH_MARKER = "# basic_auth_users: appended at deploy time (bcrypt of the secret exporterBasicAuthPassword)";
 const BCRYPT_COST = 10;

@@ -4,9 +4,9 @@
 // socket-activated helper runs `wg show <if> dump` as root, bounded to CAP_NET_ADMIN, and the
 // exporter reads through a small client given as --wireguard.command. Kernel WireGuard needs none
 // of this: CAP_NET_ADMIN on the exporter is enough for netlink.
-import type { Host, Inventory } from "../config/index.js";
-import { EXPORTER_USER, HELPER_SOCKET_UNIT, HOST_PATHS } from "./paths.js";
-import { KERNEL_AND_HOST_PROTECTION } from "./sandbox.js";
+import type { Host, Inventory } from "../config/index";
+import { EXPORTER_USER, HELPER_SOCKET_UNIT, HOST_PATHS } from "./paths";
+import { KERNEL_AND_HOST_PROTECTION } from "./sandbox";
 
 const header = (inventory: Inventory, host: Host) => `# Managed by wireguard-monitoring (stack ${inventory.stack}, host ${host.name}); changes are overwritten.`;
 

@@ -2,7 +2,7 @@
 // declares: type, name, parent, dependencies and inputs. This is what `pulumi up` would create,
 // captured without the CLI or provider plugins. One capture per process: Pulumi's runtime state is global.
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT } from "../config/errors.js";
+import { PROJECT } from "../config/errors";
 
 export interface PlannedResource {
   urn: string;

@@ -1,6 +1,6 @@
 // Turns a captured plan into what people read: secrets redacted, long scripts shortened, one
 // block per resource in declaration order.
-import { isSecretValue, type CapturedPlan, type PlannedResource } from "./capture.js";
+import { isSecretValue, type CapturedPlan, type PlannedResource } from "./capture";
 
 export const SECRET_MARK = "[secret]";
 

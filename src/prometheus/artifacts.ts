@@ -1,9 +1,9 @@
 // Prometheus artifacts of one stack (prometheus.yml, the scrape fragment, targets, rule files),
 // and the generic rule file committed at alerts/.
-import type { Inventory } from "../config/index.js";
-import { jsonText, type Artifact } from "../render/artifact.js";
-import { DEFAULT_RULE_SETTINGS, renderRules, ruleSettingsFor } from "./rules.js";
-import { prometheusConfig, RULES_FILE, scrapeFragment, targetGroups, TARGETS_FILE } from "./scrape-config.js";
+import type { Inventory } from "../config/index";
+import { jsonText, type Artifact } from "../render/artifact";
+import { DEFAULT_RULE_SETTINGS, renderRules, ruleSettingsFor } from "./rules";
+import { prometheusConfig, RULES_FILE, scrapeFragment, targetGroups, TARGETS_FILE } from "./scrape-config";
 
 export function prometheusArtifacts(inventory: Inventory): Artifact[] {
   return [

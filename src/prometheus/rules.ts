@@ -1,9 +1,9 @@
 // Alert and recording rules for WireGuard, from one settings object (mixin style): the committed
 // generic file uses DEFAULT_RULE_SETTINGS, a stack's out/<stack>/prometheus/rules/ uses
 // ruleSettingsFor(inventory). The PromQL itself lives in src/promql/ and is shared with dashboards.
-import { durationSeconds, type Inventory } from "../config/index.js";
-import * as q from "../promql/expressions.js";
-import { generatedYaml } from "./yaml.js";
+import { durationSeconds, type Inventory } from "../config/index";
+import * as q from "../promql/expressions";
+import { generatedYaml } from "./yaml";
 
 export const ALERT_NAMES = [
   "WireGuardExporterDown",

@@ -1,8 +1,8 @@
 // The scrape side: the WireGuard job (scheme, TLS, basic auth, intervals, file_sd), the targets
 // file it reads, a fragment to merge into an existing prometheus.yml and a complete minimal one.
 import { isIP } from "node:net";
-import type { Inventory } from "../config/index.js";
-import { generatedYaml } from "./yaml.js";
+import type { Inventory } from "../config/index";
+import { generatedYaml } from "./yaml";
 
 /** File names under prometheus.targetsDir / rulesDir / secretsDir on the Prometheus server. */
 export const TARGETS_FILE = "wireguard.json";

@@ -2,7 +2,7 @@
 // no host key unless it is given one, so a pinned key is required unless the stack opts out.
 import * as pulumi from "@pulumi/pulumi";
 import type { types } from "@pulumi/command";
-import type { Host, Inventory } from "../config/index.js";
+import type { Host, Inventory } from "../config/index";
 
 export type Connection = types.input.remote.ConnectionArgs;
 

@@ -1,7 +1,7 @@
 // The exporter bundle (`npm run build` → exporter/dist/wireguard-exporter.cjs) that every host gets.
 import { existsSync, readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { sha256 } from "./staging.js";
+import { sha256 } from "./staging";
 
 export interface ExporterBundle {
   path: string;

@@ -3,7 +3,7 @@
 // Grafana provider configured from the stack (url, secret auth).
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
-import type { Artifact } from "../render/artifact.js";
+import type { Artifact } from "../render/artifact";
 
 export interface DashboardFile {
   /** File name stem, which is the dashboard's uid (DESIGN.md: Files). */

@@ -1,7 +1,7 @@
 // The shell steps of the host component: install (create/update) and remove (delete). Pure text,
 // so tests read them and the e2e runs exactly these over SSH.
-import { EXPORTER_SERVICE, EXPORTER_USER, HOST_PATHS } from "../hosts/paths.js";
-import { shellQuote } from "./shell.js";
+import { EXPORTER_SERVICE, EXPORTER_USER, HOST_PATHS } from "../hosts/paths";
+import { shellQuote } from "./shell";
 
 /** One staged file and where it is installed; `group` gets read access when mode allows it. */
 export interface Placement {

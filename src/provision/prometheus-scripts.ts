@@ -1,7 +1,7 @@
 // The shell steps of the Prometheus component: check the staged files with promtool, swap them
 // in (keeping the previous ones), check the result in place, restore on failure, reload.
 import { posix } from "node:path";
-import { shellQuote } from "./shell.js";
+import { shellQuote } from "./shell";
 
 const q = shellQuote;
 

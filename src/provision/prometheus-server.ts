@@ -3,12 +3,12 @@
 import { posix } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
-import type { Inventory } from "../config/index.js";
-import type { Artifact } from "../render/artifact.js";
-import type { Connection } from "./connection.js";
-import { PASSWORD_FILE } from "../prometheus/scrape-config.js";
-import { prometheusApplyScript, prometheusRemoveScript, type PrometheusPlacement } from "./prometheus-scripts.js";
-import { installCommand, removeCommand, sha256, stageDir, stagedText } from "./staging.js";
+import type { Inventory } from "../config/index";
+import type { Artifact } from "../render/artifact";
+import type { Connection } from "./connection";
+import { PASSWORD_FILE } from "../prometheus/scrape-config";
+import { prometheusApplyScript, prometheusRemoveScript, type PrometheusPlacement } from "./prometheus-scripts";
+import { installCommand, removeCommand, sha256, stageDir, stagedText } from "./staging";
 
 export interface PrometheusServerArgs {
   stack: string;

@@ -4,8 +4,8 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
-import type { Connection } from "./connection.js";
-import { asRoot, shellQuote } from "./shell.js";
+import type { Connection } from "./connection";
+import { asRoot, shellQuote } from "./shell";
 
 export const sha256 = (text: string | Buffer) => createHash("sha256").update(text).digest("hex");
 

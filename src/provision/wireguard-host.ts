@@ -2,14 +2,14 @@
 // Filebeat inputs) onto the machine and runs the install step; its delete removes all of it.
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
-import type { Artifact } from "../render/artifact.js";
-import { HOST_FILES } from "../hosts/artifacts.js";
-import { EXPORTER_USER, HELPER_SOCKET_UNIT, HOST_PATHS } from "../hosts/paths.js";
-import { basicAuthHash, withBasicAuthUser } from "../hosts/web-config.js";
-import type { Connection } from "./connection.js";
-import type { ExporterBundle } from "./exporter-bundle.js";
-import { installScript, removeScript, type Placement } from "./host-scripts.js";
-import { installCommand, removeCommand, sha256, stageDir, stagedText, stagedUpload } from "./staging.js";
+import type { Artifact } from "../render/artifact";
+import { HOST_FILES } from "../hosts/artifacts";
+import { EXPORTER_USER, HELPER_SOCKET_UNIT, HOST_PATHS } from "../hosts/paths";
+import { basicAuthHash, withBasicAuthUser } from "../hosts/web-config";
+import type { Connection } from "./connection";
+import type { ExporterBundle } from "./exporter-bundle";
+import { installScript, removeScript, type Placement } from "./host-scripts";
+import { installCommand, removeCommand, sha256, stageDir, stagedText, stagedUpload } from "./staging";
 
 export interface WireGuardHostArgs {
   stack: string;

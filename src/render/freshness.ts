@@ -1,7 +1,7 @@
 // Whether the committed artifacts (alerts/, dashboards/) are what the builders produce now.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Artifact } from "./artifact.js";
+import type { Artifact } from "./artifact";
 
 /** Paths under `root` whose content differs from (or lacks) what the builders produce. */
 export function staleArtifacts(root: string, artifacts: readonly Artifact[]): string[] {

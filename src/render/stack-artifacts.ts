@@ -1,9 +1,9 @@
 // Everything one stack would deploy, as files: the single list `render` writes and components move.
-import type { Inventory } from "../config/index.js";
-import { grafanaArtifacts } from "../grafana/artifacts.js";
-import { hostArtifacts } from "../hosts/artifacts.js";
-import { prometheusArtifacts } from "../prometheus/artifacts.js";
-import type { Artifact } from "./artifact.js";
+import type { Inventory } from "../config/index";
+import { grafanaArtifacts } from "../grafana/artifacts";
+import { hostArtifacts } from "../hosts/artifacts";
+import { prometheusArtifacts } from "../prometheus/artifacts";
+import type { Artifact } from "./artifact";
 
 export function stackArtifacts(inventory: Inventory): Artifact[] {
   const all = [...prometheusArtifacts(inventory), ...grafanaArtifacts(inventory), ...hostArtifacts(inventory)];

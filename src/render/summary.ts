@@ -1,6 +1,6 @@
 // The short report `render` prints: what was written, how big, and what it contains.
-import type { Inventory } from "../config/index.js";
-import type { Artifact } from "./artifact.js";
+import type { Inventory } from "../config/index";
+import type { Artifact } from "./artifact";
 
 export function countRules(artifacts: readonly Artifact[]): { alerts: number; records: number } {
   let alerts = 0;

@@ -2,7 +2,7 @@
 // failed render never leaves half-new files and removed artifacts do not linger.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import type { Artifact } from "./artifact.js";
+import type { Artifact } from "./artifact";
 
 function writeAll(root: string, artifacts: readonly Artifact[]): void {
   for (const a of artifacts) {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dump } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli } from "../helpers/run.js";
+import { runCli } from "../helpers/run";
 
 const KEY_A = "XKiqzxysok0yJLo7RcTi80u07KFgN2KQPUMV4+R2zT4=";
 const KEY_B = "oOq43byKsSojz47t6h8RpOPUC/BTqGr9F6INZJcvCCU=";

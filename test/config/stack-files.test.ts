@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { loadStackFile, validateStackConfig } from "../../src/config/index.js";
-import { CONFIG_KEYS } from "../../src/config/schema.js";
-import { REPO } from "../helpers/run.js";
+import { loadStackFile, validateStackConfig } from "../../src/config/index";
+import { CONFIG_KEYS } from "../../src/config/schema";
+import { REPO } from "../helpers/run";
 
 describe("committed stacks", () => {
   it.each(["example", "prod"])("Pulumi.%s.yaml is valid and holds no secret values", (stack) => {

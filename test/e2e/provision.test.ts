@@ -5,10 +5,10 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CapturedPlan } from "../../src/plan/capture.js";
-import { capturePlanInChild } from "../harness/plan.js";
-import { startTestHost, stopTestHost, type TestHost } from "../harness/test-host.js";
-import { SshStepRunner, stepsInOrder, type Step } from "./steps.js";
+import type { CapturedPlan } from "../../src/plan/capture";
+import { capturePlanInChild } from "../harness/plan";
+import { startTestHost, stopTestHost, type TestHost } from "../harness/test-host";
+import { SshStepRunner, stepsInOrder, type Step } from "./steps";
 
 const BUNDLE = resolve(__dirname, "..", "..", "exporter", "dist", "wireguard-exporter.cjs");
 const FRIENDLY_NAME = "e2e-tunnel-peer";

@@ -5,8 +5,8 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { posix, join } from "node:path";
-import { isSecretValue, type CapturedPlan, type PlannedResource } from "../../src/plan/capture.js";
-import { run } from "../harness/test-host.js";
+import { isSecretValue, type CapturedPlan, type PlannedResource } from "../../src/plan/capture";
+import { run } from "../harness/test-host";
 
 interface ConnectionInputs {
   host: string;

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBundle, metricValue, startExporter } from "../harness/exporter.js";
+import { ensureBundle, metricValue, startExporter } from "../harness/exporter";
 
 let dir: string;
 let fakeWg: string;

@@ -4,8 +4,8 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { metricValue, startExporter, type RunningExporter } from "../harness/exporter.js";
-import { startTunnel, waitForHandshake, type Tunnel } from "../harness/tunnel.js";
+import { metricValue, startExporter, type RunningExporter } from "../harness/exporter";
+import { startTunnel, waitForHandshake, type Tunnel } from "../harness/tunnel";
 
 let dir: string;
 let t: Tunnel;

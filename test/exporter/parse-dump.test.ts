@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DumpParser, parseDump } from "../../exporter/src/parse-dump.js";
+import { DumpParser, parseDump } from "../../exporter/src/parse-dump";
 
 // Captured from wireguard-go: a peer after a real handshake with traffic, one with a preshared
 // key, an IPv6 endpoint, several allowed IPs and keepalive 25, one with nothing set, one with

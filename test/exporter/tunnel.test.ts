@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { metricValue, startExporter, type RunningExporter } from "../harness/exporter.js";
-import { startTunnel, waitForHandshake, type Tunnel } from "../harness/tunnel.js";
+import { metricValue, startExporter, type RunningExporter } from "../harness/exporter";
+import { startTunnel, waitForHandshake, type Tunnel } from "../harness/tunnel";
 
 let t: Tunnel;
 let e: RunningExporter;

@@ -2,11 +2,11 @@
 // and rendered per stack with the stack's datasource and job as defaults.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadStackFile } from "../../src/config/index.js";
-import { grafanaArtifacts } from "../../src/grafana/artifacts.js";
-import { buildDashboards, dashboardArtifacts } from "../../src/grafana/dashboards.js";
-import { committedArtifacts } from "../../src/render/committed-artifacts.js";
-import { dataPanels } from "./lint-rules.js";
+import { loadStackFile } from "../../src/config/index";
+import { grafanaArtifacts } from "../../src/grafana/artifacts";
+import { buildDashboards, dashboardArtifacts } from "../../src/grafana/dashboards";
+import { committedArtifacts } from "../../src/render/committed-artifacts";
+import { dataPanels } from "./lint-rules";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;

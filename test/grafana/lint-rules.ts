@@ -1,6 +1,6 @@
 // grafana/dashboard-linter's rules, written over our dashboard JSON (the Go binary cannot be
 // installed here). Each rule returns its problems as messages naming the dashboard and panel.
-import { parsePromQL, selectors, walk, type Node } from "./promql.js";
+import { parsePromQL, selectors, walk, type Node } from "./promql";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;

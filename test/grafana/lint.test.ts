@@ -2,7 +2,7 @@
 // and those rules do catch what community WireGuard dashboards get wrong.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { LINT_RULES } from "./lint-rules.js";
+import { LINT_RULES } from "./lint-rules";
 
 const FILES = ["dashboards/wireguard-overview.json", "dashboards/wireguard-peer.json"];
 

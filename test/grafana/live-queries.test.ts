@@ -12,11 +12,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startExporter, type RunningExporter } from "../harness/exporter.js";
-import { requirePrometheus, startPrometheus, type RunningPrometheus } from "../harness/prometheus.js";
-import { requireTunnelPrerequisites, startTunnel, waitForHandshake, type Tunnel } from "../harness/tunnel.js";
-import { expectedNotConnected } from "../../src/promql/expressions.js";
-import { dataPanels } from "./lint-rules.js";
+import { startExporter, type RunningExporter } from "../harness/exporter";
+import { requirePrometheus, startPrometheus, type RunningPrometheus } from "../harness/prometheus";
+import { requireTunnelPrerequisites, startTunnel, waitForHandshake, type Tunnel } from "../harness/tunnel";
+import { expectedNotConnected } from "../../src/promql/expressions";
+import { dataPanels } from "./lint-rules";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;

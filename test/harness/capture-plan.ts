@@ -4,7 +4,7 @@
 //   request: { stack, config, secrets }
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { capturePlan } from "../../src/plan/capture.js";
+import { capturePlan } from "../../src/plan/capture";
 
 async function main(): Promise<void> {
   const [requestFile, outFile] = process.argv.slice(2);

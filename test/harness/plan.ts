@@ -3,9 +3,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { loadStackFile } from "../../src/config/index.js";
-import type { CapturedPlan } from "../../src/plan/capture.js";
-import { run } from "./test-host.js";
+import { loadStackFile } from "../../src/config/index";
+import type { CapturedPlan } from "../../src/plan/capture";
+import { run } from "./test-host";
 
 export interface PlanRequest {
   stack: string;

@@ -1,6 +1,6 @@
 // `npm run preview`: the plan of what `pulumi up` would create, without the CLI, with secrets hidden.
 import { describe, expect, it } from "vitest";
-import { runCli } from "../helpers/run.js";
+import { runCli } from "../helpers/run";
 
 describe.each(["example", "prod"])("preview --stack %s", (stack) => {
   const text = runCli("preview", ["--stack", stack]);

@@ -1,11 +1,11 @@
 // The pure builders: what the scrape job, targets file and rule settings contain for a stack.
 import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { validateStackConfig, type Inventory } from "../../src/config/index.js";
-import { alertArtifacts, prometheusArtifacts } from "../../src/prometheus/artifacts.js";
-import { DEFAULT_RULE_SETTINGS, ruleGroups, ruleSettingsFor } from "../../src/prometheus/rules.js";
-import { scrapeFragment, targetGroups, wireGuardScrapeJob } from "../../src/prometheus/scrape-config.js";
-import { committedStacks } from "./stacks.js";
+import { validateStackConfig, type Inventory } from "../../src/config/index";
+import { alertArtifacts, prometheusArtifacts } from "../../src/prometheus/artifacts";
+import { DEFAULT_RULE_SETTINGS, ruleGroups, ruleSettingsFor } from "../../src/prometheus/rules";
+import { scrapeFragment, targetGroups, wireGuardScrapeJob } from "../../src/prometheus/scrape-config";
+import { committedStacks } from "./stacks";
 
 const stacks = Object.fromEntries(committedStacks().map((s) => [s.name, s.inventory]));
 

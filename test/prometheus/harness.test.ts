@@ -1,7 +1,7 @@
 // The live-Prometheus harness itself: starts, scrapes, evaluates rules, reloads, cleans up.
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPrometheus, type RunningPrometheus } from "../harness/prometheus.js";
+import { startPrometheus, type RunningPrometheus } from "../harness/prometheus";
 
 describe("startPrometheus", () => {
   let p: RunningPrometheus;

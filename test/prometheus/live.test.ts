@@ -12,12 +12,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { validateStackConfig, type Inventory } from "../../src/config/index.js";
-import { prometheusArtifacts } from "../../src/prometheus/artifacts.js";
-import { renderRules, ruleSettingsFor, DEFAULT_FOR } from "../../src/prometheus/rules.js";
-import { startExporter, type RunningExporter } from "../harness/exporter.js";
-import { startPrometheus, type ActiveAlert, type RunningPrometheus } from "../harness/prometheus.js";
-import { startTunnel, waitForHandshake, type Tunnel } from "../harness/tunnel.js";
+import { validateStackConfig, type Inventory } from "../../src/config/index";
+import { prometheusArtifacts } from "../../src/prometheus/artifacts";
+import { renderRules, ruleSettingsFor, DEFAULT_FOR } from "../../src/prometheus/rules";
+import { startExporter, type RunningExporter } from "../harness/exporter";
+import { startPrometheus, type ActiveAlert, type RunningPrometheus } from "../harness/prometheus";
+import { startTunnel, waitForHandshake, type Tunnel } from "../harness/tunnel";
 
 const STALE_SECONDS = 30;
 const FOR = { ...DEFAULT_FOR, WireGuardPeerDown: "10s", WireGuardExpectedPeerDown: "5s", WireGuardExporterDown: "5s" };

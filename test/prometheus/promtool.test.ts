@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { load } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Inventory } from "../../src/config/index.js";
-import { alertArtifacts, prometheusArtifacts } from "../../src/prometheus/artifacts.js";
-import { ALERT_NAMES } from "../../src/prometheus/rules.js";
-import { promtool } from "../harness/prometheus.js";
-import { committedStacks, REPO_ROOT } from "./stacks.js";
+import type { Inventory } from "../../src/config/index";
+import { alertArtifacts, prometheusArtifacts } from "../../src/prometheus/artifacts";
+import { ALERT_NAMES } from "../../src/prometheus/rules";
+import { promtool } from "../harness/prometheus";
+import { committedStacks, REPO_ROOT } from "./stacks";
 
 const ALERTS_DIR = join(REPO_ROOT, "alerts");
 const TEST_FILES = readdirSync(join(ALERTS_DIR, "tests")).filter((f) => f.endsWith(".yml")).sort();

@@ -5,10 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dump } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadStackFile } from "../../src/config/index.js";
-import { renderRules, ruleSettingsFor } from "../../src/prometheus/rules.js";
-import { promtool } from "../harness/prometheus.js";
-import { REPO_ROOT } from "./stacks.js";
+import { loadStackFile } from "../../src/config/index";
+import { renderRules, ruleSettingsFor } from "../../src/prometheus/rules";
+import { promtool } from "../harness/prometheus";
+import { REPO_ROOT } from "./stacks";
 
 const tmp = mkdtempSync(join(tmpdir(), "wgm-rules-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -7,13 +7,13 @@ import { join, resolve } from "node:path";
 import bcrypt from "bcryptjs";
 import { load } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { parsePeersFile } from "../../exporter/src/peers-file.js";
-import { parseWebConfig } from "../../exporter/src/web-config.js";
-import { loadStackFile, peersOnHost, type Inventory } from "../../src/config/index.js";
-import { hostArtifacts } from "../../src/hosts/artifacts.js";
-import { renderExporterUnit } from "../../src/hosts/systemd-unit.js";
-import { basicAuthHash, renderWebConfig, withBasicAuthUser } from "../../src/hosts/web-config.js";
-import { renderWgHelperService, renderWgHelperSocket } from "../../src/hosts/wg-helper.js";
+import { parsePeersFile } from "../../exporter/src/peers-file";
+import { parseWebConfig } from "../../exporter/src/web-config";
+import { loadStackFile, peersOnHost, type Inventory } from "../../src/config/index";
+import { hostArtifacts } from "../../src/hosts/artifacts";
+import { renderExporterUnit } from "../../src/hosts/systemd-unit";
+import { basicAuthHash, renderWebConfig, withBasicAuthUser } from "../../src/hosts/web-config";
+import { renderWgHelperService, renderWgHelperSocket } from "../../src/hosts/wg-helper";
 
 const ROOT = resolve(__dirname, "..", "..");
 const stacks = ["example", "prod"].map((name) => {

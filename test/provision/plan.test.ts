@@ -4,9 +4,9 @@ import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadStackFile, type Inventory } from "../../src/config/index.js";
-import { isSecretValue, type CapturedPlan, type PlannedResource } from "../../src/plan/capture.js";
-import { capturePlanInChild, committedStackConfig } from "../harness/plan.js";
+import { loadStackFile, type Inventory } from "../../src/config/index";
+import { isSecretValue, type CapturedPlan, type PlannedResource } from "../../src/plan/capture";
+import { capturePlanInChild, committedStackConfig } from "../harness/plan";
 
 const ROOT = resolve(__dirname, "..", "..");
 const STACKS = ["example", "prod"];

@@ -3,11 +3,11 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, stat
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadStackFile } from "../../src/config/index.js";
-import { committedArtifacts } from "../../src/render/committed-artifacts.js";
-import { staleArtifacts } from "../../src/render/freshness.js";
-import { stackArtifacts } from "../../src/render/stack-artifacts.js";
-import { REPO, runCli } from "../helpers/run.js";
+import { loadStackFile } from "../../src/config/index";
+import { committedArtifacts } from "../../src/render/committed-artifacts";
+import { staleArtifacts } from "../../src/render/freshness";
+import { stackArtifacts } from "../../src/render/stack-artifacts";
+import { REPO, runCli } from "../helpers/run";
 
 const work = mkdtempSync(join(tmpdir(), "wgm-render-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
