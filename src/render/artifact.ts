@@ -1,4 +1,17 @@
-// An artifact is one generated file: where it goes under out/<stack>/ (or the repo), and its bytes.
+// An artifact is one generated file: where it goes under out/<stack>/ (or the repo), its bytes,
+// and — for files a deploy component installs — where it goes on its machine.
+
+/** Where a deploy component installs an artifact. The builder decides; components only follow. */
+export interface Placement {
+  /** Absolute path on the machine. */
+  target: string;
+  /** Octal mode; files holding secrets or hashes of them are never readable by others. */
+  mode: "0600" | "0640" | "0644" | "0755";
+  /** Group owner (the owner is always root); with 0640 that group may read it. */
+  group: string;
+  /** Whether a change to it needs the service restarted (a file the service reloads by itself does not). */
+  restarts: boolean;
+}
 
 export interface Artifact {
   /** Path relative to the output root, with forward slashes (e.g. `prometheus/prometheus.yml`). */
@@ -8,6 +21,10 @@ export interface Artifact {
   kind: "prometheus" | "targets" | "rules" | "dashboard" | "systemd" | "peers" | "web-config" | "logs" | "other";
   /** The WireGuard host it belongs to, for per-host files. */
   host?: string;
+  /** Where it is installed, for files the host or Prometheus component puts on a machine. */
+  placement?: Placement;
+  /** Grafana dashboards: the uid the stack deploys it under. */
+  dashboardUid?: string;
 }
 
 /** JSON as committed: 2-space indent, trailing newline; callers pass objects built in a stable key order. */
