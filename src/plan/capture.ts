@@ -1,8 +1,26 @@
-// Runs the Pulumi program (index.ts) under pulumi.runtime.setMocks and records every resource it
-// declares: type, name, parent, dependencies and inputs. This is what `pulumi up` would create,
-// captured without the CLI or provider plugins. One capture per process: Pulumi's runtime state is global.
-import * as pulumi from "@pulumi/pulumi";
+// Runs the Pulumi program (index.ts) as Pulumi's Node.js runtime loads it, against
+// pulumi.runtime.setMocks, and records every resource it declares: type, name, parent,
+// dependencies, inputs and the resource options the engine would see. This is what `pulumi up`
+// would be asked to deploy, captured without the CLI or provider plugins. The program runs in a
+// child process (run-program-under-mocks.cjs): Pulumi's runtime state is global, and no
+// TypeScript loader other than the one the SDK registers may be present.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { PROJECT } from "../config/errors";
+
+/** Resource options as the engine receives them (provider SDKs add theirs, e.g. replaceOnChanges). */
+export interface ResourceOptions {
+  replaceOnChanges: string[];
+  deleteBeforeReplace: boolean;
+  aliases: { urn?: string; name?: string; type?: string; stack?: string; project?: string; parentUrn?: string; noParent?: boolean }[];
+  ignoreChanges: string[];
+  additionalSecretOutputs: string[];
+  protect: boolean;
+  retainOnDelete: boolean;
+  deletedWith?: string;
+}
 
 export interface PlannedResource {
   urn: string;
@@ -13,6 +31,7 @@ export interface PlannedResource {
   /** URNs this resource depends on (explicit dependsOn and outputs it consumes). */
   dependencies: string[];
   custom: boolean;
+  options: ResourceOptions;
   /** Inputs as the engine would receive them; secret values stay wrapped (see isSecretValue). */
   inputs: Record<string, unknown>;
 }
@@ -29,8 +48,10 @@ export interface CaptureOptions {
   config: Record<string, unknown>;
   /** Secret config values, keyed without the project prefix; they reach the program as secrets. */
   secrets?: Record<string, string>;
-  /** Absolute path of the program to import (index.ts). */
+  /** Absolute path of the program (index.ts); its directory is the project directory. */
   program: string;
+  /** Extra environment for the program (e.g. PULUMI_NODEJS_TRANSPILE_ONLY=true, which Pulumi honours). */
+  env?: Record<string, string>;
 }
 
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -41,107 +62,35 @@ export function isSecretValue(v: unknown): v is { value: unknown } {
   return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 }
 
-interface RegisterRequest {
-  getType(): string;
-  getName(): string;
-  getParent(): string;
-  getDependenciesList(): string[];
-  getCustom(): boolean;
-}
+const RUNNER = join(__dirname, "run-program-under-mocks.cjs");
 
+/** Runs the program once in a child process; the plan travels through a 0600 temp file, never stdout. */
 export async function capturePlan(options: CaptureOptions): Promise<CapturedPlan> {
-  const resources: PlannedResource[] = [];
-  const pendingInputs = new Map<string, Record<string, unknown>>();
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        pendingInputs.set(`${args.type}::${args.name}`, args.inputs);
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...mockOutputs(args.type, args.inputs) } };
-      },
-      call(args) {
-        return args.inputs;
-      },
-    },
-    PROJECT,
-    options.stack,
-    false,
-  );
-
-  // The mock monitor only hands `newResource` the inputs; parent and dependencies come from the
-  // registration request itself, so we read them there.
-  const monitor = pulumi.runtime.getMonitor() as unknown as {
-    registerResource(req: RegisterRequest, cb: (err: unknown, res: { getUrn(): string } | undefined) => void): Promise<void>;
-  };
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) =>
-    register(req, (err, res) => {
-      if (!err && res) {
-        const key = `${req.getType()}::${req.getName()}`;
-        resources.push({
-          urn: res.getUrn(),
-          type: req.getType(),
-          name: req.getName(),
-          parent: req.getParent() || undefined,
-          dependencies: [...new Set(req.getDependenciesList())].sort(),
-          custom: req.getCustom(),
-          inputs: pendingInputs.get(key) ?? {},
-        });
-      }
-      cb(err, res);
+  const dir = mkdtempSync(join(tmpdir(), "wgm-plan-"));
+  try {
+    const requestFile = join(dir, "request.json");
+    const outFile = join(dir, "plan.json");
+    const request = { stack: options.stack, project: PROJECT, program: options.program, config: options.config, secrets: options.secrets ?? {} };
+    writeFileSync(requestFile, JSON.stringify(request), { mode: 0o600 });
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      const child = execFile(process.execPath, [RUNNER, requestFile, outFile], {
+        cwd: dirname(options.program),
+        env: { ...withoutTypeScriptLoaders(process.env), ...options.env },
+        maxBuffer: 16 * 1024 * 1024,
+        timeout: 300_000,
+      }, (error, _stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stderr: String(stderr) }));
+      child.stdin?.end();
     });
-
-  const config: Record<string, string> = {};
-  for (const [k, v] of Object.entries(options.config)) config[`${PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-  const secretKeys: string[] = [];
-  for (const [k, v] of Object.entries(options.secrets ?? {})) {
-    config[`${PROJECT}:${k}`] = v;
-    secretKeys.push(`${PROJECT}:${k}`);
+    if (result.code !== 0) throw new Error(result.stderr.trim() || `the program exited ${result.code}`);
+    return JSON.parse(readFileSync(outFile, "utf8")) as CapturedPlan;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  pulumi.runtime.setAllConfig(config, secretKeys);
-
-  const program = (await import(options.program)) as Record<string, unknown>;
-  const outputs: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(program)) {
-    if (k === "default" || k === "__esModule") continue;
-    outputs[k] = pulumi.Output.isInstance(v) ? await outputValue(v) : v;
-  }
-  // Resources register asynchronously; wait until the RPC queue is empty.
-  const settings = (await import("@pulumi/pulumi/runtime/settings.js")) as unknown as { waitForRPCs(): Promise<void> };
-  await settings.waitForRPCs();
-  const stackRoot = resources.find((r) => r.type === "pulumi:pulumi:Stack");
-  const planned: PlannedResource[] = [];
-  for (const r of resources) {
-    if (r === stackRoot) continue;
-    const inputs = (await resolveAssets(r.inputs)) as Record<string, unknown>;
-    planned.push({ ...r, parent: r.parent === stackRoot?.urn ? undefined : r.parent, inputs });
-  }
-  return { stack: options.stack, resources: planned, outputs };
 }
 
-/** Assets hold their text or path as promises; replace them by `{ asset: "text" | "file", … }`. */
-async function resolveAssets(value: unknown): Promise<unknown> {
-  if (Array.isArray(value)) return Promise.all(value.map(resolveAssets));
-  if (value === null || typeof value !== "object") return value;
-  const v = value as Record<string, unknown>;
-  if (v.__pulumiAsset === true) {
-    if (v.text !== undefined) return { asset: "text", text: await v.text };
-    if (v.path !== undefined) return { asset: "file", path: await v.path };
-    throw new Error("capture: unsupported asset kind");
-  }
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = await resolveAssets(x);
-  return out;
-}
-
-/** Outputs the mocks return beyond the inputs, so dependent resources see plausible values. */
-function mockOutputs(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
-  if (type === "command:remote:Command") return { stdout: "", stderr: "" };
-  if (type.startsWith("grafana:")) return { uid: inputs.uid ?? "mock-uid", url: "https://grafana.invalid/mock" };
-  return {};
-}
-
-async function outputValue(o: pulumi.Output<unknown>): Promise<unknown> {
-  const secret = await pulumi.isSecret(o);
-  const value = await new Promise((resolve) => o.apply((v) => resolve(v)));
-  return secret ? "[secret]" : value;
+/** A parent started under tsx passes its loader on in NODE_OPTIONS; the program must not inherit it. */
+function withoutTypeScriptLoaders(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS, ...rest } = env;
+  const kept = (NODE_OPTIONS ?? "").split(/\s+/).filter((o, i, all) => o !== "" && !/tsx|ts-node/.test(o) && !/tsx|ts-node/.test(all[i + 1] ?? "")).join(" ");
+  return kept ? { ...rest, NODE_OPTIONS: kept } : rest;
 }

@@ -49,7 +49,7 @@ HOST_IP=$NET.1  CT_IP=$NET.2                 #   .0/26   root ns <-> container
 PEER_CT_IP=$NET.65  PEER_IP=$NET.66          #   .64/26  container <-> wg peer ns (selftest)
 WG_CT_IP=$NET.129  WG_PEER_IP=$NET.130       #   .128/26 inside the WireGuard tunnel (selftest)
 PREFIX=26
-INCLUDE=systemd,systemd-sysv,dbus,openssh-server,iproute2,wireguard-go,wireguard-tools,nodejs
+INCLUDE=systemd,systemd-sysv,dbus,openssh-server,iproute2,wireguard-go,wireguard-tools,nodejs,inotify-tools
 CGROUP=$NAME                                 # per-instance parent cgroup (see boot step)
 
 REBUILD=0 SELFTEST=0 TUNNEL=0
@@ -127,6 +127,11 @@ if [ $REBUILD = 1 ] && [ -e "$TREE" ]; then
   findmnt -rn -o TARGET | grep -q "^$TREE" && die "something is mounted under $TREE"
   log "removing old tree $TREE"; rm -rf --one-file-system "$TREE"
 fi
+# A tree bootstrapped with another package list is made anew (the marker holds the list).
+if [ -e "$TREE/.wghost-bootstrapped" ] && [ "$(cat "$TREE/.wghost-bootstrapped")" != "$INCLUDE" ]; then
+  findmnt -rn -o TARGET | grep -q "^$TREE" && die "something is mounted under $TREE"
+  log "package list changed: removing old tree $TREE"; rm -rf --one-file-system "$TREE"
+fi
 if [ ! -e "$TREE/.wghost-bootstrapped" ]; then
   [ -e "$TREE" ] && { log "removing incomplete tree $TREE"; rm -rf --one-file-system "$TREE"; }
   log "debootstrap $SUITE from $MIRROR into $TREE (log: $STATE/debootstrap.log)"
@@ -136,7 +141,7 @@ if [ ! -e "$TREE/.wghost-bootstrapped" ]; then
   log "debootstrap took $(secs "$t0" "$(now)") s"
   log "tree size right after debootstrap: $(du -sh --one-file-system "$TREE" | cut -f1)"
   rm -f "$TREE"/var/cache/apt/archives/*.deb          # the downloaded .debs (~40 MB)
-  touch "$TREE/.wghost-bootstrapped"
+  echo "$INCLUDE" >"$TREE/.wghost-bootstrapped"
 else
   log "reusing existing tree $TREE (use --rebuild to start from scratch)"
 fi
