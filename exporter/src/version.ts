@@ -1,4 +1,4 @@
-// Version and revision are injected by exporter/build.mjs; running from source says "dev".
+// Version and revision are injected by exporter/bundle.ts; running from source says "dev".
 declare const __EXPORTER_VERSION__: string | undefined;
 declare const __EXPORTER_REVISION__: string | undefined;
 

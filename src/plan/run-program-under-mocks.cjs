@@ -10,6 +10,7 @@
 // usage: node src/plan/run-program-under-mocks.cjs <request.json> <plan.json>   (cwd: the project)
 //   request: { stack, project, program, config: {key: value}, secrets: {key: value} }
 "use strict";
+const { createHash } = require("node:crypto");
 const { readFileSync, writeFileSync } = require("node:fs");
 
 const [requestFile, outFile] = process.argv.slice(2);
@@ -44,7 +45,11 @@ async function resolveAssets(value) {
   if (value === null || typeof value !== "object") return value;
   if (value.__pulumiAsset === true) {
     if (value.text !== undefined) return { asset: "text", text: await value.text };
-    if (value.path !== undefined) return { asset: "file", path: await value.path };
+    if (value.path !== undefined) {
+      // The engine compares assets by content hash: a new build at the same path is a change.
+      const path = await value.path;
+      return { asset: "file", path, sha256: createHash("sha256").update(readFileSync(path)).digest("hex") };
+    }
     throw new Error("capture: unsupported asset kind");
   }
   const out = {};

@@ -13,6 +13,11 @@ export interface SshTarget {
   ssh: Host["ssh"];
 }
 
+/** The machine a target reaches, as `address:port`; a change of it is a move to another machine. */
+export function machineOf(target: Pick<SshTarget, "address" | "ssh">): string {
+  return `${target.address}:${target.ssh.port}`;
+}
+
 export function sshConnection(inventory: Inventory, target: SshTarget, privateKey: pulumi.Output<string>): Connection {
   if (!target.ssh.hostKey) {
     if (!inventory.allowUnpinnedHostKeys) throw new Error(`${target.label}: ssh.hostKey is required (allowUnpinnedHostKeys is not set)`);

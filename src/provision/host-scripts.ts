@@ -1,33 +1,56 @@
-// The shell steps of the host component: install (create/update) and remove (delete). Pure text,
-// so tests read them and the e2e runs exactly these over SSH.
+// The shell steps of the host component: install (the Command's create and update) and remove (its
+// delete). Pure text, so tests read them and the lifecycle tests run exactly these over SSH.
+import type { Placement } from "../render/artifact";
 import { EXPORTER_SERVICE, EXPORTER_USER, HOST_PATHS } from "../hosts/paths";
+import { claimMachine, leaveIfOwnedByAnother, refuseOtherStack, releaseMachine, type Deployment } from "./deployment";
 import { shellQuote } from "./shell";
+import { UNPACK_STDIN } from "./stdin-files";
 
-/** One staged file and where it is installed; `group` gets read access when mode allows it. */
-export interface Placement {
-  staged: string;
-  target: string;
-  mode: "0644" | "0640" | "0755";
-  group: "root" | typeof EXPORTER_USER;
-  /** Whether a change needs the exporter restarted (the peers file is reloaded by the exporter itself). */
-  restarts: boolean;
+/** One file from stdin and where it goes. */
+export interface HostFile {
+  name: string;
+  placement: Placement;
 }
 
 export interface HostScriptOptions {
   host: string;
+  deployment: Deployment;
   /** Units started before the exporter and stopped after it (the wg helper's socket). */
   helperUnits: string[];
   installNode: boolean;
-  placements: Placement[];
+  files: HostFile[];
+  /** The exporter bundle: its sha256 and where it is installed. The staged copy is $1. */
+  bundle: { sha256: string; target: string };
   healthUrl: string;
-  /** With basic auth, the install step reads the password from stdin to call /health. */
+  /** With basic auth, stdin carries the password (file HEALTH_PASSWORD_FILE) to call /health. */
   healthUser?: string;
 }
+
+/** Not installed anywhere: read by the install step to call /health with basic auth. */
+export const HEALTH_PASSWORD_FILE = "health-password";
 
 const q = shellQuote;
 const SYSTEMD_UNIT_DIR = "/etc/systemd/system";
 
-/** Runs as root with $1 = staging directory. Idempotent: unchanged files are not rewritten. */
+/**
+ * Shell (as root) defining `put SOURCE TARGET MODE GROUP RESTARTS`: installs only when content, mode
+ * or owner differ, through a 0600 temporary file in the target's directory that gets its owner and
+ * mode before it is renamed into place — so no reader ever sees a partial file, and a file that will
+ * be 0640 is never readable by others, not even for a moment. Sets changed=1 and, unless RESTARTS is
+ * "no", restart=1.
+ */
+export const PUT_FILE = [
+  "changed=0 restart=0",
+  "put() {",
+  '  [ -f "$1" ] || fail "file $1 is missing"',
+  '  if [ -f "$2" ] && cmp -s "$1" "$2" && [ "$(stat -c %a:%U:%G "$2")" = "${3#0}:root:$4" ]; then return 0; fi',
+  '  (umask 022; mkdir -p "$(dirname "$2")")',
+  '  rm -f "$2.wgm-new"; cp "$1" "$2.wgm-new" && chown "root:$4" "$2.wgm-new" && chmod "$3" "$2.wgm-new" && mv -f "$2.wgm-new" "$2" || fail "installing $2 failed"',
+  '  changed=1; [ "$5" = no ] || restart=1',
+  "}",
+].join("\n");
+
+/** Runs as root with umask 077, the files on stdin and $1 = the uploaded exporter bundle. Idempotent. */
 export function installScript(o: HostScriptOptions): string {
   const fail = `fail() { echo "wireguard-monitoring: host ${o.host}: $*" >&2; exit 1; }`;
   const nodeMajor = `node_major() { ${HOST_PATHS.nodeBinary} -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }`;
@@ -38,25 +61,30 @@ export function installScript(o: HostScriptOptions): string {
         `  [ "$(node_major)" -ge 18 ] || fail "the distribution's nodejs is $(${HOST_PATHS.nodeBinary} --version); the exporter needs Node.js >= 18"`,
       ]
     : [`  fail "Node.js >= 18 is required at ${HOST_PATHS.nodeBinary} (found: $(${HOST_PATHS.nodeBinary} --version 2>/dev/null || echo none)); install it or set installNode: true for this host"`];
+  const bundle = q(o.bundle.target);
   return [
-    "stage=$1",
+    "umask 077",
+    'staged_bundle=$1',
     fail,
+    UNPACK_STDIN,
+    refuseOtherStack(o.deployment),
     nodeMajor,
-    o.healthUser ? `IFS= read -r health_password || true` : "health_password=",
+    `health_password=; if [ -f "$files/${HEALTH_PASSWORD_FILE}" ]; then IFS= read -r health_password <"$files/${HEALTH_PASSWORD_FILE}" || true; fi`,
     `if [ "$(node_major)" -lt 18 ]; then`,
     ...installNode,
     "fi",
+    claimMachine(o.deployment),
     `getent group ${EXPORTER_USER} >/dev/null || groupadd --system ${EXPORTER_USER}`,
     `getent passwd ${EXPORTER_USER} >/dev/null || useradd --system --gid ${EXPORTER_USER} --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --comment "WireGuard Prometheus exporter" ${EXPORTER_USER}`,
-    "changed=0 restart=0",
-    "# put STAGED TARGET MODE GROUP RESTARTS: install only when content, mode or owner differ",
-    "put() {",
-    '  [ -f "$stage/$1" ] || fail "staged file $1 is missing"',
-    '  if [ -f "$2" ] && cmp -s "$stage/$1" "$2" && [ "$(stat -c %a:%U:%G "$2")" = "${3#0}:root:$4" ]; then return 0; fi',
-    '  install -D -m "$3" -o root -g "$4" "$stage/$1" "$2"',
-    '  changed=1; [ "$5" = no ] || restart=1',
-    "}",
-    ...o.placements.map((p) => `put ${q(p.staged)} ${q(p.target)} ${p.mode} ${p.group} ${p.restarts ? "yes" : "no"}`),
+    PUT_FILE,
+    "# the bundle: from the upload only when the installed one is not already this build",
+    `if [ ! -f ${bundle} ] || [ "$(sha256sum <${bundle} | cut -d' ' -f1)" != ${o.bundle.sha256} ]; then`,
+    `  [ -f "$staged_bundle" ] || fail "the exporter bundle was not uploaded to $staged_bundle"`,
+    '  cp "$staged_bundle" "$work/bundle"',
+    `  [ "$(sha256sum <"$work/bundle" | cut -d' ' -f1)" = ${o.bundle.sha256} ] || fail "$staged_bundle is not the bundle this deployment built (sha256 differs)"`,
+    `  put "$work/bundle" ${bundle} 0644 root yes`,
+    "fi",
+    ...o.files.map((f) => `put "$files"/${q(f.name)} ${q(f.placement.target)} ${f.placement.mode} ${q(f.placement.group)} ${f.placement.restarts ? "yes" : "no"}`),
     `if [ $changed = 1 ]; then systemctl daemon-reload; fi`,
     `for unit in ${[...o.helperUnits, EXPORTER_SERVICE].join(" ")}; do`,
     '  systemctl is-enabled --quiet "$unit" || systemctl enable --quiet "$unit"',
@@ -64,6 +92,8 @@ export function installScript(o: HostScriptOptions): string {
     "done",
     `export WGM_HEALTH_URL=${q(o.healthUrl)} WGM_HEALTH_USER=${q(o.healthUser ?? "")} WGM_HEALTH_PASSWORD="$health_password"`,
     `if ! ${HOST_PATHS.nodeBinary} -e ${q(HEALTH_WAIT)}; then journalctl -u ${EXPORTER_SERVICE} -n 20 --no-pager >&2 || true; fail "${EXPORTER_SERVICE} did not become healthy"; fi`,
+    "# uploads of earlier builds are not needed any more",
+    'for f in "$(dirname "$staged_bundle")"/wireguard-exporter-*.cjs; do [ "$f" = "$staged_bundle" ] || rm -f "$f"; done',
     `echo "host ${o.host}: ${EXPORTER_SERVICE} healthy (files changed: $changed, restarted: $restart)"`,
   ].join("\n");
 }
@@ -94,22 +124,28 @@ function poll() {
 poll();
 `.trim();
 
-/** Runs as root: stops the exporter and removes everything installScript made. */
-export function removeScript(o: Pick<HostScriptOptions, "helperUnits" | "placements">): string {
-  const targets = o.placements.map((p) => q(p.target)).join(" ");
-  // Directories `install -D` may have created (the exporter's own, Filebeat's inputs dir) go when
-  // empty; systemd's unit directory is never a candidate.
-  const dirs = [...new Set(o.placements.map((p) => p.target.replace(/\/[^/]+$/, "")))]
-    .filter((d) => d !== SYSTEMD_UNIT_DIR)
-    .map(q)
-    .join(" ");
+/**
+ * Runs as root with $1 = the upload directory: stops the exporter and removes everything
+ * installScript made — unless another deployment owns the machine by now (a rename or a move to
+ * the same machine under another address), which it then leaves in place.
+ */
+export function removeScript(o: Pick<HostScriptOptions, "host" | "deployment" | "helperUnits" | "files" | "bundle">): string {
+  const paths = [o.bundle.target, ...o.files.map((f) => f.placement.target)];
+  // Directories `put` may have created (the exporter's own, Filebeat's inputs dir) go when empty;
+  // systemd's unit directory is never a candidate.
+  const dirs = [...new Set(paths.map((p) => p.replace(/\/[^/]+$/, "")))].filter((d) => d !== SYSTEMD_UNIT_DIR).map(q).join(" ");
+  const units = [EXPORTER_SERVICE, ...o.helperUnits].join(" ");
   return [
-    `for unit in ${[EXPORTER_SERVICE, ...o.helperUnits].join(" ")}; do systemctl disable --now --quiet "$unit" 2>/dev/null || true; done`,
-    `rm -f ${targets}`,
+    leaveIfOwnedByAnother(o.deployment),
+    `for unit in ${units}; do systemctl disable --now --quiet "$unit" 2>/dev/null || true; done`,
+    `rm -f ${paths.map(q).join(" ")}`,
     `for d in ${dirs}; do [ ! -d "$d" ] || rmdir --ignore-fail-on-non-empty "$d"; done`,
     "systemctl daemon-reload",
-    `systemctl reset-failed ${[EXPORTER_SERVICE, ...o.helperUnits].join(" ")} 2>/dev/null || true`,
+    `systemctl reset-failed ${units} 2>/dev/null || true`,
     `! getent passwd ${EXPORTER_USER} >/dev/null || userdel ${EXPORTER_USER}`,
     `! getent group ${EXPORTER_USER} >/dev/null || groupdel ${EXPORTER_USER}`,
+    releaseMachine(o.deployment),
+    'rm -rf "$1"; rmdir "$(dirname "$1")" 2>/dev/null || true',
+    `echo "host ${o.host}: exporter removed"`,
   ].join("\n");
 }

@@ -1,5 +1,5 @@
 // The components that move a stack's artifacts onto machines.
-export { sshConnection, type Connection } from "./connection";
+export { machineOf, sshConnection, type Connection } from "./connection";
 export { GrafanaDashboards, stackDashboards } from "./grafana-dashboards";
 export { PrometheusServer } from "./prometheus-server";
 export { exporterBundle, type ExporterBundle } from "./exporter-bundle";

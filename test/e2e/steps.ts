@@ -1,11 +1,19 @@
-// Performs a captured plan's remote.CopyToRemote / remote.Command steps for real, in dependency
-// order, with the system ssh/scp and the captured connection settings (host key pinned through a
-// known_hosts file built from `hostKey`, StrictHostKeyChecking yes) — what the command provider does.
+// Performs the engine's steps between two captured plans (src/plan/lifecycle.ts) for real, over SSH,
+// doing for each remote.Command / remote.CopyToRemote step what pulumi-command v1.2.1 does:
+// - Command create runs `create`, update runs `update` (else `create`) with the new inputs, delete
+//   runs `delete` with the inputs in state — connection and stdin included
+//   (provider/pkg/provider/remote/commandController.go:31-92, commandOutputs.go:73-75);
+// - CopyToRemote create copies; update copies only when the source's hash or remotePath changed;
+//   it has no delete (provider/pkg/provider/remote/copyController.go:118-154); parent directories
+//   are created first and a relative remotePath is relative to the SSH user's home (SFTP).
+// The host key is pinned through a known_hosts file built from `hostKey` (StrictHostKeyChecking yes).
+// Grafana resources and components have nothing to run here.
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { posix, join } from "node:path";
-import { isSecretValue, type CapturedPlan, type PlannedResource } from "../../src/plan/capture";
+import { join, posix } from "node:path";
+import { isSecretValue } from "../../src/plan/capture";
+import type { EngineStep, Lifecycle } from "../../src/plan/lifecycle";
 import { run } from "../harness/test-host";
 
 interface ConnectionInputs {
@@ -17,12 +25,6 @@ interface ConnectionInputs {
   perDialTimeout?: number;
 }
 
-export interface Step {
-  resource: PlannedResource;
-  type: "command:remote:CopyToRemote" | "command:remote:Command";
-  inputs: Record<string, unknown>;
-}
-
 /** Secrets unwrapped (the executor needs the real values; it never prints them). */
 function reveal(value: unknown): unknown {
   if (isSecretValue(value)) return reveal(value.value);
@@ -31,102 +33,84 @@ function reveal(value: unknown): unknown {
   return value;
 }
 
-/** The remote steps in an order that respects every dependency (a component stands for its children). */
-export function stepsInOrder(plan: CapturedPlan): Step[] {
-  const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
-  const childrenOf = (urn: string): PlannedResource[] => plan.resources.filter((r) => r.parent === urn).flatMap((c) => (c.custom ? [c, ...childrenOf(c.urn)] : childrenOf(c.urn)));
-  const ancestorsDeps = (r: PlannedResource): string[] => {
-    const parent = r.parent ? byUrn.get(r.parent) : undefined;
-    return parent ? [...parent.dependencies, ...ancestorsDeps(parent)] : [];
-  };
-  const remote = plan.resources.filter((r) => r.type === "command:remote:CopyToRemote" || r.type === "command:remote:Command");
-  const deps = new Map<string, Set<string>>();
-  for (const r of remote) {
-    const direct = [...r.dependencies, ...ancestorsDeps(r)].flatMap((u) => {
-      const d = byUrn.get(u);
-      return !d ? [] : d.custom ? [d] : childrenOf(d.urn);
-    });
-    deps.set(r.urn, new Set(direct.map((d) => d.urn).filter((u) => u !== r.urn)));
-  }
-  const done = new Set<string>();
-  const order: Step[] = [];
-  while (order.length < remote.length) {
-    const next = remote.find((r) => !done.has(r.urn) && [...deps.get(r.urn)!].every((u) => done.has(u) || !deps.has(u)));
-    if (!next) throw new Error("dependency cycle among remote steps");
-    done.add(next.urn);
-    order.push({ resource: next, type: next.type as Step["type"], inputs: reveal(next.inputs) as Record<string, unknown> });
-  }
-  return order;
+type FileSource = { asset: "file"; path: string; sha256: string };
+
+/** What one performed step did, for assertions. */
+export interface PerformedStep {
+  op: EngineStep["op"];
+  type: string;
+  name: string;
+  /** Whether something ran on a machine (an update of an unchanged upload copies nothing). */
+  ran: boolean;
+  stdout: string;
 }
 
 export class SshStepRunner {
-  /** Private keys and upload sources, 0600 in a 0700 directory; removed by dispose(). */
+  /** Private keys and known_hosts files, 0600 in a 0700 directory; removed by dispose(). */
   private readonly dir = mkdtempSync(join(tmpdir(), "wgm-e2e-steps-"));
 
   private sshOptions(c: ConnectionInputs): string[] {
     if (!c.privateKey) throw new Error("captured connection has no privateKey");
+    if (!c.hostKey) throw new Error("refusing to run a step against an unpinned host key");
     const id = createHash("sha256").update(`${c.host}:${c.port}:${c.user}`).digest("hex").slice(0, 12);
     const key = join(this.dir, `key-${id}`);
     writeFileSync(key, c.privateKey.endsWith("\n") ? c.privateKey : `${c.privateKey}\n`, { mode: 0o600 });
-    const opts = ["-i", key, "-p", String(c.port ?? 22), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR"];
-    opts.push("-o", `ConnectTimeout=${c.perDialTimeout ?? 15}`);
-    if (c.hostKey) {
-      const knownHosts = join(this.dir, `known_hosts-${id}`);
-      const name = (c.port ?? 22) === 22 ? c.host : `[${c.host}]:${c.port}`;
-      writeFileSync(knownHosts, `${name} ${c.hostKey.trim()}\n`, { mode: 0o600 });
-      opts.push("-o", `UserKnownHostsFile=${knownHosts}`, "-o", "StrictHostKeyChecking=yes", "-o", "GlobalKnownHostsFile=/dev/null");
-    } else {
-      throw new Error("refusing to run a step against an unpinned host key");
-    }
-    return opts;
+    const knownHosts = join(this.dir, `known_hosts-${id}`);
+    const name = (c.port ?? 22) === 22 ? c.host : `[${c.host}]:${c.port}`;
+    writeFileSync(knownHosts, `${name} ${c.hostKey.trim()}\n`, { mode: 0o600 });
+    return [
+      "-i", key, "-p", String(c.port ?? 22), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
+      "-o", `ConnectTimeout=${c.perDialTimeout ?? 15}`,
+      "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "StrictHostKeyChecking=yes", "-o", "GlobalKnownHostsFile=/dev/null",
+      // As the provider: only the pinned key's algorithm (connection.go: hostKeyAlgorithms = [publicKey.Type()]).
+      "-o", `HostKeyAlgorithms=${c.hostKey.trim().split(/\s+/)[0]}`,
+    ];
   }
 
   private async ssh(c: ConnectionInputs, command: string, input?: string): Promise<string> {
-    const opts = this.sshOptions(c);
-    const r = await run("ssh", [...opts, `${c.user ?? "root"}@${c.host}`, command], { input, timeoutMs: 180_000 });
-    if (r.code !== 0) throw new Error(`ssh ${c.host} exited ${r.code}:\n${r.stderr.slice(-4000)}`);
+    const r = await run("ssh", [...this.sshOptions(c), `${c.user ?? "root"}@${c.host}`, command], { input, timeoutMs: 180_000 });
+    if (r.code !== 0) throw new Error(`ssh ${c.host}:${c.port ?? 22} exited ${r.code}:\n${r.stderr.slice(-4000)}`);
     return r.stdout;
   }
 
-  /** CopyToRemote: parent directories created, then the file uploaded with scp (SFTP protocol). */
-  private async copy(step: Step): Promise<void> {
-    const c = step.inputs.connection as ConnectionInputs;
-    const remotePath = step.inputs.remotePath as string;
-    const source = step.inputs.source as { asset: "text"; text: string } | { asset: "file"; path: string };
-    let local: string;
-    if (source.asset === "text") {
-      local = join(this.dir, `upload-${createHash("sha256").update(step.resource.urn).digest("hex").slice(0, 12)}`);
-      writeFileSync(local, source.text, { mode: 0o600 });
-    } else {
-      local = source.path;
-    }
-    await this.ssh(c, `mkdir -p '${posix.dirname(remotePath)}'`);
+  /** sftp: MkdirAll of the parent, then the file (what the provider's sftpCopy does). */
+  private async copy(c: ConnectionInputs, source: FileSource, remotePath: string): Promise<void> {
+    const parents = posix.dirname(remotePath).split("/").filter((p) => p !== "" && p !== ".");
+    const prefix = remotePath.startsWith("/") ? "/" : "";
+    const batch = [...parents.map((_, i) => `-mkdir ${prefix}${parents.slice(0, i + 1).join("/")}`), `put ${source.path} ${remotePath}`].join("\n");
     const opts = this.sshOptions(c).map((o) => (o === "-p" ? "-P" : o));
-    const r = await run("scp", ["-q", ...opts, local, `${c.user ?? "root"}@${c.host}:${remotePath}`], { timeoutMs: 180_000 });
-    if (r.code !== 0) throw new Error(`scp to ${c.host}:${remotePath} exited ${r.code}:\n${r.stderr.slice(-2000)}`);
+    const r = await run("sftp", ["-q", ...opts, "-b", "-", `${c.user ?? "root"}@${c.host}`], { input: `${batch}\n`, timeoutMs: 180_000 });
+    if (r.code !== 0) throw new Error(`sftp to ${c.host}:${remotePath} exited ${r.code}:\n${r.stderr.slice(-2000)}`);
   }
 
-  /** One step's create: a copy uploads, a command runs `create` with its stdin; returns stdout. */
-  async perform(step: Step): Promise<string> {
-    if (step.type === "command:remote:CopyToRemote") {
-      await this.copy(step);
-      return "";
-    }
-    return this.ssh(step.inputs.connection as ConnectionInputs, step.inputs.create as string, step.inputs.stdin as string | undefined);
-  }
-
-  /** Performs every step's create, in the given order. */
-  async up(steps: Step[]): Promise<void> {
-    for (const step of steps) await this.perform(step);
-  }
-
-  /** Performs the commands' `delete` in reverse dependency order (uploads have no delete). */
-  async down(steps: Step[]): Promise<void> {
-    for (const step of [...steps].reverse()) {
-      if (step.type === "command:remote:Command" && typeof step.inputs.delete === "string") {
-        await this.ssh(step.inputs.connection as ConnectionInputs, step.inputs.delete);
+  /** Performs one engine step; steps of other types than the command provider's run nothing. */
+  async perform(step: EngineStep): Promise<PerformedStep> {
+    const inputs = reveal(step.resource.inputs) as Record<string, unknown>;
+    const done = (ran: boolean, stdout = ""): PerformedStep => ({ op: step.op, type: step.resource.type, name: step.resource.name, ran, stdout });
+    const connection = inputs.connection as ConnectionInputs;
+    if (step.resource.type === "command:remote:CopyToRemote") {
+      if (step.op === "delete") return done(false);
+      const source = inputs.source as FileSource;
+      if (step.op === "update") {
+        const old = reveal(step.old!.inputs) as Record<string, unknown>;
+        if ((old.source as FileSource).sha256 === source.sha256 && old.remotePath === inputs.remotePath) return done(false);
       }
+      await this.copy(connection, source, inputs.remotePath as string);
+      return done(true);
     }
+    if (step.resource.type === "command:remote:Command") {
+      const command = step.op === "create" ? inputs.create : step.op === "update" ? (inputs.update ?? inputs.create) : inputs.delete;
+      if (typeof command !== "string") return done(false);
+      return done(true, await this.ssh(connection, command, typeof inputs.stdin === "string" ? inputs.stdin : undefined));
+    }
+    return done(false);
+  }
+
+  /** Every step in the engine's order; stops at the first failure, like `pulumi up`. */
+  async apply(lifecycle: Lifecycle): Promise<PerformedStep[]> {
+    const performed: PerformedStep[] = [];
+    for (const step of lifecycle.steps) performed.push(await this.perform(step));
+    return performed;
   }
 
   dispose(): void {

@@ -51,7 +51,7 @@ export function ensureBundle(): string {
       d.isDirectory() ? newest(join(dir, d.name)) : statSync(join(dir, d.name)).mtimeMs));
   if (!existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < newest(join(REPO_ROOT, "exporter/src"))) {
     try {
-      execFileSync(process.execPath, [join(REPO_ROOT, "exporter/build.mjs")], { cwd: REPO_ROOT, stdio: "pipe" });
+      execFileSync(join(REPO_ROOT, "node_modules", ".bin", "tsx"), [join(REPO_ROOT, "exporter/build.ts")], { cwd: REPO_ROOT, stdio: "pipe" });
     } catch (e) {
       throw new Error(`cannot build the exporter bundle (npm run build): ${(e as { stderr?: Buffer }).stderr?.toString() ?? e}`);
     }

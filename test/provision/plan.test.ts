@@ -1,12 +1,12 @@
 // The Pulumi program under mocks, for each committed stack: which resources `pulumi up` would
 // create (types, names, parents, dependencies, triggers), and that secrets stay secret everywhere.
-import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadStackFile, type Inventory } from "../../src/config/index";
 import { isSecretValue, type CapturedPlan, type PlannedResource } from "../../src/plan/capture";
 import { capturePlanInChild, committedStackConfig } from "../harness/plan";
+import { readStdinFiles } from "../helpers/stdin-files";
 
 const ROOT = resolve(__dirname, "..", "..");
 const STACKS = ["example", "prod"];
@@ -40,24 +40,18 @@ const byName = (plan: CapturedPlan, name: string) => {
 /** Inputs with secrets unwrapped, for reading plain structure. */
 const plain = (v: unknown): unknown =>
   isSecretValue(v) ? plain(v.value) : Array.isArray(v) ? v.map(plain) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)])) : v;
-const sha256 = (t: string) => createHash("sha256").update(t).digest("hex");
 
 describe.each(STACKS)("the %s stack under mocks", (stack) => {
   const get = () => plans.get(stack)!;
 
-  it("declares one WireGuardHost per host, one PrometheusServer and Grafana with one dashboard per committed file", () => {
+  it("declares one WireGuardHost per host (a bundle upload and one install Command), one PrometheusServer and Grafana with one dashboard per committed file", () => {
     const { plan, inventory } = get();
     const hosts = inventory.hosts.length;
-    const userspace = inventory.hosts.filter((h) => h.userspaceWireGuard).length;
-    // bundle, unit, web config, peers (+ Filebeat inputs); + socket, service, client of the wg helper
-    const perHostUploads = 4 + (inventory.logs.filebeat ? 1 : 0);
-    // prometheus.yml (full) or the fragment, targets, rules (+ the exporters' password)
-    const promUploads = 3 + (inventory.exporter.basicAuth.enabled ? 1 : 0);
     expect(countByType(plan)).toEqual({
       "wireguard-monitoring:index:WireGuardHost": hosts,
       "wireguard-monitoring:index:PrometheusServer": 1,
       "wireguard-monitoring:index:GrafanaDashboards": 1,
-      "command:remote:CopyToRemote": hosts * perHostUploads + userspace * 3 + promUploads,
+      "command:remote:CopyToRemote": hosts,
       "command:remote:Command": hosts + 1,
       "pulumi:providers:grafana": 1,
       "grafana:oss/folder:Folder": 1,
@@ -81,32 +75,27 @@ describe.each(STACKS)("the %s stack under mocks", (stack) => {
     expect(plan.resources.filter((r) => r.type === "wireguard-monitoring:index:WireGuardHost").map((r) => r.name)).toEqual(inventory.hosts.map((h) => h.name));
   });
 
-  it("installs on a host only after all of that host's uploads, and reconfigures Prometheus after every host", () => {
+  it("installs on a host after its bundle upload, and reconfigures Prometheus after every host", () => {
     const { plan, inventory } = get();
-    const installs = inventory.hosts.map((h) => byName(plan, `${h.name}-install`));
-    for (const [i, host] of inventory.hosts.entries()) {
-      const hostUrn = plan.resources.find((r) => r.name === host.name && !r.custom)!.urn;
-      const uploads = plan.resources.filter((r) => r.parent === hostUrn && r.type === "command:remote:CopyToRemote").map((r) => r.urn);
-      expect(installs[i].dependencies).toEqual([...uploads].sort());
-    }
-    const apply = byName(plan, "prometheus-apply");
-    const promUploads = plan.resources.filter((r) => r.type === "command:remote:CopyToRemote" && r.name.startsWith("prometheus-")).map((r) => r.urn);
-    expect(apply.dependencies).toEqual([...promUploads, ...installs.map((r) => r.urn)].sort());
+    const installs = inventory.hosts.map((h) => byName(plan, `${h.name}-exporter`));
+    for (const [i, host] of inventory.hosts.entries()) expect(installs[i].dependencies).toEqual([byName(plan, `${host.name}-exporter-bundle`).urn]);
+    expect(byName(plan, "prometheus-files").dependencies).toEqual(installs.map((r) => r.urn).sort());
   });
 
-  it("re-runs a host's install exactly when a content hash changes (triggers), with update = create", () => {
+  it("makes every content edit an update: triggers hold only the machine, files travel on stdin, update = create", () => {
     const { plan, inventory } = get();
-    for (const host of inventory.hosts) {
-      const install = plain(byName(plan, `${host.name}-install`).inputs) as Record<string, unknown>;
-      const triggers = install.triggers as string[];
-      expect(triggers[0]).toBe((plan.outputs.hosts as Record<string, string>)[host.name]);
-      expect(triggers[0]).toMatch(/^[0-9a-f]{64}$/);
-      expect(install.update).toBe(install.create);
-      expect(install.delete).toMatch(/systemctl disable --now/);
-    }
-    for (const r of plan.resources.filter((x) => x.type === "command:remote:CopyToRemote")) {
-      const inputs = plain(r.inputs) as { source: { asset: string; text?: string }; triggers: string[] };
-      if (inputs.source.asset === "text") expect(inputs.triggers).toEqual([sha256(inputs.source.text!)]);
+    const machines = new Map([...inventory.hosts.map((h) => [h.name, `${h.address}:${h.ssh.port}`] as const), ["prometheus", `${inventory.prometheus.address}:${inventory.prometheus.ssh.port}`]]);
+    for (const r of plan.resources.filter((x) => x.type.startsWith("command:remote:"))) {
+      const component = r.name.replace(/-(exporter-bundle|exporter|files)$/, "");
+      const inputs = plain(r.inputs) as Record<string, unknown>;
+      // what the provider SDK adds (sdk/nodejs/remote/command.ts: replaceOnChanges triggers[*]) and nothing else
+      expect(r.options.replaceOnChanges, r.name).toEqual(["triggers[*]"]);
+      expect(r.options.deleteBeforeReplace, r.name).toBe(false);
+      expect(inputs.triggers, r.name).toEqual([machines.get(component)]);
+      if (r.type === "command:remote:Command") {
+        expect(inputs.update).toBe(inputs.create);
+        expect(readStdinFiles(inputs.stdin as string).size).toBeGreaterThan(0);
+      }
     }
   });
 
@@ -132,7 +121,10 @@ describe.each(STACKS)("the %s stack under mocks", (stack) => {
     };
     for (const r of plan.resources) walk(r.inputs, `${r.type} ${r.name}`);
     expect(leaks).toEqual([]);
-    for (const r of plan.resources.filter((x) => x.type === "command:remote:Command")) expect(r.inputs.logging).toBe("stderr");
+    for (const r of plan.resources.filter((x) => x.type === "command:remote:Command")) {
+      expect(r.inputs.logging).toBe("stdoutAndStderr");
+      expect(r.options.additionalSecretOutputs).toEqual(["stdout", "stderr"]);
+    }
     expect(JSON.stringify(plan.outputs)).not.toMatch(/stand-in/);
   });
 
@@ -154,30 +146,39 @@ describe.each(STACKS)("the %s stack under mocks", (stack) => {
 });
 
 describe("stack-specific steps", () => {
-  it("prod: basic auth reaches the host only as a secret bcrypt hash, the install reads the password from stdin", () => {
+  const stdinOf = (plan: CapturedPlan, name: string) => readStdinFiles((plain(byName(plan, name).inputs) as { stdin: string }).stdin);
+
+  it("prod: basic auth reaches the host only as a secret bcrypt hash on the install's stdin, with the password for /health", () => {
     const { plan } = plans.get("prod")!;
-    const webConfig = byName(plan, "hub-fra-1-web-config-yml");
-    expect(isSecretValue(webConfig.inputs.source)).toBe(true);
-    const text = (plain(webConfig.inputs.source) as { text: string }).text;
-    expect(text).toMatch(/basic_auth_users:\n {2}"prometheus": "\$2b\$10\$[./A-Za-z0-9]{53}"/);
-    expect(text).toContain("tls_server_config:");
-    const install = byName(plan, "hub-fra-1-install");
+    const install = byName(plan, "hub-fra-1-exporter");
     expect(isSecretValue(install.inputs.stdin)).toBe(true);
-    expect(isSecretValue(byName(plan, "prometheus-wireguard-exporter-password").inputs.source)).toBe(true);
+    const files = stdinOf(plan, "hub-fra-1-exporter");
+    expect(files.get("web-config.yml")).toMatch(/basic_auth_users:\n {2}"prometheus": "\$2b\$10\$[./A-Za-z0-9]{53}"/);
+    expect(files.get("web-config.yml")).toContain("tls_server_config:");
+    expect(files.get("health-password")).toBe(`${STAND_INS.exporterBasicAuthPassword}\n`);
+    expect(isSecretValue(byName(plan, "prometheus-files").inputs.stdin)).toBe(true);
+    expect(stdinOf(plan, "prometheus-files").get("wireguard-exporter-password")).toBe(STAND_INS.exporterBasicAuthPassword);
+  });
+
+  it("example: without secrets the install's stdin stays plain and lists each file with its hash", () => {
+    const install = byName(plans.get("example")!.plan, "vpn-fra-1-exporter");
+    expect(typeof install.inputs.stdin).toBe("string");
+    expect(install.inputs.stdin as string).toMatch(/^wireguard-monitoring files\nwireguard-exporter\.service \d+ sha256:[0-9a-f]{64}\n/);
   });
 
   it("prod installs the distribution's nodejs; example fails naming the host when Node.js is missing", () => {
-    const prod = plain(byName(plans.get("prod")!.plan, "hub-ams-1-install").inputs) as { create: string };
+    const prod = plain(byName(plans.get("prod")!.plan, "hub-ams-1-exporter").inputs) as { create: string };
     expect(prod.create).toContain("apt-get -q install -y nodejs");
-    const example = plain(byName(plans.get("example")!.plan, "vpn-ams-1-install").inputs) as { create: string };
+    const example = plain(byName(plans.get("example")!.plan, "vpn-ams-1-exporter").inputs) as { create: string };
     expect(example.create).not.toContain("apt-get");
     expect(example.create).toContain("host vpn-ams-1: $*");
     expect(example.create).toContain("Node.js >= 18 is required");
   });
 
   it("prod ships Filebeat inputs to logs.filebeatInputsDir; example does not", () => {
-    const prod = plain(byName(plans.get("prod")!.plan, "hub-fra-1-install").inputs) as { create: string };
+    const prod = plain(byName(plans.get("prod")!.plan, "hub-fra-1-exporter").inputs) as { create: string };
     expect(prod.create).toContain("/etc/filebeat/inputs.d/wireguard-monitoring.yml");
-    expect(plans.get("example")!.plan.resources.some((r) => r.name.endsWith("filebeat-inputs-yml"))).toBe(false);
+    expect(stdinOf(plans.get("prod")!.plan, "hub-fra-1-exporter").has("filebeat-inputs.yml")).toBe(true);
+    expect(stdinOf(plans.get("example")!.plan, "vpn-fra-1-exporter").has("filebeat-inputs.yml")).toBe(false);
   });
 });
