@@ -1,5 +1,5 @@
 // Command-line flags in the exporter-toolkit style (--group.name=value or --group.name value).
-import { parseDuration, formatDuration } from "./duration";
+import { formatDuration, parseDurationFlag } from "./duration";
 
 export interface Config {
   listenHost: string | undefined; // undefined = all addresses
@@ -84,13 +84,11 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
     if (!/^[A-Za-z0-9_.=+-]{1,15}$/.test(name)) return fail("wireguard.interfaces", `invalid interface name "${name}"`);
   }
 
-  const threshold = parseDuration(v("wireguard.connected-threshold"));
+  const threshold = parseDurationFlag("wireguard.connected-threshold", v("wireguard.connected-threshold"));
   if (threshold instanceof Error) return fail("wireguard.connected-threshold", threshold.message);
-  if (threshold <= 0) return fail("wireguard.connected-threshold", "must be positive");
 
-  const timeout = parseDuration(v("collector.timeout"));
+  const timeout = parseDurationFlag("collector.timeout", v("collector.timeout"));
   if (timeout instanceof Error) return fail("collector.timeout", timeout.message);
-  if (timeout <= 0) return fail("collector.timeout", "must be positive");
 
   const endpoints = parseBool(v("wireguard.export-endpoints"));
   if (endpoints === undefined) return fail("wireguard.export-endpoints", `expected true or false, got "${v("wireguard.export-endpoints")}"`);

@@ -1,7 +1,7 @@
 // The stack config as users write it in Pulumi.<stack>.yaml under `wireguard-monitoring:*`.
 // Shape and defaults live here; cross-field rules (duplicates, references) live in validate.ts.
 import { z } from "zod";
-import { isDuration } from "./durations";
+import { durationFlagProblem, durationProblem, prometheusDurationProblem, type DurationFlag } from "./durations";
 import { isHostOrIp, isInterfaceName, isLabelName, isSshHostKey, isWireGuardKey } from "./validators";
 
 const got = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : String(v));
@@ -9,9 +9,18 @@ const got = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : String(
 const address = z.string().refine(isHostOrIp, {
   error: (i) => `expected an IP address or host name, got ${got(i.input)}`,
 });
-const duration = z.string().refine(isDuration, {
-  error: (i) => `expected a duration such as "30s" or "5m", got ${got(i.input)}`,
-});
+/** A string `problem` finds nothing wrong with; its message otherwise. */
+const checked = (problem: (text: string) => string | undefined) =>
+  z.string().superRefine((text, ctx) => {
+    const message = problem(text);
+    if (message !== undefined) ctx.addIssue({ code: "custom", message, input: text });
+  });
+/** Durations the builders turn into numbers (see durations.ts for the grammar). */
+const duration = checked(durationProblem);
+/** Durations written into prometheus.yml as they are. */
+const prometheusDuration = checked(prometheusDurationProblem);
+/** Durations rendered into an exporter flag: refused exactly when the exporter would refuse them. */
+const exporterFlagDuration = (flag: DurationFlag) => checked((text) => durationFlagProblem(flag, text));
 const wireGuardKey = z.string().refine(isWireGuardKey, {
   error: (i) => `expected a WireGuard public key (32 bytes, base64, 44 characters), got ${got(i.input)}`,
 });
@@ -72,9 +81,9 @@ export const prometheusSchema = z
     service: nonEmpty.default("prometheus"),
     url: z.url().default("http://127.0.0.1:9090"),
     jobName: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_-]*$/, { error: "expected a job name" }).default("wireguard"),
-    scrapeInterval: duration.default("30s"),
-    scrapeTimeout: duration.default("10s"),
-    evaluationInterval: duration.default("30s"),
+    scrapeInterval: prometheusDuration.default("30s"),
+    scrapeTimeout: prometheusDuration.default("10s"),
+    evaluationInterval: prometheusDuration.default("30s"),
   })
   .prefault({});
 
@@ -92,7 +101,7 @@ export const thresholdsSchema = z
     /** A peer whose handshake is older than this is "down" (WireGuardPeerDown). */
     staleHandshake: duration.default("5m"),
     /** The exporter's --wireguard.connected-threshold: newer handshakes count as connected. */
-    connected: duration.default("3m"),
+    connected: exporterFlagDuration("wireguard.connected-threshold").default("3m"),
     /** Default per-peer limit for WireGuardHighBandwidth, bytes per second (rx + tx). */
     highBandwidthBytesPerSecond: z.number().positive().default(100_000_000),
   })
@@ -103,7 +112,7 @@ export const exporterSchema = z
     listenAddress: z.string().default("0.0.0.0"),
     port: port.default(9586),
     telemetryPath: z.string().regex(/^\/\S*$/, { error: "expected a URL path starting with /" }).default("/metrics"),
-    collectorTimeout: duration.default("5s"),
+    collectorTimeout: exporterFlagDuration("collector.timeout").default("5s"),
     exportEndpoints: z.boolean().default(false),
     installNode: z.boolean().default(false),
     tls: z

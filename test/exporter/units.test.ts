@@ -273,3 +273,21 @@ describe("collector", () => {
     expect(() => gc!()).not.toThrow();
   });
 });
+
+describe("duration flags", () => {
+  it("take days and the Prometheus forms, and everything they took before", () => {
+    expect(parseDuration("1d")).toBe(86_400_000);
+    expect(parseDuration("1d12h")).toBe(129_600_000);
+    expect(parseDuration("1h30m")).toBe(5_400_000);
+    expect(parseDuration("1.5m")).toBe(90_000);
+    expect(parseDuration("500ms")).toBe(500);
+    expect(parseFlags(["--wireguard.connected-threshold=1d"])).toMatchObject({ kind: "run", config: { connectedThresholdMs: 86_400_000 } });
+  });
+
+  it("refuse zero, and a collector timeout longer than a timer can wait", () => {
+    expect(parseFlags(["--wireguard.connected-threshold=0s"])).toEqual({ kind: "error", message: "--wireguard.connected-threshold: must be positive" });
+    expect(parseFlags(["--collector.timeout=2147483647ms"])).toMatchObject({ kind: "run", config: { collectorTimeoutMs: 2_147_483_647 } });
+    expect(parseFlags(["--collector.timeout=25d"])).toEqual({ kind: "error", message: "--collector.timeout: must be at most 2147483647ms" });
+    expect(parseFlags(["--wireguard.connected-threshold=25d"])).toMatchObject({ kind: "run" });
+  });
+});
