@@ -2,6 +2,7 @@
 import { installsNode } from "./src/config/index";
 import { inventoryFromPulumiConfig, requireSecretConfig } from "./src/config/pulumi-config";
 import { localHealthUrl } from "./src/hosts/paths";
+import { stackFolder } from "./src/grafana/stack-names";
 import { exporterBundle, GrafanaDashboards, machineOf, PrometheusServer, sshConnection, stackDashboards, WireGuardHost } from "./src/provision/index";
 import { stackArtifacts } from "./src/render/stack-artifacts";
 
@@ -44,7 +45,7 @@ const dashboards = inventory.grafana.enabled
   ? new GrafanaDashboards("grafana", {
       url: inventory.grafana.url,
       auth: requireSecretConfig("grafanaAuth", "grafana.enabled is true"),
-      folderTitle: inventory.grafana.folder,
+      folder: stackFolder(inventory),
       dashboards: stackDashboards(artifacts),
     })
   : undefined;

@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { formatErrors, loadStackFile, SECRET_KEYS } from "../config/index";
 import { capturePlan } from "../plan/capture";
 import { formatPlan, redactPlan } from "../plan/format";
+import { stackBuildErrors } from "../render/stack-artifacts";
 import { parseArgs } from "./args";
 
 const USAGE = `usage: npm run preview -- [--stack NAME] [--json]
@@ -28,6 +29,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const loaded = loadStackFile(projectDir, stack);
   if (!loaded.ok) {
     console.error(formatErrors(loaded.file, loaded.errors));
+    return 1;
+  }
+  const buildErrors = stackBuildErrors(loaded.inventory);
+  if (buildErrors.length > 0) {
+    console.error(formatErrors(loaded.file, buildErrors));
     return 1;
   }
   const secrets = Object.fromEntries(SECRET_KEYS.map((k) => [k, STAND_IN]));

@@ -4,7 +4,7 @@ import { basename, dirname, resolve } from "node:path";
 import { formatErrors, loadStackFile } from "../config/index";
 import { committedArtifacts } from "../render/committed-artifacts";
 import { staleArtifacts } from "../render/freshness";
-import { stackArtifacts } from "../render/stack-artifacts";
+import { stackArtifacts, stackBuildErrors } from "../render/stack-artifacts";
 import { renderSummary } from "../render/summary";
 import { replaceDirectory, updateFiles } from "../render/write";
 import { parseArgs } from "./args";
@@ -38,6 +38,11 @@ function main(argv: readonly string[]): number {
   const loaded = loadStackFile(dir, stack);
   if (!loaded.ok) {
     console.error(formatErrors(loaded.file, loaded.errors));
+    return 1;
+  }
+  const buildErrors = stackBuildErrors(loaded.inventory);
+  if (buildErrors.length > 0) {
+    console.error(formatErrors(loaded.file, buildErrors));
     return 1;
   }
   // Build everything in memory first: a builder that throws leaves the disk untouched.

@@ -6,12 +6,23 @@ import { layoutSvg } from "./layout-svg";
 import { overviewDashboard } from "./overview";
 import { peerDashboard } from "./peer";
 import { defaultDashboardSettings, type DashboardSettings } from "./settings";
+import { DASHBOARD_NAMES } from "./stack-names";
 
 export type DashboardModel = dashboard.Dashboard;
 
-/** Every dashboard we ship, finalized; the uid is also the file name stem. */
-export function buildDashboards(settings: DashboardSettings = defaultDashboardSettings): DashboardModel[] {
-  return [overviewDashboard(settings), peerDashboard(settings)].map((b) => finalizeForGrafana(b.build()));
+export interface BuiltDashboard {
+  /** The generic name, the same in every stack: the file name stem (`wireguard-overview`). */
+  name: string;
+  /** The finalized model; its uid is the name for the committed set and the stack's own otherwise. */
+  model: DashboardModel;
+}
+
+/** Every dashboard we ship, finalized. */
+export function buildDashboards(settings: DashboardSettings = defaultDashboardSettings): BuiltDashboard[] {
+  return [
+    { name: DASHBOARD_NAMES.overview, model: finalizeForGrafana(overviewDashboard(settings).build()) },
+    { name: DASHBOARD_NAMES.peer, model: finalizeForGrafana(peerDashboard(settings).build()) },
+  ];
 }
 
 /**
@@ -42,8 +53,8 @@ export function finalizeForGrafana(model: DashboardModel): DashboardModel {
 
 /** Repo-root files: `dashboards/<uid>.json` and `dashboards/<uid>.svg` (the reviewer's picture). */
 export function dashboardArtifacts(): Artifact[] {
-  return buildDashboards().flatMap((d) => [
-    { path: `dashboards/${d.uid}.json`, content: jsonText(d), kind: "dashboard" as const },
-    { path: `dashboards/${d.uid}.svg`, content: layoutSvg(d), kind: "other" as const },
+  return buildDashboards().flatMap(({ name, model }) => [
+    { path: `dashboards/${name}.json`, content: jsonText(model), kind: "dashboard" as const },
+    { path: `dashboards/${name}.svg`, content: layoutSvg(model), kind: "other" as const },
   ]);
 }

@@ -18,7 +18,7 @@ import {
   wireguardDashboard,
 } from "./panels";
 import * as q from "./queries";
-import { OVERVIEW_UID, PEER_UID, type DashboardSettings } from "./settings";
+import type { DashboardSettings } from "./settings";
 
 const lastValue = () => new common.ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false);
 
@@ -51,8 +51,9 @@ function perPeerRate(title: string, description: string, expr: string): timeseri
     .span(12);
 }
 
-/** Link from a table row to the peer dashboard, keeping the time range and the target variables. */
-const peerDashboardLink = `/d/${PEER_UID}/wireguard-peer?\${__url_time_range}&\${datasource:queryparam}&\${job:queryparam}&\${instance:queryparam}&var-interface=\${__data.fields.interface}&var-peer=\${__data.fields.public_key:percentencode}`;
+/** Link from a table row to the (same stack's) peer dashboard, keeping the time range and the target variables. */
+const peerDashboardLink = (peerUid: string) =>
+  `/d/${peerUid}/wireguard-peer?\${__url_time_range}&\${datasource:queryparam}&\${job:queryparam}&\${instance:queryparam}&var-interface=\${__data.fields.interface}&var-peer=\${__data.fields.public_key:percentencode}`;
 
 /** A green/red 1-or-0 stat per exporter target. */
 function targetHealthStat(title: string, description: string, expr: string, [yes, no]: [string, string]) {
@@ -68,12 +69,12 @@ function targetHealthStat(title: string, description: string, expr: string, [yes
 export function overviewDashboard(s: DashboardSettings): dashboard.DashboardBuilder {
   return wireguardDashboard(s, {
     title: "WireGuard / Overview",
-    uid: OVERVIEW_UID,
+    uid: s.uids.overview,
     description: "WireGuard peers, traffic and exporter health across the selected hosts.",
     from: "now-6h",
     multiPeer: true,
   })
-    .link(new dashboard.DashboardLinkBuilder("Peer details").type(dashboard.DashboardLinkType.Link).url(`/d/${PEER_UID}/wireguard-peer`).icon("dashboard").tooltip("One peer's bandwidth, handshakes and connection state").includeVars(true).keepTime(true))
+    .link(new dashboard.DashboardLinkBuilder("Peer details").type(dashboard.DashboardLinkType.Link).url(`/d/${s.uids.peer}/wireguard-peer`).icon("dashboard").tooltip("One peer's bandwidth, handshakes and connection state").includeVars(true).keepTime(true))
 
     .withRow(new dashboard.RowBuilder("Summary"))
     .withPanel(summaryStat("Active peers", "Peers whose latest handshake is recent enough to count as connected (exporter's connected threshold).", q.activePeers(q.peersSelector), "short").thresholds(steps("blue")))
@@ -142,7 +143,7 @@ export function overviewDashboard(s: DashboardSettings): dashboard.DashboardBuil
         })
         // Overrides match the names after the organize step; only the age column is coloured.
         .overrideByFieldType("number", [{ id: "custom.cellOptions", value: { type: common.TableCellDisplayMode.ColorBackground } }])
-        .overrideByName("Peer", [{ id: "links", value: [{ title: "Peer details", url: peerDashboardLink }] }])
+        .overrideByName("Peer", [{ id: "links", value: [{ title: "Peer details", url: peerDashboardLink(s.uids.peer) }] }])
         .height(9)
         .span(15),
     )

@@ -4,6 +4,7 @@ import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
 import { PEER_VARIABLE_REGEX, variableQueries } from "./queries";
 import type { DashboardSettings } from "./settings";
+import { stackDashboardTitle } from "./stack-names";
 
 /** Every panel, target and variable queries the datasource the user picked. */
 export const datasource = { type: "prometheus", uid: "${datasource}" };
@@ -89,12 +90,12 @@ export function peerVariable(multi: boolean): dashboard.QueryVariableBuilder {
   return labelVariable("peer", "Peer", variableQueries.peer, description, multi).regex(PEER_VARIABLE_REGEX);
 }
 
-/** What the two dashboards share: read-only, browser time, crosshair, the five variables. */
+/** What the two dashboards share: the stack's title, read-only, browser time, crosshair, the five variables. */
 export function wireguardDashboard(
   s: DashboardSettings,
   d: { title: string; uid: string; description: string; from: string; multiPeer: boolean },
 ): dashboard.DashboardBuilder {
-  return new dashboard.DashboardBuilder(d.title)
+  return new dashboard.DashboardBuilder(stackDashboardTitle(d.title, s.environment))
     .uid(d.uid)
     .description(d.description)
     .tags(s.tags)

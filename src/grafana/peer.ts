@@ -15,7 +15,7 @@ import {
   wireguardDashboard,
 } from "./panels";
 import * as q from "./queries";
-import { OVERVIEW_UID, PEER_UID, type DashboardSettings } from "./settings";
+import type { DashboardSettings } from "./settings";
 
 const sel = q.onePeerSelector;
 const lastValue = () => new common.ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false);
@@ -39,12 +39,12 @@ function peerStat(title: string, description: string, expr: string, unit: string
 export function peerDashboard(s: DashboardSettings): dashboard.DashboardBuilder {
   return wireguardDashboard(s, {
     title: "WireGuard / Peer",
-    uid: PEER_UID,
+    uid: s.uids.peer,
     description: "One WireGuard peer over time: bandwidth, handshakes, connection state, endpoints.",
     from: "now-24h",
     multiPeer: false,
   })
-    .link(new dashboard.DashboardLinkBuilder("WireGuard overview").type(dashboard.DashboardLinkType.Link).url(`/d/${OVERVIEW_UID}/wireguard-overview`).icon("dashboard").tooltip("All peers, traffic and exporter health").includeVars(false).keepTime(true))
+    .link(new dashboard.DashboardLinkBuilder("WireGuard overview").type(dashboard.DashboardLinkType.Link).url(`/d/${s.uids.overview}/wireguard-overview`).icon("dashboard").tooltip("All peers, traffic and exporter health").includeVars(false).keepTime(true))
 
     .withRow(new dashboard.RowBuilder("Now"))
     .withPanel(peerStat("Connected", "Whether the latest handshake is within the exporter's connected threshold.", q.peerConnected(sel), "none").mappings(boolMapping("CONNECTED", "NOT CONNECTED")).thresholds(steps("red", [1, "green"])))

@@ -1,9 +1,18 @@
 // Everything one stack would deploy, as files: the single list `render` writes and components move.
-import type { Inventory } from "../config/index";
+import type { ConfigError, Inventory } from "../config/index";
 import { grafanaArtifacts } from "../grafana/artifacts";
+import { grafanaNameErrors } from "../grafana/stack-names";
 import { hostArtifacts } from "../hosts/artifacts";
 import { prometheusArtifacts } from "../prometheus/artifacts";
 import type { Artifact } from "./artifact";
+
+/**
+ * Config errors only the builders can see (a valid environment that makes a Grafana uid too
+ * long); the tools report them with the schema's errors, before building anything.
+ */
+export function stackBuildErrors(inventory: Inventory): ConfigError[] {
+  return grafanaNameErrors(inventory);
+}
 
 export function stackArtifacts(inventory: Inventory): Artifact[] {
   const all = [...prometheusArtifacts(inventory), ...grafanaArtifacts(inventory), ...hostArtifacts(inventory)];

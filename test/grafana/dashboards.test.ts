@@ -1,10 +1,11 @@
 // The dashboard set as committed: fresh, deterministic, well-formed for Grafana, linked together,
-// and rendered per stack with the stack's datasource and job as defaults.
+// and rendered per stack with the stack's datasource and job as defaults and uids of its own.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadStackFile } from "../../src/config/index";
 import { grafanaArtifacts } from "../../src/grafana/artifacts";
 import { buildDashboards, dashboardArtifacts } from "../../src/grafana/dashboards";
+import { DASHBOARD_NAMES } from "../../src/grafana/stack-names";
 import { committedArtifacts } from "../../src/render/committed-artifacts";
 import { dataPanels } from "./lint-rules";
 
@@ -12,6 +13,7 @@ import { dataPanels } from "./lint-rules";
 type Json = any;
 
 const committed = (path: string) => readFileSync(path, "utf8");
+const generic = () => buildDashboards().map(({ model }) => model);
 
 describe("committed dashboards", () => {
   it("are the builders' output, byte for byte (run `npm run render` after changing a builder)", () => {
@@ -27,14 +29,15 @@ describe("committed dashboards", () => {
     expect(paths).toEqual(expect.arrayContaining(["dashboards/wireguard-overview.json", "dashboards/wireguard-overview.svg", "dashboards/wireguard-peer.json", "dashboards/wireguard-peer.svg"]));
   });
 
-  it.each(buildDashboards().map((d) => [d.uid, d] as const))("%s: uid is the file name stem and panel ids are unique", (uid, d) => {
-    expect(JSON.parse(committed(`dashboards/${uid}.json`)).uid).toBe(uid);
+  it.each(buildDashboards().map((d) => [d.name, d.model] as const))("%s: uid is the file name stem and panel ids are unique", (name, d) => {
+    expect(d.uid).toBe(name);
+    expect(JSON.parse(committed(`dashboards/${name}.json`)).uid).toBe(name);
     const ids = (d.panels ?? []).map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.every((id) => typeof id === "number" && id > 0)).toBe(true);
   });
 
-  it.each(buildDashboards().map((d) => [d.uid, d] as const))("%s: panels sit inside the 24-column grid without overlapping", (_uid, d) => {
+  it.each(buildDashboards().map((d) => [d.name, d.model] as const))("%s: panels sit inside the 24-column grid without overlapping", (_uid, d) => {
     const cells = new Map<string, string>();
     for (const p of d.panels ?? []) {
       const g = p.gridPos!;
@@ -49,7 +52,7 @@ describe("committed dashboards", () => {
   });
 
   it("link to each other, keeping the time range", () => {
-    const [overview, peer] = buildDashboards();
+    const [overview, peer] = generic();
     expect(overview.links?.[0]).toMatchObject({ url: "/d/wireguard-peer/wireguard-peer", keepTime: true, includeVars: true });
     expect(peer.links?.[0]).toMatchObject({ url: "/d/wireguard-overview/wireguard-overview", keepTime: true });
     const table = dataPanels(overview).find((p: Json) => p.type === "table");
@@ -57,7 +60,7 @@ describe("committed dashboards", () => {
   });
 
   it("have the panels the issue asks for", () => {
-    const titles = Object.fromEntries(buildDashboards().map((d) => [d.uid, dataPanels(d).map((p: Json) => `${p.type}:${p.title}`)]));
+    const titles = Object.fromEntries(buildDashboards().map((d) => [d.name, dataPanels(d.model).map((p: Json) => `${p.type}:${p.title}`)]));
     expect(titles["wireguard-overview"]).toEqual([
       "stat:Active peers",
       "stat:Expected peers not connected",
@@ -89,7 +92,7 @@ describe("committed dashboards", () => {
   });
 
   it("use the variables datasource, job, instance, interface and peer", () => {
-    for (const d of buildDashboards()) expect((d.templating?.list ?? []).map((v) => v.name)).toEqual(["datasource", "job", "instance", "interface", "peer"]);
+    for (const d of generic()) expect((d.templating?.list ?? []).map((v) => v.name)).toEqual(["datasource", "job", "instance", "interface", "peer"]);
   });
 });
 
@@ -99,9 +102,10 @@ describe("grafanaArtifacts", () => {
   const inv = loaded.inventory;
   const files = grafanaArtifacts(inv);
 
-  it("renders one grafana/dashboards/<uid>.json per dashboard", () => {
+  it("renders one grafana/dashboards/<name>.json per dashboard, with the uid it is deployed under", () => {
     expect(files.map((a) => a.path)).toEqual(["grafana/dashboards/wireguard-overview.json", "grafana/dashboards/wireguard-peer.json"]);
     expect(files.every((a) => a.kind === "dashboard")).toBe(true);
+    for (const a of files) expect(JSON.parse(a.content).uid).toBe(a.dashboardUid);
   });
 
   it("defaults the datasource and job variables to the stack's and uses its thresholds", () => {
@@ -114,13 +118,16 @@ describe("grafanaArtifacts", () => {
     expect(files[0].content).toContain(`"value": 300`); // staleHandshake 5m as a threshold step
   });
 
-  it("are the committed dashboards apart from those defaults", () => {
-    const strip = (text: string) => {
-      const d = JSON.parse(text);
+  it("are the committed dashboards apart from those defaults, the uids and the titles", () => {
+    const asGeneric = (text: string) => {
+      let t = text;
+      for (const name of Object.values(DASHBOARD_NAMES)) t = t.replaceAll(`"${name}-${inv.environment}"`, `"${name}"`).replaceAll(`/d/${name}-${inv.environment}/`, `/d/${name}/`);
+      const d = JSON.parse(t);
+      d.title = d.title.replace(` (${inv.environment})`, "");
       for (const v of d.templating.list) if (v.name === "datasource" || v.name === "job") delete v.current;
       return d;
     };
-    for (const a of files) expect(strip(a.content)).toEqual(strip(committed(a.path.replace("grafana/", ""))));
+    for (const a of files) expect(asGeneric(a.content)).toEqual(asGeneric(committed(a.path.replace("grafana/", ""))));
   });
 
   it("renders nothing when Grafana is disabled", () => {
