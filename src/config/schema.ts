@@ -2,7 +2,7 @@
 // Shape and defaults live here; cross-field rules (duplicates, references) live in validate.ts.
 import { z } from "zod";
 import { durationFlagProblem, durationProblem, prometheusDurationProblem, type DurationFlag } from "./durations";
-import { isHostOrIp, isInterfaceName, isLabelName, isSshHostKey, isWireGuardKey } from "./validators";
+import { isHostOrIp, isInterfaceName, isLabelName, isWireGuardKey, sshHostKeyProblem } from "./validators";
 
 const got = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : String(v));
 
@@ -35,10 +35,8 @@ export const sshSchema = z
   .strictObject({
     port: port.default(22),
     user: nonEmpty.default("root"),
-    hostKey: z
-      .string()
-      .refine(isSshHostKey, { error: (i) => `expected an OpenSSH public host key such as "ssh-ed25519 AAAA…", got ${got(i.input)}` })
-      .optional(),
+    /** Checked against the provider's host-key negotiation in validate.ts (no ssh-rsa). */
+    hostKey: checked(sshHostKeyProblem).optional(),
   })
   .prefault({});
 

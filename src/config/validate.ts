@@ -3,6 +3,7 @@ import { fromZodIssues, keyPath, type ConfigError } from "./errors";
 import { durationSeconds } from "./durations";
 import type { Inventory } from "./inventory";
 import { stackConfigSchema, type StackConfig } from "./schema";
+import { sshHostKeyType } from "./validators";
 
 export type ValidationResult = { ok: true; inventory: Inventory } | { ok: false; errors: ConfigError[] };
 
@@ -18,6 +19,18 @@ export function validateStackConfig(raw: Record<string, unknown>, stack: string)
     ok: true,
     inventory: { project: "wireguard-monitoring", stack, environment: parsed.data.environment ?? stack, ...parsed.data },
   };
+}
+
+/**
+ * The command provider (pulumi-command 1.2.1, provider/pkg/provider/remote/connection.go, SSHConfig)
+ * offers the SSH server only the pinned key's type as host-key algorithm. For an RSA key that is
+ * "ssh-rsa", the SHA-1 signature OpenSSH 8.8 and later refuse by default, so no connection succeeds.
+ */
+function rsaHostKeyRefused(address: string): string {
+  return (
+    "ssh-rsa host keys cannot be used: the command provider then offers only the ssh-rsa (SHA-1) host-key algorithm, " +
+    `which OpenSSH 8.8 and later refuse, so the connection would always fail; pin the host's ed25519 key instead (ssh-keyscan -t ed25519 ${address}; an ecdsa key also works)`
+  );
 }
 
 /** Rules that span several keys: uniqueness, references between peers and hosts, pinned keys. */
@@ -41,6 +54,7 @@ function crossChecks(config: StackConfig): ConfigError[] {
     if (!host.ssh.hostKey && !config.allowUnpinnedHostKeys) {
       err(["hosts", i, "ssh", "hostKey"], `is required: pin the host's SSH key (ssh-keyscan -t ed25519 ${host.address}), or set ${keyPath(["allowUnpinnedHostKeys"])}: true`);
     }
+    if (host.ssh.hostKey && sshHostKeyType(host.ssh.hostKey) === "ssh-rsa") err(["hosts", i, "ssh", "hostKey"], rsaHostKeyRefused(host.address));
   });
 
   const keyIndex = new Map<string, number>();
@@ -65,7 +79,8 @@ function crossChecks(config: StackConfig): ConfigError[] {
     err(["prometheus", "scrapeTimeout"], `must not be longer than prometheus.scrapeInterval (${p.scrapeInterval}), got "${p.scrapeTimeout}"`);
   }
   if (!p.ssh.hostKey && !config.allowUnpinnedHostKeys) {
-    err(["prometheus", "ssh", "hostKey"], `is required: pin the Prometheus server's SSH key, or set ${keyPath(["allowUnpinnedHostKeys"])}: true`);
+    err(["prometheus", "ssh", "hostKey"], `is required: pin the Prometheus server's SSH key (ssh-keyscan -t ed25519 ${p.address}), or set ${keyPath(["allowUnpinnedHostKeys"])}: true`);
   }
+  if (p.ssh.hostKey && sshHostKeyType(p.ssh.hostKey) === "ssh-rsa") err(["prometheus", "ssh", "hostKey"], rsaHostKeyRefused(p.address));
   return errors;
 }

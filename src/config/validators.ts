@@ -13,9 +13,50 @@ export function isWireGuardKey(text: string): boolean {
   return Buffer.from(text, "base64").length === 32;
 }
 
-/** An OpenSSH public host key line: "<type> <base64>" (as in known_hosts, without the host). */
-export function isSshHostKey(text: string): boolean {
-  return /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}$/.test(text.trim());
+/**
+ * The fields of each host-key type's wire format (RFC 4253 6.6, RFC 5656 3.1, RFC 8709 4,
+ * OpenSSH PROTOCOL.u2f): after the type name, each field is a length-prefixed string; a number
+ * is the field's exact length, -1 any length.
+ */
+const HOST_KEY_FIELDS: Record<string, readonly number[]> = {
+  "ssh-ed25519": [32],
+  "ecdsa-sha2-nistp256": [8, 65],
+  "ecdsa-sha2-nistp384": [8, 97],
+  "ecdsa-sha2-nistp521": [8, 133],
+  "sk-ssh-ed25519@openssh.com": [32, -1],
+  "ssh-rsa": [-1, -1],
+};
+
+/** The type name inside an OpenSSH key blob, if the blob is a well-formed key of that type. */
+function blobKeyType(blob: Buffer): string | undefined {
+  const fields: Buffer[] = [];
+  for (let at = 0; at < blob.length; ) {
+    if (at + 4 > blob.length) return undefined;
+    const length = blob.readUInt32BE(at);
+    if (at + 4 + length > blob.length) return undefined;
+    fields.push(blob.subarray(at + 4, at + 4 + length));
+    at += 4 + length;
+  }
+  const type = fields[0]?.toString("latin1");
+  const expected = type === undefined ? undefined : HOST_KEY_FIELDS[type];
+  if (!expected || fields.length !== expected.length + 1) return undefined;
+  return expected.every((length, i) => length === -1 || fields[i + 1]!.length === length) ? type : undefined;
+}
+
+/** The key type of an OpenSSH public host key line ("<type> <base64>"), as the key data says. */
+export function sshHostKeyType(text: string): string | undefined {
+  const [label, data, ...rest] = text.trim().split(/\s+/);
+  if (rest.length > 0 || !label || !data || !/^[A-Za-z0-9+/]+={0,2}$/.test(data)) return undefined;
+  const type = blobKeyType(Buffer.from(data, "base64"));
+  return type === label ? type : undefined;
+}
+
+/** What is wrong with `text` as a pinned host key ("<type> <base64>", as in known_hosts without the host), or undefined. */
+export function sshHostKeyProblem(text: string): string | undefined {
+  if (sshHostKeyType(text) !== undefined) return undefined;
+  const words = text.trim().split(/\s+/);
+  const hint = words.length === 3 && words[1]! in HOST_KEY_FIELDS ? ` (drop the leading host name "${words[0]}" that ssh-keyscan prints)` : "";
+  return `expected an OpenSSH public host key such as "ssh-ed25519 AAAA…" (key type, then the key as base64)${hint}, got ${JSON.stringify(text)}`;
 }
 
 /** Linux interface names: 1..15 characters, no slash, no white space. */

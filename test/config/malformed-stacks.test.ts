@@ -9,6 +9,8 @@ import { runCli } from "../helpers/run";
 const KEY_A = "XKiqzxysok0yJLo7RcTi80u07KFgN2KQPUMV4+R2zT4=";
 const KEY_B = "oOq43byKsSojz47t6h8RpOPUC/BTqGr9F6INZJcvCCU=";
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC5T7KVG0Jx6Chq6Q/n3wk+i3HXNcS4lpuw+hW1BxRka";
+const RSA_HOST_KEY =
+  "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCwA8lbOn1oMROL17HhV7qHbqZxg9HNsF9c64qwfZMvIol91MwOStmBExRnU+oMpi7BSi6zD+dN6Pu8pF0vRF7ClYLEqyZXW2k3BYk4DXhDEz0h7RVOOiygfGgJ0lhQTzuCDeEoOJfKGs0xUuBruKXjXs73CGwRXaKeGv228t5H7R89jcLf0k7VJrGevq4ub2tdSKjv9hZ0QiyJcjgQFuWEZnCnbMsVcK/6yz/Qx0LpIlxaFbiwyNtxVFDiCv2eDlL7OCsqsflFIyz//pFP8/J3WlbeiScOcmXUCg2zmxcvOB9vRDqo+6FX0ITA97sAFz4+epT0mXW35lE/MhcnACJj";
 
 type Config = Record<string, unknown>;
 
@@ -59,6 +61,7 @@ const cases: Case[] = [
   { name: "bad duration", edit: (c) => ((c.prometheus as any).scrapeInterval = "30 seconds"), expected: [`${P}prometheus.scrapeInterval: expected a duration such as "30s", "5m", "1h30m" or "1d", got "30 seconds"`] },
   { name: "duration Prometheus cannot read", edit: (c) => ((c.prometheus as any).scrapeInterval = "1.5m"), expected: [`${P}prometheus.scrapeInterval: expected a duration Prometheus accepts`] },
   { name: "collector timeout longer than the exporter takes", edit: (c) => (c.exporter = { collectorTimeout: "30d" }), expected: [`${P}exporter.collectorTimeout: must be at most 2147483647ms (the exporter's --collector.timeout), got "30d"`] },
+  { name: "ssh-rsa host key", edit: (c) => (hosts(c)[1].ssh.hostKey = RSA_HOST_KEY), expected: [`${P}hosts[1].ssh.hostKey: ssh-rsa host keys cannot be used`] },
   { name: "scrape timeout longer than interval", edit: (c) => Object.assign(c.prometheus as object, { scrapeInterval: "15s", scrapeTimeout: "20s" }), expected: [`${P}prometheus.scrapeTimeout: must not be longer than prometheus.scrapeInterval (15s), got "20s"`] },
   { name: "unknown reload method", edit: (c) => ((c.prometheus as any).reload = "restart"), expected: [`${P}prometheus.reload: expected one of "http", "sighup", "systemctl", got "restart"`] },
   { name: "grafana url not a URL", edit: (c) => (c.grafana = { url: "grafana" }), expected: [`${P}grafana.url: expected a URL, got "grafana"`] },
