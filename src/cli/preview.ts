@@ -48,10 +48,14 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
+// The exit code is set, never process.exit(): on a pipe stdout is written asynchronously, and
+// exiting at once would cut the plan off at the pipe's buffer size (64 KiB on Linux).
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code;
+  },
   (e: unknown) => {
     console.error(`preview: ${(e as Error).message}`);
-    process.exit(1);
+    process.exitCode = 1;
   },
 );

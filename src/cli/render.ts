@@ -78,4 +78,6 @@ function check(projectDir: string, committed: ReturnType<typeof committedArtifac
   return 1;
 }
 
+// The exit code is set, never process.exit(): a piped stdout is written asynchronously, and
+// exiting at once would cut a large summary off at the pipe's buffer size.
 process.exitCode = main(process.argv.slice(2));
