@@ -2,41 +2,33 @@
 import * as pulumi from "@pulumi/pulumi";
 import { formatErrors, PROJECT } from "./errors";
 import type { Inventory } from "./inventory";
-import { SECRET_KEYS, type SecretKey } from "./schema";
+import { programConfigValues } from "./program-config";
+import { SECRET_SET_COMMANDS, type SecretKey } from "./schema";
 import { validateStackConfig } from "./validate";
-
-/** Structured config reaches the program as JSON text; plain strings stay strings. */
-function decode(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
 /** Validates the stack's config or throws one error listing every problem. */
 export function inventoryFromPulumiConfig(): Inventory {
-  const secret: ReadonlySet<string> = new Set(SECRET_KEYS);
-  const values: Record<string, unknown> = {};
-  for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
-    if (!fullKey.startsWith(`${PROJECT}:`)) continue;
-    const key = fullKey.slice(PROJECT.length + 1);
-    if (!secret.has(key)) values[key] = decode(text);
-  }
-  const result = validateStackConfig(values, pulumi.getStack());
+  const result = validateStackConfig(programConfigValues(pulumi.runtime.allConfig()), pulumi.getStack());
   if (!result.ok) throw new Error(formatErrors(`stack ${pulumi.getStack()}`, result.errors));
   return result.inventory;
 }
 
-/** A secret from the stack config, kept secret in every output that uses it. */
+/** A secret from the stack config, kept secret in every output that uses it; undefined when unset or empty. */
 export function secretConfig(key: SecretKey): pulumi.Output<string> | undefined {
-  return new pulumi.Config(PROJECT).getSecret(key);
+  const text = pulumi.runtime.getConfig(`${PROJECT}:${key}`);
+  return text === undefined || text.trim() === "" ? undefined : pulumi.secret(text);
+}
+
+/** What to say when a secret the stack needs is unset or empty; undefined when it is set. */
+export function missingSecretMessage(key: SecretKey, why: string, text: string | undefined): string | undefined {
+  if (text !== undefined && text.trim() !== "") return undefined;
+  const state = text === undefined ? "is required" : "is empty but required";
+  return `${PROJECT}:${key} ${state} (${why}); set it with \`${SECRET_SET_COMMANDS[key]}\``;
 }
 
 export function requireSecretConfig(key: SecretKey, why: string): pulumi.Output<string> {
-  const value = secretConfig(key);
-  if (value === undefined) {
-    throw new Error(`${PROJECT}:${key} is required (${why}); set it with \`pulumi config set --secret ${key}\``);
-  }
-  return value;
+  const text = pulumi.runtime.getConfig(`${PROJECT}:${key}`);
+  const problem = missingSecretMessage(key, why, text);
+  if (problem !== undefined) throw new Error(problem);
+  return pulumi.secret(text!);
 }

@@ -141,7 +141,8 @@ export const logsSchema = z
 
 /** Every non-secret key under the `wireguard-monitoring:` namespace. */
 export const stackConfigSchema = z.strictObject({
-  environment: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: (i) => `expected an environment name of lower-case letters, digits and '-', got ${got(i.input)}` }).optional(),
+  /** Empty (Pulumi.yaml's default, since a declared key without one is required) or unset: the stack name. */
+  environment: z.string().regex(/^(?:[a-z0-9][a-z0-9-]*)?$/, { error: (i) => `expected an environment name of lower-case letters, digits and '-', got ${got(i.input)}` }).optional(),
   allowUnpinnedHostKeys: z.boolean().default(false),
   hosts: z.array(hostSchema).min(1, { error: "expected at least one WireGuard host" }),
   peers: z.array(peerSchema).default([]),
@@ -152,13 +153,30 @@ export const stackConfigSchema = z.strictObject({
   logs: logsSchema,
 });
 
-/** Keys that may only be set with `pulumi config set --secret`; render never needs them. */
-export const SECRET_KEYS = ["sshPrivateKey", "grafanaAuth", "exporterBasicAuthPassword"] as const;
+/**
+ * Secrets: only ever set with `pulumi config set --secret`; render never needs them. Every deploy
+ * needs sshPrivateKey, so Pulumi.yaml declares it (secret, no default): the CLI refuses to run the
+ * program without it or with a plain-text value. The others are needed only with some settings, and
+ * Pulumi.yaml cannot declare an optional secret: a declared key without a default is required, and
+ * a default reaches the program as plain text. The program checks those (pulumi-config.ts).
+ */
+export const DECLARED_SECRET_KEYS = ["sshPrivateKey"] as const;
+export const SECRET_KEYS = [...DECLARED_SECRET_KEYS, "grafanaAuth", "exporterBasicAuthPassword"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
+
+/** The command that sets each secret, for messages. */
+export const SECRET_SET_COMMANDS: Readonly<Record<SecretKey, string>> = {
+  sshPrivateKey: "pulumi config set --secret sshPrivateKey < <private key file>",
+  grafanaAuth: "pulumi config set --secret grafanaAuth",
+  exporterBasicAuthPassword: "pulumi config set --secret exporterBasicAuthPassword",
+};
+
+/** Plain keys whose value is a string: the program takes their text as it is ("123" stays a string). */
+export const TEXT_KEYS: ReadonlySet<string> = new Set(["environment"]);
 
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type HostConfig = z.output<typeof hostSchema>;
 export type PeerConfig = z.output<typeof peerSchema>;
 
-/** Top-level keys (for checks that Pulumi.yaml declares every one). */
-export const CONFIG_KEYS = [...Object.keys(stackConfigSchema.shape), ...SECRET_KEYS] as const;
+/** The keys Pulumi.yaml declares: every plain key, and the secrets every deploy needs. */
+export const DECLARED_CONFIG_KEYS = [...Object.keys(stackConfigSchema.shape), ...DECLARED_SECRET_KEYS] as const;

@@ -17,7 +17,7 @@ export function validateStackConfig(raw: Record<string, unknown>, stack: string)
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
-    inventory: { project: "wireguard-monitoring", stack, environment: parsed.data.environment ?? stack, ...parsed.data },
+    inventory: { ...parsed.data, project: "wireguard-monitoring", stack, environment: parsed.data.environment || stack },
   };
 }
 
