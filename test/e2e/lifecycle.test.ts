@@ -10,6 +10,9 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CapturedPlan } from "../../src/plan/capture";
 import { describeSteps, engineSteps, type Lifecycle } from "../../src/plan/lifecycle";
+import { shellQuote } from "../../src/provision/shell";
+import { filesOnStdin } from "../../src/provision/stdin-files";
+import { readStdinFiles } from "../helpers/stdin-files";
 import { capturePlanInChild } from "../harness/plan";
 import { SECOND_HOST, startTestHost, stopTestHost, type TestHost } from "../harness/test-host";
 import { SshStepRunner, type PerformedStep } from "./steps";
@@ -151,7 +154,8 @@ async function scrapesFailedDuring(h: TestHost, during: () => Promise<unknown>, 
 
 const peerName = (text: string, key: string) => new RegExp(`wireguard_peer_connected\\{[^}]*public_key="${key.replace(/[+/]/g, "\\$&")}"[^}]*friendly_name="([^"]*)"`).exec(text)?.[1];
 
-describe("pulumi up, again and again, on booted hosts", () => {
+// Each scenario captures the plan (ts-node) and runs real installs: minutes on a loaded 2-core machine.
+describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, () => {
   beforeAll(async () => {
     c1 = await startTestHost();
     c2 = await startTestHost(SECOND_HOST);
@@ -185,13 +189,16 @@ describe("pulumi up, again and again, on booted hosts", () => {
 
   it("a. creates everything from nothing: exporter running and scraped, files where their placement says", async () => {
     const { steps } = await up(stackConfig(base()));
-    expect(steps).toEqual([
-      "create wireguard-monitoring:index:WireGuardHost vpn-1",
-      "create command:remote:CopyToRemote vpn-1-exporter-bundle",
-      "create command:remote:Command vpn-1-exporter",
-      "create wireguard-monitoring:index:PrometheusServer prometheus",
+    expect([...steps].sort()).toEqual([
       "create command:remote:Command prometheus-files",
+      "create command:remote:Command vpn-1-exporter",
+      "create command:remote:CopyToRemote vpn-1-exporter-bundle",
+      "create wireguard-monitoring:index:PrometheusServer prometheus",
+      "create wireguard-monitoring:index:WireGuardHost vpn-1",
     ]);
+    const at = (name: string) => steps.findIndex((s) => s.endsWith(` ${name}`));
+    expect(at("vpn-1-exporter-bundle")).toBeLessThan(at("vpn-1-exporter"));
+    expect(at("vpn-1-exporter")).toBeLessThan(at("prometheus-files"));
     expect(await sh(c1, "systemctl is-active wireguard-exporter.service wireguard-exporter-wg.socket")).toBe("active\nactive\n");
     const files = await sh(c1, "stat -c '%n %a %U %G' /opt/wireguard-exporter/wireguard-exporter.cjs /etc/wireguard-exporter/peers.yml /etc/wireguard-exporter/web-config.yml /etc/systemd/system/wireguard-exporter.service /etc/filebeat/inputs.d/wireguard-monitoring.yml /var/lib/wireguard-monitoring/exporter.deployment");
     expect(files.trim().split("\n")).toEqual([
@@ -223,6 +230,52 @@ describe("pulumi up, again and again, on booted hosts", () => {
     expect(await sh(c1, SNAPSHOT)).toBe(snapshot);
   });
 
+  it("runs the exporter under systemd as its own user holding only CAP_NET_ADMIN, with a unit systemd-analyze accepts", async () => {
+    const pid = await mainPid(c1);
+    const status = await sh(c1, `stat -c %U /proc/${pid}; grep -E '^(Uid|Cap(Inh|Prm|Eff|Bnd|Amb)):' /proc/${pid}/status`);
+    expect(status.split("\n")[0]).toBe("wireguard-exporter");
+    const caps = Object.fromEntries([...status.matchAll(/^(Cap\w+):\s+([0-9a-f]+)$/gm)].map((m) => [m[1], m[2]]));
+    // Ambient capabilities live in the inheritable set too; every set holds CAP_NET_ADMIN (bit 12) alone.
+    const netAdminOnly = (1n << 12n).toString(16).padStart(16, "0");
+    expect(caps).toEqual({ CapInh: netAdminOnly, CapPrm: netAdminOnly, CapEff: netAdminOnly, CapBnd: netAdminOnly, CapAmb: netAdminOnly });
+    const verify = await c1.ssh("systemd-analyze verify /etc/systemd/system/wireguard-exporter.service");
+    expect({ code: verify.code, stderr: verify.stderr.trim() }).toEqual({ code: 0, stderr: "" });
+    const security = await sh(c1, "systemd-analyze security --no-pager wireguard-exporter.service | tail -1");
+    expect(Number(/exposure level for wireguard-exporter\.service: ([\d.]+)/.exec(security)?.[1])).toBeLessThanOrEqual(2.0);
+    expect(await sh(c1, "cat /etc/filebeat/inputs.d/wireguard-monitoring.yml")).toContain("_SYSTEMD_UNIT=wireguard-exporter.service");
+  });
+
+  it("refuses to install where Node.js is missing, naming the host, and changes nothing", async () => {
+    const install = deployed!.resources.find((r) => r.name === "vpn-1-exporter")!;
+    const snapshot = await sh(c1, SNAPSHOT);
+    await sh(c1, "mv /usr/bin/node /usr/bin/node.e2e-hidden");
+    try {
+      await expect(runner.perform({ op: "update", resource: install, old: install, reason: "changed", changed: [] })).rejects.toThrow(/wireguard-monitoring: host vpn-1: Node\.js >= 18 is required at \/usr\/bin\/node \(found: none\); install it or set installNode: true/);
+    } finally {
+      await sh(c1, "mv /usr/bin/node.e2e-hidden /usr/bin/node");
+    }
+    expect(await sh(c1, SNAPSHOT)).toBe(snapshot);
+  });
+
+  it("keeps the previous Prometheus files when promtool rejects the new ones, before or after the swap", async () => {
+    const apply = deployed!.resources.find((r) => r.name === "prometheus-files")!;
+    const files = readStdinFiles(apply.inputs.stdin as string);
+    const withRules = (rules: string) => ({ ...apply, inputs: { ...apply.inputs, stdin: filesOnStdin([...files].map(([name, content]) => ({ name, content: name === "wireguard.rules.yml" ? rules : content }))) } });
+    const step = (r: typeof apply) => ({ op: "update" as const, resource: r, old: apply, reason: "changed" as const, changed: ["stdin"] });
+    const state = () => sh(c1, "sha256sum /etc/prometheus/rules/wireguard.rules.yml /etc/prometheus/prometheus.yml /etc/prometheus/targets/*.json");
+    const good = await state();
+    try {
+      await expect(runner.perform(step(withRules("groups:\n  - name: broken\n    rules:\n      - alert: Broken\n        expr: sum(\n")))).rejects.toThrow(/the new rules failed promtool check rules; nothing was changed/);
+      expect(await state()).toBe(good);
+      // valid new rules, but the whole config fails in place (someone else's broken rule file): rolled back
+      await sh(c1, "printf 'groups:\\n  - name: foreign\\n    rules:\\n      - record: x\\n        expr: sum(\\n' >/etc/prometheus/rules/zz-foreign.yml");
+      await expect(runner.perform(step(withRules(`${files.get("wireguard.rules.yml")}# a harmless change\n`)))).rejects.toThrow(/failed after the swap; the previous files were restored/);
+      expect(await state()).toBe(good);
+    } finally {
+      await sh(c1, "rm -f /etc/prometheus/rules/zz-foreign.yml");
+    }
+  });
+
   it("c. adding a peer and renaming a friendly name are updates only; the exporter keeps serving and shows the new name", async () => {
     const pid = await mainPid(c1);
     const extraKey = Buffer.alloc(32, 7).toString("base64");
@@ -249,7 +302,9 @@ describe("pulumi up, again and again, on booted hosts", () => {
   it("e. enabling basic auth: Prometheus scrapes with the password, 401 without, and no secret is ever readable by others", async () => {
     const watch = "/run/wgm-watch.log";
     // Every file and directory the steps create or change, with its mode right after the event.
-    await sh(c1, `rm -f ${watch}; (inotifywait -m -r -q -e create,moved_to,attrib,close_write --format '%w%f' /etc /var/lib /root /tmp /var/tmp /opt 2>/dev/null | while read -r f; do stat -c '%a %U %G %n' "$f" 2>/dev/null; done >${watch} &) ; sleep 1`);
+    const watcher = `inotifywait -m -r -q -e create,moved_to,attrib,close_write --format '%w%f' /etc /var/lib /root /tmp /var/tmp /opt | while read -r f; do stat -c '%a %U %G %n' "$f"; done >${watch}`;
+    // Detached from the SSH session (which would otherwise wait for it), watching before the steps run.
+    await sh(c1, `rm -f ${watch}; setsid sh -c ${shellQuote(watcher)} </dev/null >/dev/null 2>&1 & sleep 2`);
     const { steps } = await up(stackConfig({ ...base(), connected: "150s", basicAuth: true }));
     await sh(c1, "pkill -x inotifywait || true");
     expect(steps).toEqual(["update command:remote:Command vpn-1-exporter", "update command:remote:Command prometheus-files"]);
@@ -262,10 +317,14 @@ describe("pulumi up, again and again, on booted hosts", () => {
     });
     const events = (await sh(c1, `cat ${watch}`)).trim().split("\n").filter((l) => l !== "");
     expect(events.length, "the watcher saw the steps write files").toBeGreaterThan(3);
-    const secretBearing = events.filter((l) => /(web-config\.yml|wireguard-exporter-password|health-password|files\.tar)(\.wgm-new)?$| \/tmp\/tmp\./.test(l));
-    expect(secretBearing.length).toBeGreaterThan(0);
-    const readableByOthers = secretBearing.filter((l) => /^[0-7]*[4-7] /.test(l));
-    expect(readableByOthers).toEqual([]);
+    // Files on stdin are unpacked into a mktemp directory: 0700, so nothing in it is reachable by others.
+    const workDirs = events.filter((l) => /^\d+ \S+ \S+ \/tmp\/tmp\.[^/]+$/.test(l));
+    expect(workDirs.length).toBeGreaterThan(0);
+    expect(workDirs.filter((l) => !l.startsWith("700 root root "))).toEqual([]);
+    // Files that hold the password or its hash, wherever they are (temporary names included): never o+r.
+    const secretFiles = events.filter((l) => /\/(web-config\.yml|wireguard-exporter-password|health-password|files\.tar)(\.wgm-new)?$/.test(l));
+    expect(secretFiles.length).toBeGreaterThan(0);
+    expect(secretFiles.filter((l) => /^[0-7]*[4-7] /.test(l))).toEqual([]);
     expect(await sh(c1, "stat -c '%a %U %G' /etc/prometheus/secrets/wireguard-exporter-password /etc/wireguard-exporter/web-config.yml")).toBe("640 root root\n640 root wireguard-exporter\n");
   });
 

@@ -44,10 +44,12 @@ describe("the engine's steps for edits of the example stack", () => {
     expect(steps(edit)).toEqual(["update command:remote:Command vpn-fra-1-exporter"]);
   });
 
-  it("thresholds.connected changed: an update of every host's install (and the rules), no replace", () => {
+  it("thresholds.connected changed: updates of every host's install and of the dashboards that show it, no replace", () => {
     expect(steps("thresholds.connected changed")).toEqual([
       "update command:remote:Command vpn-fra-1-exporter",
       "update command:remote:Command vpn-ams-1-exporter",
+      "update grafana:oss/dashboard:Dashboard grafana-wireguard-overview-example",
+      "update grafana:oss/dashboard:Dashboard grafana-wireguard-peer-example",
     ]);
   });
 
