@@ -2,7 +2,20 @@
 // Shape and defaults live here; cross-field rules (duplicates, references) live in validate.ts.
 import { z } from "zod";
 import { durationFlagProblem, durationProblem, prometheusDurationProblem, type DurationFlag } from "./durations";
-import { isHostOrIp, isInterfaceName, isLabelName, isWireGuardKey, sshHostKeyProblem } from "./validators";
+import {
+  absolutePathProblem,
+  basicAuthUserProblem,
+  httpUrlProblem,
+  isHostOrIp,
+  isInterfaceName,
+  isLabelName,
+  isWireGuardKey,
+  listenAddressProblem,
+  sshHostKeyProblem,
+  sshUserProblem,
+  telemetryPathProblem,
+  unitNameProblem,
+} from "./validators";
 
 const got = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : String(v));
 
@@ -29,12 +42,14 @@ const interfaceName = z.string().refine(isInterfaceName, {
 });
 const port = z.number().int().min(1).max(65535);
 const nonEmpty = z.string().trim().min(1, { error: "expected a non-empty string" });
-const absolutePath = z.string().regex(/^\/[^\0]*$/, { error: "expected an absolute path" });
+/** Paths reach shell steps, YAML and Prometheus's rule_files globs; see absolutePathProblem. */
+const absolutePath = checked(absolutePathProblem);
+const httpUrl = checked(httpUrlProblem);
 
 export const sshSchema = z
   .strictObject({
     port: port.default(22),
-    user: nonEmpty.default("root"),
+    user: checked(sshUserProblem).default("root"),
     /** Checked against the provider's host-key negotiation in validate.ts (no ssh-rsa). */
     hostKey: checked(sshHostKeyProblem).optional(),
   })
@@ -75,9 +90,9 @@ export const prometheusSchema = z
     /** `full` writes a complete prometheus.yml; `fragment` leaves the main file to the user. */
     configMode: z.enum(["full", "fragment"]).default("full"),
     reload: z.enum(["http", "sighup", "systemctl"]).default("http"),
-    reloadUrl: z.url().default("http://127.0.0.1:9090/-/reload"),
-    service: nonEmpty.default("prometheus"),
-    url: z.url().default("http://127.0.0.1:9090"),
+    reloadUrl: httpUrl.default("http://127.0.0.1:9090/-/reload"),
+    service: checked(unitNameProblem).default("prometheus"),
+    url: httpUrl.default("http://127.0.0.1:9090"),
     jobName: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_-]*$/, { error: "expected a job name" }).default("wireguard"),
     scrapeInterval: prometheusDuration.default("30s"),
     scrapeTimeout: prometheusDuration.default("10s"),
@@ -88,7 +103,7 @@ export const prometheusSchema = z
 export const grafanaSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
-    url: z.url().default("http://127.0.0.1:3000"),
+    url: httpUrl.default("http://127.0.0.1:3000"),
     folder: nonEmpty.default("WireGuard"),
     datasourceUid: nonEmpty.default("prometheus"),
   })
@@ -107,9 +122,9 @@ export const thresholdsSchema = z
 
 export const exporterSchema = z
   .strictObject({
-    listenAddress: z.string().default("0.0.0.0"),
+    listenAddress: checked(listenAddressProblem).default("0.0.0.0"),
     port: port.default(9586),
-    telemetryPath: z.string().regex(/^\/\S*$/, { error: "expected a URL path starting with /" }).default("/metrics"),
+    telemetryPath: checked(telemetryPathProblem).default("/metrics"),
     collectorTimeout: exporterFlagDuration("collector.timeout").default("5s"),
     exportEndpoints: z.boolean().default(false),
     installNode: z.boolean().default(false),
@@ -126,7 +141,7 @@ export const exporterSchema = z
     basicAuth: z
       .strictObject({
         enabled: z.boolean().default(false),
-        username: nonEmpty.default("prometheus"),
+        username: checked(basicAuthUserProblem).default("prometheus"),
       })
       .prefault({}),
   })

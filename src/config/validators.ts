@@ -68,3 +68,74 @@ export function isInterfaceName(text: string): boolean {
 export function isLabelName(text: string): boolean {
   return /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(text) && !text.startsWith("__");
 }
+
+// Values that end up in shell text, YAML, systemd units and URLs are quoted by each language's own
+// serializer; the checks below additionally refuse what could never work where the value is used.
+
+/** --web.listen-address's host: an IP address or a host name (the unit brackets IPv6 itself). */
+export function listenAddressProblem(text: string): string | undefined {
+  if (isHostOrIp(text)) return undefined;
+  const hint = /^\[.*\]$/.test(text) ? " (write an IPv6 address without brackets)" : "";
+  return `expected an IP address or a host name${hint}, got ${JSON.stringify(text)}`;
+}
+
+/**
+ * Prometheus requests metrics_path through Go's net/url, which percent-encodes every character of
+ * a path except letters, digits and - . _ ~ $ & + , / : ; = @; the exporter compares the raw request
+ * path, so any other character (or a "." / ".." segment, which HTTP clients squash) is never reached.
+ * "/", "/health" and "/peers" are the exporter's own pages and its flag refuses them.
+ */
+export function telemetryPathProblem(text: string): string | undefined {
+  const usable = /^\/[A-Za-z0-9\-._~$&+,/:;=@]*$/.test(text) && !text.split("/").some((s) => s === "." || s === "..");
+  if (usable && !["/", "/health", "/peers"].includes(text)) return undefined;
+  return (
+    'expected a URL path Prometheus requests as written: "/" then letters, digits and - . _ ~ $ & + , / : ; = @ ' +
+    `(no quotes, spaces, "%", "?", "#", non-ASCII, "." or ".." segments; not "/", "/health" or "/peers"), got ${JSON.stringify(text)}`
+  );
+}
+
+/**
+ * Absolute paths the deploy steps create and Prometheus reads. Besides the shell and YAML (both
+ * quoted), Prometheus expands `rule_files` entries as globs, so * ? [ ] \ are as unusable as
+ * spaces or control characters; the characters allowed are those of ordinary file names.
+ */
+export function absolutePathProblem(text: string): string | undefined {
+  const segments = text.split("/").slice(1);
+  if (/^(?:\/[A-Za-z0-9._+@-]+)+$/.test(text) && !segments.some((s) => s === "." || s === "..")) return undefined;
+  return `expected an absolute path of letters, digits and . _ - + @ between single "/" (no "." or ".." segment, no trailing "/"), got ${JSON.stringify(text)}`;
+}
+
+/** A systemd unit name for systemctl (letters, digits, : _ . @ - \ ; never an option). */
+export function unitNameProblem(text: string): string | undefined {
+  if (/^[A-Za-z0-9:_.@\\][A-Za-z0-9:_.@\\-]{0,254}$/.test(text)) return undefined;
+  return `expected a systemd unit name (letters, digits and : _ . @ - \\, not starting with "-"), got ${JSON.stringify(text)}`;
+}
+
+/** An SSH login name (POSIX portable user names). */
+export function sshUserProblem(text: string): string | undefined {
+  if (/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$/.test(text)) return undefined;
+  return `expected a user name of at most 32 letters, digits and _ . - (not starting with "-" or "."), got ${JSON.stringify(text)}`;
+}
+
+/** HTTP basic auth sends "user:password", so the user name cannot hold ":" (RFC 7617 2). */
+export function basicAuthUserProblem(text: string): string | undefined {
+  if (text.length > 0 && !/[:\x00-\x1f\x7f]/.test(text)) return undefined;
+  return `expected a non-empty user name without ":" or control characters (HTTP basic auth), got ${JSON.stringify(text)}`;
+}
+
+/**
+ * An http(s) URL as curl and the providers take it: only the characters RFC 3986 allows in a URL
+ * (so nothing a shell, YAML or a header could read differently), no credentials (they would sit in
+ * plain config and in process lists), no fragment.
+ */
+export function httpUrlProblem(text: string): string | undefined {
+  const expected = `expected an http:// or https:// URL without user:password@, "#" or quotes (RFC 3986 characters only), got ${JSON.stringify(text)}`;
+  if (!/^https?:\/\/[A-Za-z0-9\-._~:/?[\]@!$&()*+,;=%]+$/.test(text)) return expected;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return expected;
+  }
+  return url.hostname !== "" && url.username === "" && url.password === "" ? undefined : expected;
+}

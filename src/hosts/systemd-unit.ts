@@ -30,10 +30,20 @@ export function exporterArgs(inventory: Inventory, host: Host): string[] {
   return args;
 }
 
-/** systemd's quoting for one ExecStart argument (specifiers and variables escaped). */
-function unitArg(arg: string): string {
-  const escaped = arg.replace(/%/g, "%%").replace(/\$/g, "$$$$");
-  return /[\s"'\\;]/.test(escaped) ? `"${escaped.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"` : escaped;
+/**
+ * systemd's quoting for one ExecStart argument (systemd.service(5), "Command lines"): `%` and `$`
+ * doubled (specifiers, variables), then a double-quoted word with C escapes for `\`, `"` and
+ * control characters, so no value can end the line or split into more words (a lone `;` is
+ * a command separator only unquoted). NUL cannot be passed in an argument at all.
+ */
+export function unitArg(arg: string): string {
+  if (arg.includes("\0")) throw new Error(`a NUL character cannot be passed to a program by systemd: ${JSON.stringify(arg)}`);
+  const escaped = arg
+    .replace(/%/g, "%%")
+    .replace(/\$/g, "$$$$")
+    .replace(/[\\"]/g, "\\$&")
+    .replace(/[\x01-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return /^[A-Za-z0-9_./:=,@+[\]-]+$/.test(escaped) ? escaped : `"${escaped}"`;
 }
 
 export function renderExporterUnit(inventory: Inventory, host: Host): string {

@@ -3,6 +3,7 @@
 // with a bcrypt hash of the secret exporterBasicAuthPassword at deploy time (as a secret Output).
 import { createHash } from "node:crypto";
 import bcrypt from "bcryptjs";
+import { dump } from "js-yaml";
 import type { Host, Inventory } from "../config/index";
 
 export const BASIC_AUTH_MARKER = "# basic_auth_users: appended at deploy time (bcrypt of the secret exporterBasicAuthPassword)";
@@ -10,12 +11,12 @@ const BCRYPT_COST = 10;
 
 export function renderWebConfig(inventory: Inventory, host: Host): string {
   const { tls, basicAuth } = inventory.exporter;
-  const lines = [`# Managed by wireguard-monitoring (stack ${inventory.stack}, host ${host.name}); changes are overwritten.`];
-  if (tls.enabled) lines.push("tls_server_config:", `  cert_file: ${tls.certFile}`, `  key_file: ${tls.keyFile}`);
-  if (basicAuth.enabled) lines.push(BASIC_AUTH_MARKER);
+  let text = `# Managed by wireguard-monitoring (stack ${inventory.stack}, host ${host.name}); changes are overwritten.\n`;
+  if (tls.enabled) text += yamlText({ tls_server_config: { cert_file: tls.certFile, key_file: tls.keyFile } });
+  if (basicAuth.enabled) text += `${BASIC_AUTH_MARKER}\n`;
   // The exporter wants a document, not only comments: plain HTTP, no auth is an empty mapping.
-  if (!tls.enabled && !basicAuth.enabled) lines.push("{}");
-  return `${lines.join("\n")}\n`;
+  if (!tls.enabled && !basicAuth.enabled) text += "{}\n";
+  return text;
 }
 
 /**
@@ -32,5 +33,11 @@ export function basicAuthHash(password: string, saltContext: string): string {
 /** The deployed web config: the rendered text with the marker replaced by the user and hash. */
 export function withBasicAuthUser(rendered: string, username: string, hash: string): string {
   if (!rendered.includes(BASIC_AUTH_MARKER)) throw new Error("web config was rendered without basic auth");
-  return rendered.replace(BASIC_AUTH_MARKER, `basic_auth_users:\n  ${JSON.stringify(username)}: ${JSON.stringify(hash)}`);
+  // A function replacement: a `$` in the user name or hash is no replacement pattern.
+  return rendered.replace(BASIC_AUTH_MARKER, () => yamlText({ basic_auth_users: { [username]: hash } }).trimEnd());
+}
+
+/** Every value through js-yaml: a path or user name can never add keys of its own. */
+function yamlText(value: unknown): string {
+  return dump(value, { lineWidth: -1, noRefs: true, sortKeys: false });
 }

@@ -30,7 +30,7 @@ export function refuseOtherStack(d: Deployment): string {
   const marker = shellQuote(markerPath(d));
   return [
     `if [ -f ${marker} ] && [ "$(sed -n 1p ${marker})" != ${shellQuote(d.stack)} ]; then`,
-    `  fail "the ${d.role} here belongs to stack '$(sed -n 1p ${marker})' ($(sed -n 2p ${marker})); remove it from that stack first (pulumi destroy there), or deploy this stack elsewhere"`,
+    `  fail ${shellQuote(`the ${d.role} here belongs to stack`)} "'$(sed -n 1p ${marker})' ($(sed -n 2p ${marker}));" 'remove it from that stack first (pulumi destroy there), or deploy this stack elsewhere'`,
     "fi",
   ].join("\n");
 }
@@ -46,7 +46,7 @@ export function leaveIfOwnedByAnother(d: Deployment): string {
   const marker = shellQuote(markerPath(d));
   return [
     `if [ -f ${marker} ] && [ "$(sed -n 2p ${marker})" != ${shellQuote(deploymentId(d))} ]; then`,
-    `  echo "${d.role} on ${d.machine} is now deployed as $(sed -n 2p ${marker}); ${deploymentId(d)} leaves it in place"`,
+    `  echo ${shellQuote(`${d.role} on ${d.machine} is now deployed as`)} "$(sed -n 2p ${marker});" ${shellQuote(`${deploymentId(d)} leaves it in place`)}`,
     "  exit 0",
     "fi",
   ].join("\n");

@@ -52,7 +52,8 @@ export const PUT_FILE = [
 
 /** Runs as root with umask 077, the files on stdin and $1 = the uploaded exporter bundle. Idempotent. */
 export function installScript(o: HostScriptOptions): string {
-  const fail = `fail() { echo "wireguard-monitoring: host ${o.host}: $*" >&2; exit 1; }`;
+  // Stack values in messages are shell words of their own (quoted), never inside "…".
+  const fail = `fail() { echo ${q(`wireguard-monitoring: host ${o.host}:`)} "$*" >&2; exit 1; }`;
   const nodeMajor = `node_major() { ${HOST_PATHS.nodeBinary} -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }`;
   const installNode = o.installNode
     ? [
@@ -94,7 +95,7 @@ export function installScript(o: HostScriptOptions): string {
     `if ! ${HOST_PATHS.nodeBinary} -e ${q(HEALTH_WAIT)}; then journalctl -u ${EXPORTER_SERVICE} -n 20 --no-pager >&2 || true; fail "${EXPORTER_SERVICE} did not become healthy"; fi`,
     "# uploads of earlier builds are not needed any more",
     'for f in "$(dirname "$staged_bundle")"/wireguard-exporter-*.cjs; do [ "$f" = "$staged_bundle" ] || rm -f "$f"; done',
-    `echo "host ${o.host}: ${EXPORTER_SERVICE} healthy (files changed: $changed, restarted: $restart)"`,
+    `echo ${q(`host ${o.host}: ${EXPORTER_SERVICE} healthy`)} "(files changed: $changed, restarted: $restart)"`,
   ].join("\n");
 }
 
@@ -146,6 +147,6 @@ export function removeScript(o: Pick<HostScriptOptions, "host" | "deployment" | 
     `! getent group ${EXPORTER_USER} >/dev/null || groupdel ${EXPORTER_USER}`,
     releaseMachine(o.deployment),
     'rm -rf "$1"; rmdir "$(dirname "$1")" 2>/dev/null || true',
-    `echo "host ${o.host}: exporter removed"`,
+    `echo ${q(`host ${o.host}: exporter removed`)}`,
   ].join("\n");
 }

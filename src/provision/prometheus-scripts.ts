@@ -34,9 +34,9 @@ function reloadCommand(o: PrometheusScriptOptions): string {
     case "http":
       return `if command -v curl >/dev/null; then curl -fsS -m 30 -X POST ${q(o.reloadUrl)} >/dev/null; else wget -q -T 30 -O /dev/null --post-data= ${q(o.reloadUrl)}; fi`;
     case "sighup":
-      return `systemctl kill --signal=SIGHUP --kill-whom=main ${q(o.service)}`;
+      return `systemctl kill --signal=SIGHUP --kill-whom=main -- ${q(o.service)}`;
     case "systemctl":
-      return `systemctl reload ${q(o.service)}`;
+      return `systemctl reload -- ${q(o.service)}`;
   }
 }
 
@@ -74,7 +74,7 @@ export function prometheusApplyScript(o: PrometheusScriptOptions): string {
     "# 3. the whole configuration in place (rule files and secrets referenced by it); roll back on failure",
     `if ! promtool check config ${q(o.configFile)} >&2; then restore; fail ${q(`promtool check config ${o.configFile} failed after the swap; the previous files were restored`)}; fi`,
     "# 4. reload only when a file Prometheus does not re-read by itself changed",
-    `if [ $restart = 1 ]; then ${reloadCommand(o)} || fail "reload (${o.reload}) failed"; fi`,
+    `if [ $restart = 1 ]; then ${reloadCommand(o)} || fail ${q(`reload (${o.reload}) failed`)}; fi`,
     'echo "prometheus: files changed: $changed, reloaded: $restart"',
   ].join("\n");
 }
@@ -93,7 +93,7 @@ export function prometheusRemoveScript(o: PrometheusScriptOptions): string {
     // Without a user's original, the generated prometheus.yml stays: Prometheus needs a config.
     ...(o.configMode === "full" ? [`[ ! -f ${original} ] || mv -f ${original} ${q(o.configFile)}`] : []),
     releaseMachine(o.deployment),
-    `${reloadCommand(o)} || echo "wireguard-monitoring: prometheus: reload (${o.reload}) after removal failed" >&2`,
+    `${reloadCommand(o)} || echo ${q(`wireguard-monitoring: prometheus: reload (${o.reload}) after removal failed`)} >&2`,
     'echo "prometheus: files removed"',
   ].join("\n");
 }

@@ -64,7 +64,7 @@ const cases: Case[] = [
   { name: "ssh-rsa host key", edit: (c) => (hosts(c)[1].ssh.hostKey = RSA_HOST_KEY), expected: [`${P}hosts[1].ssh.hostKey: ssh-rsa host keys cannot be used`] },
   { name: "scrape timeout longer than interval", edit: (c) => Object.assign(c.prometheus as object, { scrapeInterval: "15s", scrapeTimeout: "20s" }), expected: [`${P}prometheus.scrapeTimeout: must not be longer than prometheus.scrapeInterval (15s), got "20s"`] },
   { name: "unknown reload method", edit: (c) => ((c.prometheus as any).reload = "restart"), expected: [`${P}prometheus.reload: expected one of "http", "sighup", "systemctl", got "restart"`] },
-  { name: "grafana url not a URL", edit: (c) => (c.grafana = { url: "grafana" }), expected: [`${P}grafana.url: expected a URL, got "grafana"`] },
+  { name: "grafana url not a URL", edit: (c) => (c.grafana = { url: "grafana" }), expected: [`${P}grafana.url: expected an http:// or https:// URL without user:password@, "#" or quotes (RFC 3986 characters only), got "grafana"`] },
   { name: "expected given as a string", edit: (c) => (peers(c)[0].expected = "yes"), expected: [`${P}peers[0].expected: expected boolean, got "yes"`] },
   { name: "empty friendly name", edit: (c) => (peers(c)[1].friendlyName = " "), expected: [`${P}peers[1].friendlyName: expected a non-empty string`] },
   { name: "reserved target label", edit: (c) => (hosts(c)[0].labels = { env: "x" }), expected: [`${P}hosts[0].labels.env: label "env" is set by wireguard-monitoring itself`] },

@@ -157,7 +157,7 @@ describe("stack-specific steps", () => {
     const install = byName(plan, "hub-fra-1-exporter");
     expect(isSecretValue(install.inputs.stdin)).toBe(true);
     const files = stdinOf(plan, "hub-fra-1-exporter");
-    expect(files.get("web-config.yml")).toMatch(/basic_auth_users:\n {2}"prometheus": "\$2b\$10\$[./A-Za-z0-9]{53}"/);
+    expect(files.get("web-config.yml")).toMatch(/basic_auth_users:\n {2}prometheus: '?\$2b\$10\$[./A-Za-z0-9]{53}'?\n/);
     expect(files.get("web-config.yml")).toContain("tls_server_config:");
     expect(files.get("health-password")).toBe(`${STAND_INS.exporterBasicAuthPassword}\n`);
     expect(isSecretValue(byName(plan, "prometheus-files").inputs.stdin)).toBe(true);
