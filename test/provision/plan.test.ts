@@ -175,7 +175,7 @@ describe("stack-specific steps", () => {
     expect(prod.create).toContain("apt-get -q install -y nodejs");
     const example = plain(byName(plans.get("example")!.plan, "vpn-ams-1-exporter").inputs) as { create: string };
     expect(example.create).not.toContain("apt-get");
-    expect(example.create).toContain("host vpn-ams-1: $*");
+    expect(example.create).toContain("wireguard-monitoring: host vpn-ams-1:");
     expect(example.create).toContain("Node.js >= 18 is required");
   });
 
