@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { formatErrors, loadStackFile, SECRET_KEYS } from "../config/index";
 import { capturePlan } from "../plan/capture";
 import { formatPlan, redactPlan } from "../plan/format";
+import { revealsStandIn } from "../plan/secret-guard";
 import { stackBuildErrors } from "../render/stack-artifacts";
 import { parseArgs } from "./args";
 
@@ -39,8 +40,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const secrets = Object.fromEntries(SECRET_KEYS.map((k) => [k, STAND_IN]));
   const plan = redactPlan(await capturePlan({ stack, config: loaded.values, secrets, program: resolve(projectDir, "index.ts") }));
   const text = args.switches.has("json") ? JSON.stringify(plan, null, 2) : formatPlan(plan);
-  if (text.includes(STAND_IN)) {
-    // A secret lost its secret marking on the way into a resource: refuse to print it.
+  if (revealsStandIn(text, STAND_IN)) {
+    // A secret lost its secret marking on the way into a resource (maybe encoded): refuse to print it.
     console.error("preview: a secret value reached a resource input without being marked secret; not printing the plan");
     return 1;
   }
