@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { load } from "js-yaml";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyPath, validateStackConfig, type Inventory } from "../../src/config/index";
 import { stackFolder } from "../../src/grafana/stack-names";
 import { exporterArgs, unitArg } from "../../src/hosts/systemd-unit";
@@ -16,11 +16,15 @@ import { installScript } from "../../src/provision/host-scripts";
 import { prometheusApplyScript } from "../../src/provision/prometheus-scripts";
 import { stackArtifacts, stackBuildErrors } from "../../src/render/stack-artifacts";
 
-const work = mkdtempSync(join(tmpdir(), "wgm-hostile-"));
+/** Scratch directory of the tests that run tools (made when they run, not when tests are listed). */
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "wgm-hostile-"));
+});
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Appears only if a hostile value was run as a command. */
-const CANARY = join(work, "pwned");
+const CANARY = join(tmpdir(), `wgm-hostile-canary-${process.pid}`);
 /** Shell, YAML, JSON and systemd metacharacters on one line (no ":", which basic auth cannot take). */
 const ONE_LINE = `x$(touch ${CANARY})\`touch ${CANARY}\`'" %n%%;& | # - [a] {b} *c \\ $HOME \${USER} &anchor !tag`;
 /** The same, going on to add a key of its own where it is pasted into YAML. */
@@ -164,8 +168,8 @@ function renderedValues(inventory: Inventory, key: string): string[] {
   }
 }
 
-function tool(file: string, args: string[], cwd = work) {
-  const r = spawnSync(file, args, { cwd, encoding: "utf8", timeout: 60_000 });
+function tool(file: string, args: string[], cwd?: string) {
+  const r = spawnSync(file, args, { cwd: cwd ?? work, encoding: "utf8", timeout: 60_000 });
   if (r.error) throw new Error(`${file} is needed for this test: ${r.error.message}`);
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
