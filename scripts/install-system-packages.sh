@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite runs for real: WireGuard (userspace wireguard-go +
 # wg), Prometheus + promtool, systemd-analyze, debootstrap + systemd-nspawn for the booted test
-# host, ssh client. Needs root (Debian 12). (Dashboard pictures are SVG made in TypeScript: no browser.)
+# host, ssh client, shellcheck (the workflows' run: blocks). Needs root (Debian 12). (Dashboard pictures are SVG made in TypeScript: no browser.)
 set -euo pipefail
 PACKAGES=(
   wireguard-go wireguard-tools iproute2 curl openssl
   prometheus
   systemd systemd-container debootstrap openssh-client
+  shellcheck
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -6,6 +6,9 @@ import type { DiffReport, SideError, StackDiff } from "./report";
 /** GitHub refuses a comment (and a job summary step) longer than this many characters. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
 
+/** The first line of the markdown: a workflow finds its earlier comment by it, to edit instead of adding one. */
+export const MARKDOWN_MARKER = "<!-- wireguard-monitoring-diff -->";
+
 const SIGN: Record<Change, string> = { added: "+", removed: "-", changed: "~" };
 
 export function formatJson(report: DiffReport): string {
@@ -135,7 +138,7 @@ function markdownStack(s: StackDiff, report: DiffReport, detail: Detail): string
  * (rules, panels, hosts, plan, then the file list), and a note at the end says what was cut.
  */
 export function formatMarkdown(report: DiffReport, limit = GITHUB_COMMENT_LIMIT): string {
-  const head = [`### wireguard-monitoring: ${heading(report)}`, ""];
+  const head = [MARKDOWN_MARKER, `### wireguard-monitoring: ${heading(report)}`, ""];
   if (report.errors.length > 0) {
     head.push("**Errors** (exit code 2):", "", fence(report.errors.flatMap(errorLines)), "");
   }
