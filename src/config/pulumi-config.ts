@@ -26,9 +26,23 @@ export function missingSecretMessage(key: SecretKey, why: string, text: string |
   return `${PROJECT}:${key} ${state} (${why}); set it with \`${SECRET_SET_COMMANDS[key]}\``;
 }
 
+/**
+ * What a secret's value cannot hold where it is used; the message never shows the value. The
+ * exporters' basic-auth password: Prometheus trims white space around the text of its password_file
+ * (prometheus/common), and the install step reads the password as one line to call /health, so
+ * either would send another password than the exporter's bcrypt hash is made of.
+ */
+export function secretValueProblem(key: SecretKey, text: string): string | undefined {
+  if (key !== "exporterBasicAuthPassword" || !/^\s|\s$|[\x00-\x1f\x7f]/.test(text)) return undefined;
+  return (
+    `${PROJECT}:${key} must not start or end with white space or hold control characters such as line breaks ` +
+    `(Prometheus trims white space around its password file, so it would send another password than the exporter expects); set it with \`${SECRET_SET_COMMANDS[key]}\``
+  );
+}
+
 export function requireSecretConfig(key: SecretKey, why: string): pulumi.Output<string> {
   const text = pulumi.runtime.getConfig(`${PROJECT}:${key}`);
-  const problem = missingSecretMessage(key, why, text);
+  const problem = missingSecretMessage(key, why, text) ?? secretValueProblem(key, text!);
   if (problem !== undefined) throw new Error(problem);
   return pulumi.secret(text!);
 }
