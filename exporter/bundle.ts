@@ -21,6 +21,22 @@ function sourceRevision(root: string): string {
   }
 }
 
+/** The bcrypt worker (exporter/src/bcrypt-worker.ts) as one script, for `new Worker(code, { eval: true })`. */
+function bcryptWorkerSource(root: string): string {
+  const result = buildSync({
+    entryPoints: [join(root, "exporter", "src", "bcrypt-worker.ts")],
+    bundle: true,
+    platform: "node",
+    target: "node18",
+    format: "cjs",
+    minify: true,
+    legalComments: "none",
+    write: false,
+    logLevel: "silent",
+  });
+  return result.outputFiles[0]!.text;
+}
+
 export function bundleOptions(root: string): BuildOptions {
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
   return {
@@ -36,6 +52,7 @@ export function bundleOptions(root: string): BuildOptions {
     define: {
       __EXPORTER_VERSION__: JSON.stringify(pkg.version),
       __EXPORTER_REVISION__: JSON.stringify(sourceRevision(root)),
+      __BCRYPT_WORKER__: JSON.stringify(bcryptWorkerSource(root)),
     },
     logLevel: "silent",
   };

@@ -3,13 +3,14 @@
 import http from "node:http";
 import https from "node:https";
 import type { TLSSocket } from "node:tls";
+import { basicAuthChecker } from "./basic-auth";
 import type { Collection, Collector } from "./collector";
 import { outputChunks, renderPeerSeries } from "./exposition";
 import { healthBody, peersBody } from "./health";
 import type { Logger } from "./log";
 import type { PeersFileSource } from "./peers-file";
 import type { SelfMetrics } from "./self-metrics";
-import { basicAuthChecker, type WebConfig } from "./web-config";
+import { clientCertRefusal, type WebConfig } from "./web-config";
 
 export interface ServerOptions {
   collector: Collector;
@@ -54,12 +55,12 @@ export function createServer(o: ServerOptions): http.Server {
 
   const handler = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     for (const [k, v] of Object.entries(extraHeaders)) res.setHeader(k, v);
-    const tlsSock = req.socket as TLSSocket;
-    if (o.webConfig?.tls?.verifyIfGiven && tlsSock.getPeerCertificate && Object.keys(tlsSock.getPeerCertificate()).length > 0 && !tlsSock.authorized) {
-      res.writeHead(403, { "content-type": "text/plain" }).end("client certificate not trusted\n");
+    const auth = checkAuth ? await checkAuth(req.headers.authorization) : "ok";
+    if (auth === "busy") {
+      res.writeHead(429, { "retry-after": "1", "content-type": "text/plain" }).end("Too Many Requests: password checks busy\n");
       return;
     }
-    if (checkAuth && !(await checkAuth(req.headers.authorization))) {
+    if (auth === "denied") {
       res.writeHead(401, { "www-authenticate": 'Basic realm="wireguard-exporter"', "content-type": "text/plain" }).end("Unauthorized\n");
       return;
     }
@@ -97,7 +98,16 @@ export function createServer(o: ServerOptions): http.Server {
     });
   };
   const tls = o.webConfig?.tls;
-  return tls ? https.createServer(tls, wrapped) : http.createServer(wrapped);
+  if (!tls) return http.createServer(wrapped);
+  const server = https.createServer(tls, wrapped);
+  // Registered after the server's own listener, and runs before any request has been read.
+  server.on("secureConnection", (socket: TLSSocket) => {
+    const refused = clientCertRefusal(socket, tls.clientAuth);
+    if (refused === null) return;
+    o.log("warn", "client certificate refused", { reason: refused, client_auth_type: tls.clientAuth, remote_address: socket.remoteAddress });
+    socket.destroy();
+  });
+  return server;
 }
 
 const MAX_BUFFERED = 1 << 20;
