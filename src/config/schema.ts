@@ -41,7 +41,15 @@ const interfaceName = z.string().refine(isInterfaceName, {
   error: (i) => `expected an interface name (1-15 characters of A-Z a-z 0-9 _ . -), got ${got(i.input)}`,
 });
 const port = z.number().int().min(1).max(65535);
-const nonEmpty = z.string().trim().min(1, { error: "expected a non-empty string" });
+/**
+ * Free text (names, owners, label values): any characters, each serializer quotes them; only
+ * well-formed Unicode, since a lone surrogate has no UTF-8 form and Prometheus would get U+FFFD.
+ */
+const nonEmpty = z
+  .string()
+  .trim()
+  .min(1, { error: "expected a non-empty string" })
+  .refine((text) => !/[\uD800-\uDFFF]/u.test(text), { error: (i) => `expected well-formed Unicode text (no lone surrogate), got ${got(i.input)}` });
 /** Paths reach shell steps, YAML and Prometheus's rule_files globs; see absolutePathProblem. */
 const absolutePath = checked(absolutePathProblem);
 const httpUrl = checked(httpUrlProblem);

@@ -238,6 +238,20 @@ describe("a stack with shell, YAML and systemd metacharacters in every string", 
   });
 });
 
+describe("free text", () => {
+  it("takes any well-formed Unicode and refuses a lone surrogate, which has no UTF-8 form", () => {
+    for (const path of ALL_KEYS.filter((p) => FREE_TEXT.has(name(p)))) {
+      const config = fullConfig();
+      setAt(config, path, "caf\u00e9 \u{1F600}");
+      const ok = validate(config);
+      expect(ok.ok ? [] : ok.errors).toEqual([]);
+      setAt(config, path, "half \uD83D of an emoji");
+      const r = validate(config);
+      expect(r.ok ? [] : r.errors).toEqual([{ path: keyPath(path), message: 'expected well-formed Unicode text (no lone surrogate), got "half \\ud83d of an emoji"' }]);
+    }
+  });
+});
+
 describe("values the unit passes to the exporter", () => {
   it("refuses listen addresses and telemetry paths the exporter or Prometheus cannot use, naming the allowed form", () => {
     const cases: [string, string, RegExp][] = [
