@@ -194,6 +194,15 @@ describe("a stack with shell, YAML and systemd metacharacters in every string", 
     for (const e of r.errors) expect(e.message, e.path).toMatch(/expected|must/);
   });
 
+  it("names a key the checks across keys refuse beside the keys refused on their own", () => {
+    const config = fullConfig();
+    for (const path of ALL_KEYS.filter((p) => name(p).startsWith("exporter.") || name(p) === "peers[0].host")) setAt(config, path, MULTI_LINE);
+    const r = validate(config);
+    const paths = r.ok ? [] : r.errors.map((e) => e.path);
+    expect(paths).toContain(keyPath(["peers", 0, "host"]));
+    expect(paths).toContain(keyPath(["exporter", "tls", "certFile"]));
+  });
+
   describe.each(HOSTILE)("each key alone, %s", (_how, value) => {
     it.each(ALL_KEYS.map((p) => [name(p), p] as const))("%s: refused with its key path, or rendered back exactly", (key, path) => {
       const config = fullConfig();
