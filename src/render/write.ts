@@ -5,9 +5,15 @@ import { dirname, join, resolve } from "node:path";
 import type { Artifact } from "./artifact";
 
 function writeAll(root: string, artifacts: readonly Artifact[]): void {
+  // Each directory is made once: a fleet's out/ holds thousands of files in a few directories each.
+  const made = new Set<string>();
   for (const a of artifacts) {
     const file = join(root, a.path);
-    mkdirSync(dirname(file), { recursive: true });
+    const dir = dirname(file);
+    if (!made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
     writeFileSync(file, a.content);
   }
 }
