@@ -100,6 +100,7 @@ export class Collector {
         errors.push((interfaceName === null ? "" : `interface ${interfaceName}: `) + outcome.error);
         continue;
       }
+      for (const f of outcome.failures ?? []) errors.push(f); // the table holds the other interfaces
       parseMs += outcome.parseMs;
       tables.push(outcome.table);
       interfaces.push(...outcome.table.interfaces);

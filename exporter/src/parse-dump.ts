@@ -14,11 +14,42 @@ export interface Dump {
   peers: WgPeer[];
 }
 
-export type DumpResult = { ok: true; dump: Dump } | { ok: false; error: string };
-export type TableResult = { ok: true; table: PeerTable } | { ok: false; error: string };
+/** failures: interfaces left out of the table, each with its reason (see DumpParser). */
+export type DumpResult = { ok: true; dump: Dump; failures?: string[] } | { ok: false; error: string };
+export type TableResult = { ok: true; table: PeerTable; failures: string[] } | { ok: false; error: string };
 
 const TAB = 9;
 const NEWLINE = 10;
+
+/**
+ * Longest line accepted. A peer line grows with its allowed IPs (about 40 bytes per IPv6
+ * prefix), so this is some 25,000 prefixes on one peer; a longer line is not `wg` output.
+ */
+export const MAX_LINE_BYTES = 1 << 20;
+/** Most output accepted from one `wg` call: ~1.5 million peers at ~170 bytes a line. */
+export const MAX_OUTPUT_BYTES = 256 << 20;
+
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Is b[from, to) valid UTF-8? Only asked of lines with a byte >= 0x80. */
+function isUtf8At(b: Buffer, from: number, to: number): boolean {
+  try {
+    utf8Decoder.decode(b.subarray(from, to));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** b[from, to) for a message: printable ASCII as it is, other bytes as \xNN. */
+function printable(b: Buffer, from: number, to: number): string {
+  let out = "";
+  for (let i = from; i < to; i++) {
+    const c = b[i]!;
+    out += c >= 0x20 && c < 0x7f && c !== 92 ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, "0")}`;
+  }
+  return out;
+}
 
 /** BASE64[byte] is 1 for A-Z a-z 0-9 + / */
 const BASE64 = new Uint8Array(256);
@@ -74,16 +105,29 @@ const NONE = "(none)";
 /**
  * Incremental parser: push() output bytes as they arrive from `wg` (any split), end() when it
  * exited. Complete lines are parsed at once, so parsing overlaps the `wg` call. The first
- * error stops it.
+ * error stops it; so do a line longer than MAX_LINE_BYTES and more than MAX_OUTPUT_BYTES in
+ * all, and each byte is looked at a bounded number of times, whatever the output.
+ *
+ * A label value (interface name, endpoint, allowed IPs) that is not valid UTF-8 fails its
+ * interface only: the interface and its peers are left out, the reason is in failures, and
+ * the other interfaces are read. The text format has no escape for such a byte, and
+ * Prometheus refuses the whole scrape for one; replacing it (U+FFFD) would export a value
+ * `wg` never printed.
  */
 export class DumpParser {
   private readonly table: PeerTable;
   private readonly off: number; // column offset
   private current = -1; // index of the current interface
   private currentName = NO_BYTES; // its name's bytes in `wg show all dump` output
-  private carry = NO_BYTES; // an incomplete last line
+  private carry = NO_BYTES; // an incomplete last line is carry[0, carryLength)
+  private carryLength = 0;
+  private total = 0; // output bytes so far
   private lineNo = 0;
   private error: string | null = null;
+  private readonly failures: string[] = [];
+  private skipping = false; // the current interface failed: its lines are passed over
+  private firstPeer = 0; // the current interface's first peer and text position, to drop it
+  private firstText = 0;
   // Field boundaries of the current line: field i is line[s[i], e[i]).
   private readonly s = new Int32Array(10);
   private readonly e = new Int32Array(10);
@@ -100,31 +144,56 @@ export class DumpParser {
     table.clear();
   }
 
-  push(chunk: Buffer): void {
-    if (this.error !== null) return;
+  /** Returns false once reading more is pointless (an error, or too much output). */
+  push(chunk: Buffer): boolean {
+    if (this.error !== null) return false;
+    this.total += chunk.length;
+    if (this.total > MAX_OUTPUT_BYTES) {
+      this.error = `wg output is larger than ${MAX_OUTPUT_BYTES >> 20} MiB`;
+      return false;
+    }
     let from = 0;
-    if (this.carry.length > 0) {
+    if (this.carryLength > 0) {
       const nl = chunk.indexOf(NEWLINE);
-      if (nl === -1) {
-        this.carry = Buffer.concat([this.carry, chunk]);
-        return;
-      }
-      const line = Buffer.concat([this.carry, chunk.subarray(0, nl + 1)]);
-      this.carry = NO_BYTES;
-      this.lines(line, 0, line.length);
-      from = nl + 1;
+      const upTo = nl === -1 ? chunk.length : nl + 1;
+      if (!this.addCarry(chunk, 0, upTo)) return false;
+      if (nl === -1) return true;
+      const n = this.carryLength;
+      this.carryLength = 0;
+      this.lines(this.carry, 0, n);
+      from = upTo;
     }
     const last = chunk.lastIndexOf(NEWLINE);
     const end = last >= from ? last + 1 : from;
     if (end > from) this.lines(chunk, from, end);
-    if (end < chunk.length) this.carry = Buffer.from(chunk.subarray(end)); // copied: the chunk is not kept
+    if (end < chunk.length) this.addCarry(chunk, end, chunk.length); // copied: the chunk is not kept
+    return this.error === null;
+  }
+
+  /** Appends to the incomplete line, in a buffer that doubles: linear in the line's length. */
+  private addCarry(chunk: Buffer, from: number, to: number): boolean {
+    const need = this.carryLength + to - from;
+    if (need > MAX_LINE_BYTES) {
+      this.lineNo++;
+      this.bad(`line is longer than ${MAX_LINE_BYTES >> 20} MiB`);
+      return false;
+    }
+    if (need > this.carry.length) {
+      const next = Buffer.allocUnsafe(Math.max(need, 2 * this.carry.length, 256));
+      this.carry.copy(next, 0, 0, this.carryLength);
+      this.carry = next;
+    }
+    chunk.copy(this.carry, this.carryLength, from, to);
+    this.carryLength = need;
+    return true;
   }
 
   end(): TableResult {
-    if (this.error === null && this.carry.length > 0) this.lines(this.carry, 0, this.carry.length);
+    if (this.error === null && this.carryLength > 0) this.lines(this.carry, 0, this.carryLength);
     this.carry = NO_BYTES;
+    this.carryLength = 0;
     if (this.error !== null) return { ok: false, error: this.error };
-    return { ok: true, table: this.table };
+    return { ok: true, table: this.table, failures: this.failures };
   }
 
   private bad(why: string): void {
@@ -139,8 +208,10 @@ export class DumpParser {
       let count = 0;
       let start = pos;
       let i = pos;
+      let high = 0; // any byte >= 0x80 on the line
       for (; i < limit; i++) {
         const c = b[i]!;
+        high |= c;
         if (c === TAB) {
           if (count < 9) {
             s[count] = start;
@@ -158,15 +229,46 @@ export class DumpParser {
       const lineStart = pos;
       pos = i + 1;
       if (i === lineStart) continue; // empty line
-      if (count === 8 + off) this.peer(b);
-      else if (count === 4 + off) this.interfaceLine(b);
-      else this.bad(`expected ${4 + off} or ${8 + off} tab-separated fields, got ${count}`);
+      if (count === 8 + off) {
+        if (high >= 0x80 && !this.labelsAreUtf8(b, [off + 2, off + 3], ["endpoint", "allowed_ips"])) continue;
+        this.peer(b);
+      } else if (count === 4 + off) {
+        this.skipping = false;
+        if (high >= 0x80 && !this.labelsAreUtf8(b, [], [])) continue;
+        this.interfaceLine(b);
+      } else this.bad(`expected ${4 + off} or ${8 + off} tab-separated fields, got ${count}`);
     }
+  }
+
+  /**
+   * Are the line's interface name and the given label fields valid UTF-8? If not, the
+   * interface is dropped with what was read of it, and its further lines are passed over.
+   */
+  private labelsAreUtf8(b: Buffer, fields: number[], names: string[]): boolean {
+    const { s, e, off, table } = this;
+    if (this.skipping && (off === 0 || sameBytes(b, s[0]!, e[0]!, this.currentName))) return false; // failed already
+    let bad = off === 1 && !isUtf8At(b, s[0]!, e[0]!) ? "interface name" : null;
+    for (let k = 0; bad === null && k < fields.length; k++) if (!isUtf8At(b, s[fields[k]!]!, e[fields[k]!]!)) bad = names[k]!;
+    if (bad === null) return true;
+    const name = off === 1 ? printable(b, s[0]!, e[0]!) : this.interfaceName!;
+    this.failures.push(`interface ${name}: wg dump line ${this.lineNo}: ${bad} is not valid UTF-8`);
+    const isCurrent = this.current >= 0 && (off === 0 || sameBytes(b, s[0]!, e[0]!, this.currentName));
+    if (isCurrent && fields.length > 0) {
+      table.count = this.firstPeer; // its peers so far
+      table.textLength = this.firstText;
+      if (this.lookup !== null) table.meta.length = this.firstPeer;
+      table.interfaces.pop();
+    }
+    if (off === 1) this.currentName = Buffer.from(b.subarray(s[0]!, e[0]!));
+    this.current = -1;
+    this.skipping = true;
+    return false;
   }
 
   /** [name] public-key preshared-key endpoint allowed-ips handshake rx tx keepalive */
   private peer(b: Buffer): void {
     const { s, e, off, table } = this;
+    if (this.skipping && (off === 0 || sameBytes(b, s[0]!, e[0]!, this.currentName))) return;
     if (this.current < 0 || (off === 1 && !sameBytes(b, s[0]!, e[0]!, this.currentName))) return this.bad("peer line before its interface line");
     const keyFrom = s[off]!;
     if (e[off]! - keyFrom !== KEY_LENGTH || b[keyFrom + 43] !== 61) return this.bad("peer public key is not a WireGuard key");
@@ -221,6 +323,8 @@ export class DumpParser {
       fwmark: b.toString("utf8", s[off + 3]!, e[off + 3]!),
     });
     this.current = table.interfaces.length - 1;
+    this.firstPeer = table.count;
+    this.firstText = table.textLength;
     if (off === 1) this.currentName = Buffer.from(b.subarray(s[0]!, e[0]!));
   }
 }
@@ -232,5 +336,6 @@ export function parseDump(text: string | Buffer, interfaceName: string | null): 
   const r = p.end();
   if (!r.ok) return r;
   const t = r.table;
-  return { ok: true, dump: { interfaces: t.interfaces, peers: Array.from({ length: t.count }, (_, i) => t.peer(i)) } };
+  const dump = { interfaces: t.interfaces, peers: Array.from({ length: t.count }, (_, i) => t.peer(i)) };
+  return r.failures.length === 0 ? { ok: true, dump } : { ok: true, dump, failures: r.failures };
 }

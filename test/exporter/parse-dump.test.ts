@@ -95,3 +95,86 @@ describe("parseDump", () => {
     expect(parseDump(peerOnly, null)).toMatchObject({ ok: false, error: expect.stringContaining("before its interface") });
   });
 });
+
+/** ALL with its interface renamed (two interfaces in one `wg show all dump`). */
+const renamed = (name: string) => ALL.replace(/^wg0\t/gm, `${name}\t`);
+const bytes = (...parts: (string | Buffer)[]) => Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p) : p)));
+
+describe("label values that are not UTF-8", () => {
+  // Prometheus refuses a whole scrape for one label value that is not UTF-8.
+  const badIps = (text: string) => bytes(...text.split("203.0.113.86/32").flatMap((part, i) => (i === 0 ? [part] : [Buffer.from([0x31, 0xff, 0xfe]), part])));
+
+  it("fail their interface only, naming the field; the other interfaces are read", () => {
+    const r = parseDump(bytes(renamed("wg1"), badIps(renamed("wg2")), renamed("wg3")), null);
+    if (!r.ok) throw new Error(r.error);
+    expect(r.failures).toEqual(["interface wg2: wg dump line 7: allowed_ips is not valid UTF-8"]);
+    expect(r.dump.interfaces.map((i) => i.name)).toEqual(["wg1", "wg3"]);
+    expect(r.dump.peers.map((p) => p.interface)).toEqual([...Array(4).fill("wg1"), ...Array(4).fill("wg3")]);
+    const good = parseDump(renamed("wg3"), null);
+    expect(r.dump.peers.slice(4)).toEqual(good.ok && good.dump.peers);
+  });
+
+  it("in the endpoint, later in the interface's lines: what was read of it is dropped too", () => {
+    const text = renamed("wg2").replace("203.0.113.77:4500", "\u0000EP\u0000");
+    const r = parseDump(bytes(...text.split("\u0000EP\u0000").flatMap((part, i) => (i === 0 ? [part] : [Buffer.from([0xc3, 0x28]), part]))), null);
+    if (!r.ok) throw new Error(r.error);
+    expect(r.failures).toEqual(["interface wg2: wg dump line 5: endpoint is not valid UTF-8"]);
+    expect(r.dump).toEqual({ interfaces: [], peers: [] });
+  });
+
+  it("in the interface name, shown with the bytes escaped", () => {
+    const name = Buffer.from([0x77, 0x67, 0xff]);
+    const text = bytes(...renamed("\u0000").split("\u0000").flatMap((part, i) => (i === 0 ? [part] : [name, part])), renamed("wg9"));
+    const r = parseDump(text, null);
+    if (!r.ok) throw new Error(r.error);
+    expect(r.failures).toEqual(["interface wg\\xff: wg dump line 1: interface name is not valid UTF-8"]);
+    expect(r.dump.interfaces.map((i) => i.name)).toEqual(["wg9"]);
+  });
+
+  it("in `wg show <iface> dump` output: that interface fails", () => {
+    const r = parseDump(badIps(ONE), "wg0");
+    expect(r).toMatchObject({ ok: true, failures: ["interface wg0: wg dump line 2: allowed_ips is not valid UTF-8"], dump: { interfaces: [], peers: [] } });
+  });
+
+  it("valid UTF-8 beyond ASCII is kept as it is", () => {
+    const r = parseDump(renamed("wgé"), null);
+    if (!r.ok) throw new Error(r.error);
+    expect(r.failures).toBeUndefined();
+    expect(r.dump.interfaces[0]!.name).toBe("wgé");
+  });
+});
+
+describe("output that is too long", () => {
+  it("a line over 1 MiB stops the parser at once, and 100 MB without a newline costs linear time", () => {
+    const chunk = Buffer.alloc(64 * 1024, "a");
+    const p = new DumpParser(null);
+    const t0 = performance.now();
+    let accepted = 0;
+    for (let sent = 0; sent < 100e6; sent += chunk.length) if (p.push(chunk)) accepted += chunk.length;
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(accepted).toBeLessThanOrEqual(1 << 20);
+    expect(p.end()).toEqual({ ok: false, error: "wg dump line 1: line is longer than 1 MiB" });
+  });
+
+  it("a long line just under the cap, in small pieces, is read in linear time", () => {
+    const ips = Array.from({ length: 20_000 }, (_, i) => `fd00:${(i >> 8).toString(16)}::${(i & 255).toString(16)}/128`).join(",");
+    const text = Buffer.from(ALL.replace("203.0.113.86/32", ips));
+    expect(text.length).toBeLessThan(1 << 20);
+    const p = new DumpParser(null);
+    const t0 = performance.now();
+    for (let at = 0; at < text.length; at += 64) p.push(text.subarray(at, at + 64));
+    const r = p.end();
+    expect(performance.now() - t0).toBeLessThan(1000);
+    if (!r.ok) throw new Error(r.error);
+    expect(r.table.peer(0).allowedIps).toBe(ips);
+  });
+
+  it("more than 256 MiB in all is refused", () => {
+    const blank = Buffer.alloc(1 << 20, "\n");
+    const p = new DumpParser(null);
+    let n = 0;
+    while (p.push(blank) && n < 1000) n++;
+    expect(n).toBe(256);
+    expect(p.end()).toEqual({ ok: false, error: "wg output is larger than 256 MiB" });
+  });
+});
