@@ -86,7 +86,7 @@ export class Collector {
   private async run(): Promise<Collected> {
     const now = this.o.now ?? Date.now;
     const start = performance.now();
-    this.o.peersFile?.refresh();
+    await this.o.peersFile?.refresh(); // bounded wait: a slow read applies to a later collection
     const results = await this.o.reader.read(peerLookup(this.o.peersFile?.current ?? null));
     const tRead = performance.now();
     const errors: string[] = [];

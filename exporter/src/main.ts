@@ -3,7 +3,7 @@
 import { Collector } from "./collector";
 import { describeConfig, parseFlags } from "./flags";
 import { createLogger } from "./log";
-import { PeersFileSource } from "./peers-file";
+import { PeersFileSource, readPeersFileOffThread, runPeersFileWorker } from "./peers-file";
 import { WgReader } from "./reader";
 import { youngGenerationGc } from "./young-gc";
 import { createSelfMetrics } from "./self-metrics";
@@ -49,9 +49,10 @@ function main(): void {
               errors: d.errors,
               kept_previous: d.keptPrevious,
             }),
+        (path) => readPeersFileOffThread(path, __filename), // this bundle is also the worker's script
       )
     : null;
-  peersFile?.refresh();
+  void peersFile?.refresh(0);
 
   const collector = new Collector({
     reader: new WgReader(config.wgCommand, config.interfaces, config.collectorTimeoutMs),
@@ -99,4 +100,4 @@ function main(): void {
   process.on("SIGINT", () => stop("SIGINT"));
 }
 
-main();
+if (!runPeersFileWorker()) main(); // the same file is the peers file reader's worker script

@@ -1,7 +1,20 @@
 // The peers file: friendly names and ownership for public keys, written by the host component.
-// Validated strictly at the edge; errors are values that name the offending entry.
-import { readFileSync, statSync } from "node:fs";
+// Validated strictly at the edge; errors are values that name the offending entry, and never
+// quote the file's content (it may be any file the path points to).
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { load as loadYaml } from "js-yaml";
+
+/** Largest peers file read (~110,000 peers with name, owner and expected set). */
+export const MAX_PEERS_FILE_BYTES = 16 << 20;
+/** Errors reported for one file; the rest are counted. */
+export const MAX_REPORTED_ERRORS = 20;
+/**
+ * A changed file is read once it has not changed for this long, unless no good file is in use
+ * yet: a writer that does not replace the file by rename would otherwise be read half-written,
+ * and a YAML file cut at a line break is valid (with peers missing).
+ */
+export const SETTLE_MS = 1000;
 
 export interface PeerMeta {
   publicKey: string;
@@ -24,23 +37,107 @@ export function isWireGuardKey(s: string): boolean {
   return /^[A-Za-z0-9+/]{43}=$/.test(s) && Buffer.from(s, "base64").length === 32;
 }
 
+/** A key that reads like a field name is shown in errors; anything else may be content. */
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+const fieldName = (key: string): string => (FIELD_NAME.test(key) ? key : "(a key that is not a field name)");
+
+/** The first MAX_REPORTED_ERRORS errors, and how many more there were. */
+function capped(errors: string[], where: string): string[] {
+  if (errors.length <= MAX_REPORTED_ERRORS) return errors;
+  return [...errors.slice(0, MAX_REPORTED_ERRORS), `${where}: ${errors.length - MAX_REPORTED_ERRORS} more errors not shown`];
+}
+
+/** Line and column (1-based) of a character offset. */
+function lineColumn(text: string, offset: number): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return `line ${line}, column ${offset - lineStart + 1}`;
+}
+
+/**
+ * The syntax error without the content: js-yaml's and V8's messages quote the text around it.
+ * js-yaml's reason is cut where it would quote (a tag, a character).
+ */
+function syntaxError(e: unknown, text: string, json: boolean): string {
+  if (json) {
+    const at = /at position (\d+)/.exec((e as Error).message);
+    return `not valid JSON${at ? ` (${lineColumn(text, Number(at[1]))})` : ""}`;
+  }
+  const y = e as { reason?: string; mark?: { line: number; column: number } };
+  const reason = /^[A-Za-z][A-Za-z ,-]*/.exec(y.reason ?? "")?.[0].trim() || "syntax error";
+  return `not valid YAML: ${reason}${y.mark ? ` (line ${y.mark.line + 1}, column ${y.mark.column + 1})` : ""}`;
+}
+
+/**
+ * Keys that occur twice in one object of valid JSON text (JSON.parse keeps the last one
+ * silently), as paths like `peers[3].friendly_name`.
+ */
+export function duplicateJsonKeys(text: string): string[] {
+  type Frame = { keys: Set<string> | null; at: string; index: number; key: string };
+  const found: string[] = [];
+  const stack: Frame[] = [];
+  let expectKey = false;
+  const path = (f: Frame | undefined) => (f === undefined ? "" : f.keys === null ? `${f.at}[${f.index}]` : f.at === "" ? f.key : `${f.at}.${f.key}`);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 123 /* { */ || c === 91 /* [ */) {
+      const at = path(stack[stack.length - 1]);
+      stack.push({ keys: c === 123 ? new Set() : null, at, index: 0, key: "" });
+      expectKey = c === 123;
+    } else if (c === 125 || c === 93) stack.pop();
+    else if (c === 44 /* , */) {
+      const top = stack[stack.length - 1]!;
+      if (top.keys === null) top.index++;
+      else expectKey = true;
+    } else if (c === 34 /* " */) {
+      let j = i + 1;
+      let escaped = false;
+      for (; text.charCodeAt(j) !== 34; j++) {
+        if (text.charCodeAt(j) === 92) {
+          escaped = true;
+          j++;
+        }
+      }
+      if (expectKey) {
+        const top = stack[stack.length - 1]!;
+        const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+        top.key = fieldName(key);
+        if (top.keys!.has(key)) found.push(path(top));
+        top.keys!.add(key);
+        expectKey = false;
+      }
+      i = j;
+    }
+  }
+  return found;
+}
+
 /** Pure: text → validated peers file. JSON when the name ends in .json, YAML otherwise. */
 export function parsePeersFile(text: string, fileName: string): PeersFileResult {
   const where = `peers file ${fileName}`;
+  const json = fileName.toLowerCase().endsWith(".json");
   let doc: unknown;
   try {
-    doc = fileName.toLowerCase().endsWith(".json") ? JSON.parse(text) : loadYaml(text);
+    doc = json ? JSON.parse(text) : loadYaml(text);
   } catch (e) {
-    return { ok: false, errors: [`${where}: ${(e as Error).message.split("\n")[0]}`] };
+    return { ok: false, errors: [`${where}: ${syntaxError(e, text, json)}`] };
+  }
+  if (json) {
+    const dups = duplicateJsonKeys(text); // YAML refuses them while parsing
+    if (dups.length > 0) return { ok: false, errors: capped(dups.map((p) => `${where}: ${p}: duplicate key`), where) };
   }
   if (doc === null || doc === undefined) doc = { peers: [] };
   if (typeof doc !== "object" || Array.isArray(doc)) return { ok: false, errors: [`${where}: expected a mapping with a "peers" list`] };
   const errors: string[] = [];
   for (const key of Object.keys(doc as object)) {
-    if (key !== "peers") errors.push(`${where}: ${key}: unknown field`);
+    if (key !== "peers") errors.push(`${where}: ${fieldName(key)}: unknown field`);
   }
   const list = (doc as { peers?: unknown }).peers ?? [];
-  if (!Array.isArray(list)) return { ok: false, errors: [...errors, `${where}: peers: expected a list`] };
+  if (!Array.isArray(list)) return { ok: false, errors: capped([...errors, `${where}: peers: expected a list`], where) };
 
   const peers: PeerMeta[] = [];
   const seen = new Map<string, number>();
@@ -56,10 +153,10 @@ export function parsePeersFile(text: string, fileName: string): PeersFileResult 
       errors.push(`${at}.${field}: ${why}`);
       good = false;
     };
-    for (const key of Object.keys(e)) if (!ENTRY_FIELDS.has(key)) err(key, "unknown field");
+    for (const key of Object.keys(e)) if (!ENTRY_FIELDS.has(key)) err(fieldName(key), "unknown field");
     const pk = e.public_key;
     if (typeof pk !== "string") err("public_key", "required, a base64 WireGuard public key");
-    else if (!isWireGuardKey(pk)) err("public_key", `"${pk}" is not a base64-encoded 32-byte key`);
+    else if (!isWireGuardKey(pk)) err("public_key", "not a base64-encoded 32-byte key");
     const name = e.friendly_name;
     if (typeof name !== "string" || name.trim() === "") err("friendly_name", "required, a non-empty string");
     if (e.owner !== undefined && typeof e.owner !== "string") err("owner", "must be a string");
@@ -82,14 +179,114 @@ export function parsePeersFile(text: string, fileName: string): PeersFileResult 
     seen.set(dupKey, i);
     peers.push(meta);
   });
-  if (errors.length > 0) return { ok: false, errors };
+  if (errors.length > 0) return { ok: false, errors: capped(errors, where) };
+  return { ok: true, file: indexPeers(peers) };
+}
+
+/** The peers with their index by public key. */
+function indexPeers(peers: PeerMeta[]): PeersFile {
   const byKey = new Map<string, PeerMeta[]>();
   for (const p of peers) {
     const l = byKey.get(p.publicKey);
     if (l) l.push(p);
     else byKey.set(p.publicKey, [p]);
   }
-  return { ok: true, file: { peers, byKey } };
+  return { peers, byKey };
+}
+
+/**
+ * Reads and validates the file: a regular file (a symlink is followed: config management and
+ * Kubernetes ConfigMap volumes install files as symlinks; since nothing of a file's content is
+ * ever reported, pointing the path elsewhere discloses nothing) of at most
+ * MAX_PEERS_FILE_BYTES. Opened without blocking, so a FIFO cannot hang it. null if the file
+ * is larger than `upTo` (left to the worker).
+ */
+export function readPeersFile(path: string, upTo = MAX_PEERS_FILE_BYTES): PeersFileResult | null {
+  const where = `peers file ${path}`;
+  const cannot = (e: unknown): PeersFileResult => ({ ok: false, errors: [`${where}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`] });
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (e) {
+    return cannot(e);
+  }
+  try {
+    const st = fstatSync(fd);
+    const refusal = refuseStat(st, where);
+    if (refusal) return { ok: false, errors: [refusal] };
+    if (st.size > upTo) return null;
+    const buf = Buffer.allocUnsafe(st.size + 1); // one more: a file that grew since is noticed
+    let n = 0;
+    for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, n)) > 0; ) n += r;
+    if (n !== st.size) return { ok: false, errors: [`${where}: changed while it was read, not used`] };
+    return parsePeersFile(buf.toString("utf8", 0, n), path);
+  } catch (e) {
+    return cannot(e);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const tooBig = (where: string) => `${where}: larger than ${MAX_PEERS_FILE_BYTES >> 20} MiB, not read`;
+
+/** Why a file with this stat is not read, or null. */
+function refuseStat(st: { isFile(): boolean; size: number }, where: string): string | null {
+  if (!st.isFile()) return `${where}: not a regular file, not read`;
+  if (st.size > MAX_PEERS_FILE_BYTES) return tooBig(where);
+  return null;
+}
+
+/**
+ * Files up to this size are parsed on the event loop (a few ms, less than starting a
+ * worker), bigger ones in a worker.
+ */
+export const IN_THREAD_BYTES = 64 << 10;
+
+/** readPeersFile for the exporter: small files at once, others in a worker running `script`. */
+export function readPeersFileOffThread(path: string, script: string): Promise<PeersFileResult> {
+  const small = readPeersFile(path, IN_THREAD_BYTES);
+  return small !== null ? Promise.resolve(small) : readPeersFileInWorker(path, script);
+}
+
+type WorkerReply = { ok: true; peers: PeerMeta[] } | { ok: false; errors: string[] };
+const WORKER_ROLE = "wireguard-exporter peers-file";
+/** A file that needs more than this to parse fails instead of growing the exporter. */
+const WORKER_HEAP_MB = 256;
+
+/**
+ * readPeersFile in a worker thread, so a big file never holds up the event loop (a 16 MB YAML
+ * file takes seconds). The worker runs this same bundle (`script`), started with the role in
+ * workerData; main.ts hands over to runPeersFileWorker() then.
+ */
+export function readPeersFileInWorker(path: string, script: string): Promise<PeersFileResult> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (r: PeersFileResult) => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      resolve(r);
+    };
+    const worker = new Worker(script, {
+      workerData: { role: WORKER_ROLE, path },
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+      stdout: true,
+      stderr: true,
+    });
+    worker.on("message", (m: WorkerReply) => done(m.ok ? { ok: true, file: indexPeers(m.peers) } : m));
+    worker.on("error", (e: Error & { code?: string }) =>
+      done({ ok: false, errors: [`peers file ${path}: ${e.code === "ERR_WORKER_OUT_OF_MEMORY" ? `needs more than ${WORKER_HEAP_MB} MB to parse, not used` : `cannot be read: ${e.message}`}`] }));
+    worker.on("exit", () => done({ ok: false, errors: [`peers file ${path}: the reader stopped without an answer`] }));
+  });
+}
+
+/** In a worker started by readPeersFileInWorker: reads the file, answers, returns true. */
+export function runPeersFileWorker(): boolean {
+  if (isMainThread || (workerData as { role?: string } | null)?.role !== WORKER_ROLE) return false;
+  const r = readPeersFile((workerData as { path: string }).path)!;
+  const reply: WorkerReply = r.ok ? { ok: true, peers: r.file.peers } : r;
+  parentPort!.postMessage(reply);
+  return true;
 }
 
 /** The entry for a peer: one naming its interface wins over one for any interface. */
@@ -112,15 +309,23 @@ export interface PeersFileStatus {
 /**
  * Keeps the last good peers file. `refresh()` is called at each collection and re-reads only
  * when the file's identity (inode, size, mtime) changed, so no watcher or timer is needed.
+ * Reading and parsing happen in `read` (a worker thread in the exporter); a collection waits
+ * for them at most `waitMs` and otherwise goes on with the file in use, so a big file never
+ * holds up a scrape. One read at a time.
  */
 export class PeersFileSource {
   private file: PeersFile | null = null;
-  private stamp = "";
+  private stamp = ""; // of the file last read (or refused)
+  private seen = ""; // a changed stamp not read yet, waiting to settle
+  private seenAt = 0;
+  private reading: Promise<void> | null = null;
   readonly status: PeersFileStatus;
 
   constructor(
     readonly path: string,
     private readonly onEvent: (ok: boolean, detail: { errors?: string[]; peers?: number; keptPrevious?: boolean }) => void,
+    private readonly read: (path: string) => Promise<PeersFileResult> = async (p) => readPeersFile(p)!,
+    private readonly now: () => number = Date.now,
   ) {
     this.status = { path, loaded: false, lastReloadOk: false, lastReloadAt: null, peerCount: 0, errors: [] };
   }
@@ -129,10 +334,31 @@ export class PeersFileSource {
     return this.file;
   }
 
-  refresh(): void {
+  /**
+   * Starts a read if the file changed (and settled), then waits for the read in flight: up to
+   * waitMs while a good file is in use, to its end while none is (at start, names are worth
+   * a slower first scrape).
+   */
+  async refresh(waitMs = 250): Promise<void> {
+    if (this.reading === null) this.check();
+    const reading = this.reading;
+    if (reading === null || waitMs <= 0) return;
+    if (this.file === null) return reading;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([reading, new Promise<void>((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
+  }
+
+  /** Whether a read is in flight: for tests and shutdown. */
+  get busy(): Promise<void> | null {
+    return this.reading;
+  }
+
+  private check(): void {
     let stamp: string;
+    let st;
     try {
-      const st = statSync(this.path);
+      st = statSync(this.path);
       stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
     } catch (e) {
       stamp = `missing:${(e as NodeJS.ErrnoException).code}`;
@@ -143,28 +369,33 @@ export class PeersFileSource {
       return;
     }
     if (stamp === this.stamp) return;
+    const now = this.now();
+    if (stamp !== this.seen) {
+      this.seen = stamp;
+      this.seenAt = now;
+    }
+    if (this.file !== null && now - st.mtimeMs < SETTLE_MS && now - this.seenAt < SETTLE_MS) return;
     this.stamp = stamp;
-    let text: string;
-    try {
-      text = readFileSync(this.path, "utf8");
-    } catch (e) {
-      this.fail([`peers file ${this.path}: cannot read: ${(e as Error).message}`]);
+    const refusal = refuseStat(st, `peers file ${this.path}`);
+    if (refusal) {
+      this.fail([refusal]);
       return;
     }
-    const r = parsePeersFile(text, this.path);
-    if (!r.ok) {
-      this.fail(r.errors);
-      return;
-    }
-    this.file = r.file;
-    Object.assign(this.status, {
-      loaded: true,
-      lastReloadOk: true,
-      lastReloadAt: Date.now() / 1000,
-      peerCount: r.file.peers.length,
-      errors: [],
-    });
-    this.onEvent(true, { peers: r.file.peers.length });
+    this.reading = this.read(this.path)
+      .catch((e: Error): PeersFileResult => ({ ok: false, errors: [`peers file ${this.path}: cannot read: ${e.message}`] }))
+      .then((r) => {
+        this.reading = null;
+        if (!r.ok) return this.fail(r.errors);
+        this.file = r.file;
+        Object.assign(this.status, {
+          loaded: true,
+          lastReloadOk: true,
+          lastReloadAt: this.now() / 1000,
+          peerCount: r.file.peers.length,
+          errors: [],
+        });
+        this.onEvent(true, { peers: r.file.peers.length });
+      });
   }
 
   private fail(errors: string[]): void {

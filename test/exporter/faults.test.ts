@@ -135,7 +135,9 @@ describe("failures are visible, never fatal", () => {
     expect(metricValue(m.text, "wireguard_peers_file_last_reload_timestamp_seconds")).toBeGreaterThan(0);
     expect(metricValue(m.text, "wireguard_latest_handshake_seconds", { friendly_name: "good name" })).toBeGreaterThan(0);
 
+    // A changed file is read once it has not changed for a second (it may be half-written).
     writeFileSync(pf, `peers:\n  - public_key: ${t.peerPublicKey}\n    friendly_name: new name\n    nickname: oops\n`);
+    await new Promise((r) => setTimeout(r, 1100));
     m = await get(e, "/metrics");
     expect(metricValue(m.text, "wireguard_peers_file_reload_success")).toBe(0);
     expect(metricValue(m.text, "wireguard_latest_handshake_seconds", { friendly_name: "good name" })).toBeGreaterThan(0);
@@ -146,6 +148,7 @@ describe("failures are visible, never fatal", () => {
     expect(line).toMatchObject({ level: "error", kept_previous: true, errors: [`peers file ${pf}: peers[0].nickname: unknown field`] });
 
     writeFileSync(pf, `peers:\n  - public_key: ${t.peerPublicKey}\n    friendly_name: new name\n`);
+    await new Promise((r) => setTimeout(r, 1100));
     m = await get(e, "/metrics");
     expect(metricValue(m.text, "wireguard_peers_file_reload_success")).toBe(1);
     expect(metricValue(m.text, "wireguard_latest_handshake_seconds", { friendly_name: "new name" })).toBeGreaterThan(0);

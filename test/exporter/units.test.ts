@@ -52,7 +52,7 @@ describe("peers file", () => {
       ok: false,
       errors: [
         "peers file f.yml: extra: unknown field",
-        'peers file f.yml: peers[0].public_key: "abc" is not a base64-encoded 32-byte key',
+        "peers file f.yml: peers[0].public_key: not a base64-encoded 32-byte key",
         "peers file f.yml: peers[1].friendly_name: required, a non-empty string",
         "peers file f.yml: peers[2].expected: must be true or false",
         "peers file f.yml: peers[4].public_key: duplicate of peers[3]",
