@@ -169,6 +169,8 @@ export const stackConfigSchema = z.strictObject({
   allowUnpinnedHostKeys: z.boolean().default(false),
   hosts: z.array(hostSchema).min(1, { error: "expected at least one WireGuard host" }),
   peers: z.array(peerSchema).default([]),
+  /** Peers kept in a file of their own (YAML or CSV); read into `peers` before validation (peers-file.ts). */
+  peersFile: z.string().optional(),
   prometheus: prometheusSchema,
   grafana: grafanaSchema,
   thresholds: thresholdsSchema,
@@ -195,7 +197,7 @@ export const SECRET_SET_COMMANDS: Readonly<Record<SecretKey, string>> = {
 };
 
 /** Plain keys whose value is a string: the program takes their text as it is ("123" stays a string). */
-export const TEXT_KEYS: ReadonlySet<string> = new Set(["environment"]);
+export const TEXT_KEYS: ReadonlySet<string> = new Set(["environment", "peersFile"]);
 
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type HostConfig = z.output<typeof hostSchema>;

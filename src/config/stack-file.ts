@@ -1,6 +1,6 @@
 // Reads `Pulumi.<stack>.yaml` the way the Pulumi CLI would hand it to the program, without the CLI.
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { load as parseYaml, YAMLException } from "js-yaml";
 import { PROJECT, type ConfigError } from "./errors";
 import { SECRET_KEYS } from "./schema";
@@ -64,7 +64,7 @@ export function parseStackFile(text: string, file: string, stack: string): LoadR
     return { ok: false, file, secretsSet: [], errors: [{ path: `${file}: config`, message: "expected a map of config keys" }] };
   }
   const split = projectConfigValues(config as Record<string, unknown>);
-  const result = validateStackConfig(split.values, stack);
+  const result = validateStackConfig(split.values, stack, dirname(file));
   if (!result.ok || split.errors.length > 0) {
     return { ok: false, file, errors: [...split.errors, ...(result.ok ? [] : result.errors)], secretsSet: split.secretsSet };
   }

@@ -2,6 +2,7 @@
 import { fromZodIssues, keyPath, type ConfigError } from "./errors";
 import { durationSeconds } from "./durations";
 import type { Inventory } from "./inventory";
+import { inPeersFile, withPeersFile } from "./peers-file";
 import { stackConfigSchema, type StackConfig } from "./schema";
 import { sshHostKeyType } from "./validators";
 
@@ -10,10 +11,20 @@ export type ValidationResult = { ok: true; inventory: Inventory } | { ok: false;
 /** Labels the scrape config sets itself; a host may not override them. */
 const RESERVED_LABELS = new Set(["host", "env", "job", "instance", "interface", "public_key", "allowed_ips", "friendly_name"]);
 
-export function validateStackConfig(raw: Record<string, unknown>, stack: string): ValidationResult {
+/**
+ * `projectDir` is where a `peersFile` is read from: the stack file's directory (the program's
+ * working directory under Pulumi).
+ */
+export function validateStackConfig(rawConfig: Record<string, unknown>, stack: string, projectDir: string = process.cwd()): ValidationResult {
+  // A peers file that cannot be read is one error; the rest of the config is still checked.
+  const withPeers = withPeersFile(rawConfig, projectDir);
+  const { peersFile: _, ...withoutFile } = rawConfig;
+  const raw = withPeers.ok ? withPeers.values : withoutFile;
+  const fileErrors = withPeers.ok ? [] : withPeers.errors;
+  const located = (errors: ConfigError[]) => [...fileErrors, ...(withPeers.ok && withPeers.source !== undefined ? inPeersFile(errors, withPeers.source) : errors)];
   const parsed = stackConfigSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) return { ok: false, errors: [...fromZodIssues(parsed.error.issues), ...crossChecks(validParts(raw))] };
-  const errors = crossChecks(parsed.data);
+  if (!parsed.success) return { ok: false, errors: located([...fromZodIssues(parsed.error.issues), ...crossChecks(validParts(raw))]) };
+  const errors = located(crossChecks(parsed.data));
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
