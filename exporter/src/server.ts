@@ -6,11 +6,13 @@ import type { TLSSocket } from "node:tls";
 import { basicAuthChecker } from "./basic-auth";
 import type { Collection, Collector } from "./collector";
 import { outputChunks, renderPeerSeries } from "./exposition";
+import { FAN_OUT_LIMITS, FanOut, type FanOutLimits } from "./fan-out";
 import { healthBody, peersBody } from "./health";
 import type { Logger } from "./log";
 import type { PeersFileSource } from "./peers-file";
 import type { SelfMetrics } from "./self-metrics";
 import { clientCertRefusal, type WebConfig } from "./web-config";
+import { fullGc } from "./young-gc";
 
 export interface ServerOptions {
   collector: Collector;
@@ -20,12 +22,17 @@ export interface ServerOptions {
   exportEndpoints: boolean;
   webConfig: WebConfig | null;
   log: Logger;
+  /** How /metrics treats scrapers that read slowly or not at all (default FAN_OUT_LIMITS). */
+  fanOutLimits?: FanOutLimits;
 }
 
 export function createServer(o: ServerOptions): http.Server {
   const checkAuth = o.webConfig && o.webConfig.users.size > 0 ? basicAuthChecker(o.webConfig.users) : null;
   const extraHeaders = o.webConfig?.headers ?? {};
   let waiting: http.ServerResponse[] | null = null;
+  // What a dropped scraper held lives in slabs that only a full collection unmaps.
+  const collectAll = fullGc();
+  if (collectAll) outputChunks.afterTrim = () => setTimeout(collectAll, 0).unref();
 
   const serveMetrics = (res: http.ServerResponse) => {
     if (waiting) {
@@ -110,40 +117,26 @@ export function createServer(o: ServerOptions): http.Server {
   return server;
 }
 
-const MAX_BUFFERED = 1 << 20;
-
 async function broadcastMetrics(c: Collection, processText: string, group: http.ServerResponse[], o: ServerOptions): Promise<void> {
   const t0 = performance.now();
   const selfText = processText + (await o.metrics.registry.metrics());
   let live = group.filter((r) => !r.destroyed);
   for (const r of live) r.writeHead(200, { "content-type": o.metrics.registry.contentType });
   live = live.filter((r) => r.req.method !== "HEAD" || (r.end(), false));
-  const write = async (chunk: Buffer | string) => {
-    // encoded once, the same bytes for all receivers; back to the pool when all have taken it
+  const out = new FanOut(live, o.fanOutLimits ?? FAN_OUT_LIMITS, o.log, () => outputChunks.trimWhenIdle());
+  // Encoded once, the same bytes for all receivers; back to the pool when all have taken it.
+  const write = (chunk: Buffer | string) => {
     const buf = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
-    const pending: Promise<void>[] = [];
-    let writing = 1;
-    const written = () => {
-      if (--writing === 0) outputChunks.release(buf);
-    };
-    for (const r of live) {
-      if (r.destroyed) continue;
-      writing++;
-      r.write(buf, written);
-      // Wait for slow readers only past a bound: keeps memory flat at 100k peers while letting
-      // rendering overlap with the socket transfer.
-      if (r.writableLength > MAX_BUFFERED) pending.push(new Promise((ok) => { r.once("drain", ok); r.once("close", ok); }));
-    }
-    written();
-    if (pending.length) await Promise.all(pending);
+    return out.write(buf, () => outputChunks.release(buf));
   };
   for (const chunk of renderPeerSeries(c.tables, { exportEndpoints: o.exportEndpoints })) await write(chunk);
   await write(selfText);
-  for (const r of live) if (!r.destroyed) r.end();
-  o.log("debug", "metrics served", { receivers: live.length, render_write_ms: +(performance.now() - t0).toFixed(2) });
-  // Done when the last bytes are with the kernel: only then is the collection released (and
-  // the connection events derived), so that work does not hold up the tail of the response.
-  await Promise.all(live.map((r) => (r.writableFinished || r.destroyed ? undefined : new Promise((ok) => { r.once("finish", ok); r.once("close", ok); }))));
+  // Done when the last bytes are with the kernel (or the scrapers still reading have fallen
+  // behind): only then is the collection released (and the connection events derived), so
+  // that work does not hold up the tail of the response.
+  const ended = out.end();
+  o.log("debug", "metrics served", { receivers: out.count, render_write_ms: +(performance.now() - t0).toFixed(2) });
+  await ended;
 }
 
 function sendJson(res: http.ServerResponse, code: number, body: unknown): void {
