@@ -14,6 +14,7 @@ import { isSecretValue, type CapturedPlan, type PlannedResource } from "../../sr
 import { shellQuote } from "../../src/provision/shell";
 import { capturePlanInChild } from "../harness/plan";
 import { startTestHost, stopTestHost, type RunResult, type TestHost } from "../harness/test-host";
+import { PROMETHEUS_FIXTURE, PROMETHEUS_FIXTURE_REMOVE } from "./prometheus-fixture";
 
 const ROOT = resolve(__dirname, "..", "..");
 const CANARY = "/tmp/pwned";
@@ -27,20 +28,6 @@ const PORT = 9586;
 const STACK = "hostile";
 const RULES_DIR = "/etc/prometheus/wgm@rules+1";
 
-const PROMETHEUS_FIXTURE = `
-mkdir -p /etc/prometheus /var/lib/prometheus /etc/filebeat
-printf 'global:\\n  scrape_interval: 15s\\n' >/etc/prometheus/prometheus.yml
-cat >/etc/systemd/system/prometheus.service <<'EOF'
-[Unit]
-Description=Prometheus (e2e fixture)
-[Service]
-ExecStart=/usr/bin/prometheus --config.file=/etc/prometheus/prometheus.yml --storage.tsdb.path=/var/lib/prometheus --web.listen-address=0.0.0.0:9090 --web.enable-lifecycle
-EOF
-systemctl daemon-reload && systemctl restart prometheus
-# (no curl on the host) ready before anything sends it SIGHUP, which would otherwise end it
-for i in $(seq 100); do node -e 'fetch("http://127.0.0.1:9090/-/ready").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' && break; sleep 0.2; done
-systemctl is-active prometheus`;
-const PROMETHEUS_FIXTURE_REMOVE = "systemctl stop prometheus 2>/dev/null; rm -rf /etc/systemd/system/prometheus.service /etc/prometheus /var/lib/prometheus /etc/filebeat; systemctl daemon-reload";
 const LEFT_OVERS = [
   "systemctl disable --now wireguard-exporter.service wireguard-exporter-wg.socket 2>/dev/null",
   "systemctl stop wgm-port-blocker 2>/dev/null",

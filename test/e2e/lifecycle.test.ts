@@ -16,6 +16,7 @@ import { readStdinFiles } from "../helpers/stdin-files";
 import { capturePlanInChild } from "../harness/plan";
 import { SECOND_HOST, startTestHost, stopTestHost, type TestHost } from "../harness/test-host";
 import { SshStepRunner, type PerformedStep } from "./steps";
+import { PROMETHEUS_FIXTURE, PROMETHEUS_FIXTURE_REMOVE } from "./prometheus-fixture";
 
 const ROOT = resolve(__dirname, "..", "..");
 const STACK = "e2e";
@@ -23,20 +24,6 @@ const PORT = 9586;
 const PASSWORD = randomBytes(18).toString("base64url");
 const AUTH = { authorization: `Basic ${Buffer.from(`prometheus:${PASSWORD}`).toString("base64")}` };
 
-/** A Prometheus that is already there before the stack is deployed (the component only reconfigures it). */
-const PROMETHEUS_FIXTURE = `
-mkdir -p /etc/prometheus /var/lib/prometheus /etc/filebeat
-printf 'global:\\n  scrape_interval: 15s\\n' >/etc/prometheus/prometheus.yml
-cat >/etc/systemd/system/prometheus.service <<'EOF'
-[Unit]
-Description=Prometheus (e2e fixture)
-[Service]
-ExecStart=/usr/bin/prometheus --config.file=/etc/prometheus/prometheus.yml --storage.tsdb.path=/var/lib/prometheus --web.listen-address=0.0.0.0:9090
-EOF
-systemctl daemon-reload && systemctl start prometheus
-for i in $(seq 100); do systemctl is-active --quiet prometheus && [ -e /var/lib/prometheus/wal ] && break; sleep 0.1; done
-systemctl is-active prometheus`;
-const PROMETHEUS_FIXTURE_REMOVE = `systemctl stop prometheus 2>/dev/null; rm -rf /etc/systemd/system/prometheus.service /etc/prometheus /var/lib/prometheus /etc/filebeat; systemctl daemon-reload`;
 const LEFT_OVERS = "rm -rf /root/.wireguard-monitoring /var/lib/wireguard-monitoring /etc/wireguard-exporter /opt/wireguard-exporter /etc/systemd/system/wireguard-exporter* /etc/filebeat; userdel wireguard-exporter 2>/dev/null; groupdel wireguard-exporter 2>/dev/null; systemctl daemon-reload";
 
 /** What a host looks like: file tree (type, path, mode, owner, group), contents, accounts, units. */
