@@ -62,6 +62,14 @@ export function isSecretValue(v: unknown): v is { value: unknown } {
   return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 }
 
+/** A deep copy with every secret replaced by its value: the engine compares, and the provider runs, plaintext. */
+export function revealSecrets(value: unknown): unknown {
+  if (isSecretValue(value)) return revealSecrets(value.value);
+  if (Array.isArray(value)) return value.map(revealSecrets);
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealSecrets(v)]));
+  return value;
+}
+
 const RUNNER = join(__dirname, "run-program-under-mocks.cjs");
 
 /** Runs the program once in a child process; the plan travels through a 0600 temp file, never stdout. */

@@ -10,7 +10,7 @@
 // - a replace creates the new resource first and deletes the old one with the deletes at the end of
 //   the run, unless deleteBeforeReplace, which deletes it first;
 // - creates and updates run in dependency order; deletes run last, dependents before what they depend on.
-import { isSecretValue, type CapturedPlan, type PlannedResource } from "./capture";
+import { revealSecrets, type CapturedPlan, type PlannedResource } from "./capture";
 
 export type StepOp = "create" | "update" | "delete";
 
@@ -32,18 +32,11 @@ export interface Lifecycle {
   same: string[];
 }
 
-/** Secrets compare by their values: the engine diffs plaintext. */
-function plain(value: unknown): unknown {
-  if (isSecretValue(value)) return plain(value.value);
-  if (Array.isArray(value)) return value.map(plain);
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
-  return value;
-}
-
 /** Paths where two input values differ: into objects by key and into arrays of equal length by index. */
 export function changedPaths(before: unknown, after: unknown, path = ""): string[] {
-  const a = plain(before);
-  const b = plain(after);
+  // Secrets compare by their values: the engine diffs plaintext.
+  const a = revealSecrets(before);
+  const b = revealSecrets(after);
   const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
   if (isObject(a) && isObject(b) && !("asset" in a)) {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { load } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isSecretValue, type CapturedPlan, type PlannedResource } from "../../src/plan/capture";
+import { revealSecrets as reveal, type CapturedPlan, type PlannedResource } from "../../src/plan/capture";
 import { shellQuote } from "../../src/provision/shell";
 import { capturePlanInChild } from "../harness/plan";
 import { startTestHost, stopTestHost, type RunResult, type TestHost } from "../harness/test-host";
@@ -50,13 +50,6 @@ systemctl show -p ActiveState,UnitFileState wireguard-exporter.service wireguard
 
 let host: TestHost;
 let plan: CapturedPlan;
-
-function reveal(value: unknown): unknown {
-  if (isSecretValue(value)) return reveal(value.value);
-  if (Array.isArray(value)) return value.map(reveal);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
-  return value;
-}
 
 const resource = (name: string): PlannedResource => {
   const r = plan.resources.find((x) => x.name === name);

@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
-import { isSecretValue } from "../../src/plan/capture";
+import { revealSecrets as reveal } from "../../src/plan/capture";
 import type { EngineStep, Lifecycle } from "../../src/plan/lifecycle";
 import { run } from "../harness/test-host";
 
@@ -23,14 +23,6 @@ interface ConnectionInputs {
   privateKey?: string;
   hostKey?: string;
   perDialTimeout?: number;
-}
-
-/** Secrets unwrapped (the executor needs the real values; it never prints them). */
-function reveal(value: unknown): unknown {
-  if (isSecretValue(value)) return reveal(value.value);
-  if (Array.isArray(value)) return value.map(reveal);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
-  return value;
 }
 
 type FileSource = { asset: "file"; path: string; sha256: string };

@@ -4,7 +4,7 @@ import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadStackFile, type Inventory } from "../../src/config/index";
-import { isSecretValue, type CapturedPlan, type PlannedResource } from "../../src/plan/capture";
+import { isSecretValue, revealSecrets, type CapturedPlan, type PlannedResource } from "../../src/plan/capture";
 import { capturePlanInChild, committedStackConfig } from "../harness/plan";
 import { readStdinFiles } from "../helpers/stdin-files";
 
@@ -38,8 +38,7 @@ const byName = (plan: CapturedPlan, name: string) => {
   return r;
 };
 /** Inputs with secrets unwrapped, for reading plain structure. */
-const plain = (v: unknown): unknown =>
-  isSecretValue(v) ? plain(v.value) : Array.isArray(v) ? v.map(plain) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)])) : v;
+const plain = revealSecrets;
 
 describe.each(STACKS)("the %s stack under mocks", (stack) => {
   const get = () => plans.get(stack)!;
