@@ -12,6 +12,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
 import type { Connection } from "./connection";
+import { filesOnStdin } from "./stdin-files";
 
 export interface InstallStepArgs {
   connection: Connection;
@@ -21,8 +22,8 @@ export interface InstallStepArgs {
   install: string;
   /** Runs for delete, with the inputs in state. */
   remove: string;
-  /** The files the install reads from stdin; secret when any of them is. */
-  stdin: pulumi.Input<string>;
+  /** The files the install reads from stdin (filesOnStdin); stdin is secret when any of them is. */
+  files: { name: string; content: pulumi.Input<string> }[];
   dependsOn?: pulumi.Resource[];
 }
 
@@ -34,7 +35,7 @@ export function installStep(parent: pulumi.Resource, name: string, args: Install
       create: args.install,
       update: args.install,
       delete: args.remove,
-      stdin: args.stdin,
+      stdin: pulumi.all(args.files.map((f) => f.content)).apply((texts) => filesOnStdin(texts.map((content, i) => ({ name: args.files[i]!.name, content })))),
       triggers: [args.machine],
       addPreviousOutputInEnv: false,
       logging: remote.Logging.StdoutAndStderr,

@@ -3,7 +3,7 @@
 import { posix } from "node:path";
 import type { Placement } from "../render/artifact";
 import { claimMachine, leaveIfOwnedByAnother, refuseOtherStack, releaseMachine, type Deployment } from "./deployment";
-import { PUT_FILE } from "./host-scripts";
+import { PUT_FILE } from "./put-file";
 import { shellQuote } from "./shell";
 import { UNPACK_STDIN } from "./stdin-files";
 

@@ -12,7 +12,6 @@ import type { Deployment } from "./deployment";
 import { installStep } from "./install-step";
 import { prometheusApplyScript, prometheusRemoveScript, type PrometheusFile } from "./prometheus-scripts";
 import { asRoot } from "./shell";
-import { filesOnStdin } from "./stdin-files";
 
 export interface PrometheusServerArgs {
   stack: string;
@@ -46,14 +45,13 @@ export class PrometheusServer extends pulumi.ComponentResource {
         content: pulumi.secret(args.exporterPassword),
       });
     }
-    const stdin = pulumi.all(files.map((f) => f.content)).apply((texts) => filesOnStdin(texts.map((content, i) => ({ name: files[i]!.name, content }))));
     const options = { deployment, configFile: s.configFile, configMode: s.configMode, files, reload: s.reload, reloadUrl: s.reloadUrl, service: s.service };
     this.apply = installStep(this, `${name}-files`, {
       connection: args.connection,
       machine: args.machine,
       install: asRoot(prometheusApplyScript(options)),
       remove: asRoot(prometheusRemoveScript(options)),
-      stdin,
+      files,
       dependsOn: args.waitFor,
     });
     this.registerOutputs({ files: files.map((f) => f.placement.target) });

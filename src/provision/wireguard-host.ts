@@ -2,6 +2,7 @@
 // wg helper, Filebeat inputs) onto the machine. Two resources: the bundle upload, and one Command
 // that receives every other file on stdin, installs them where their placement says and (re)starts
 // the exporter only when a file that needs it changed; its delete removes all of it.
+import { posix } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
 import type { Artifact } from "../render/artifact";
@@ -13,7 +14,6 @@ import type { ExporterBundle } from "./exporter-bundle";
 import { HEALTH_PASSWORD_FILE, installScript, removeScript, type HostFile } from "./host-scripts";
 import { installStep } from "./install-step";
 import { asRoot, shellQuote } from "./shell";
-import { filesOnStdin } from "./stdin-files";
 
 export interface WireGuardHostArgs {
   stack: string;
@@ -46,17 +46,16 @@ export class WireGuardHost extends pulumi.ComponentResource {
     super("wireguard-monitoring:index:WireGuardHost", name, {}, opts);
     const deployment: Deployment = { stack: args.stack, component: name, role: "exporter", machine: args.machine };
     const placed = args.artifacts.filter((a): a is Artifact & Required<Pick<Artifact, "placement">> => a.placement !== undefined);
-    const files: HostFile[] = placed.map((a) => ({ name: a.path.slice(a.path.lastIndexOf("/") + 1), placement: a.placement }));
+    const files: HostFile[] = placed.map((a) => ({ name: posix.basename(a.path), placement: a.placement }));
 
-    // The one secret added here: the web config gets the bcrypt hash of the basic-auth password.
-    const contents: pulumi.Input<string>[] = placed.map((a) =>
-      a.kind === "web-config" && args.basicAuth
-        ? pulumi.secret(args.basicAuth.password).apply((pw) => withBasicAuthUser(a.content, args.basicAuth!.username, basicAuthHash(pw, `${args.stack}/${name}`)))
-        : a.content,
-    );
-    if (args.basicAuth) contents.push(pulumi.secret(args.basicAuth.password).apply((pw) => `${pw}\n`));
-    const names = [...files.map((f) => f.name), ...(args.basicAuth ? [HEALTH_PASSWORD_FILE] : [])];
-    const stdin = pulumi.all(contents).apply((texts) => filesOnStdin(texts.map((content, i) => ({ name: names[i]!, content }))));
+    // The one secret added here: the web config gets the bcrypt hash of the basic-auth password,
+    // and the install step the password itself, to call /health.
+    const auth = args.basicAuth;
+    const onStdin: { name: string; content: pulumi.Input<string> }[] = placed.map((a, i) => ({
+      name: files[i]!.name,
+      content: a.kind === "web-config" && auth ? pulumi.secret(auth.password).apply((pw) => withBasicAuthUser(a.content, auth.username, basicAuthHash(pw, `${args.stack}/${name}`))) : a.content,
+    }));
+    if (auth) onStdin.push({ name: HEALTH_PASSWORD_FILE, content: pulumi.secret(auth.password).apply((pw) => `${pw}\n`) });
 
     // CopyToRemote (provider/pkg/provider/remote/copyController.go:137-154, pulumi-command v1.2.1):
     // an update copies only when the source's hash or remotePath changed; it has no delete. The
@@ -84,7 +83,7 @@ export class WireGuardHost extends pulumi.ComponentResource {
       machine: args.machine,
       install: asRoot(installScript(options), [`"$HOME"/${shellQuote(remotePath)}`]),
       remove: asRoot(removeScript(options), [`"$HOME"/${shellQuote(uploadDir(args.stack))}`]),
-      stdin,
+      files: onStdin,
       dependsOn: [this.bundleUpload],
     });
 
