@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { formatJson, formatMarkdown, formatText } from "../diff/format";
 import { diffAgainstRevision, exitCode } from "../diff/report";
 import { materializeRevision } from "../diff/revision";
+import { runMain } from "./run-main";
 
 const USAGE = `usage: npm run diff -- --base GIT-REF [--stack NAME …] [--format text|markdown|json] [--plan]
   --base GIT-REF   the revision to compare the working tree with (e.g. origin/main, HEAD~1)
@@ -98,16 +99,4 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-// The exit code is set, never process.exit(): a piped stdout is written asynchronously, and
-// exiting at once would cut a long report off at the pipe's buffer size.
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      console.error(`diff: ${(e as Error).message}`);
-      process.exitCode = 2;
-    },
-  );
-}
+if (require.main === module) runMain("diff", main, 2);

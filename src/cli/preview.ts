@@ -7,6 +7,7 @@ import { formatPlan, redactPlan } from "../plan/format";
 import { revealsStandIn } from "../plan/secret-guard";
 import { stackBuildErrors } from "../render/stack-artifacts";
 import { parseArgs } from "./args";
+import { runMain } from "./run-main";
 
 const USAGE = `usage: npm run preview -- [--stack NAME] [--json]
   --stack NAME   stack to plan (Pulumi.NAME.yaml); default: example
@@ -49,14 +50,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-// The exit code is set, never process.exit(): on a pipe stdout is written asynchronously, and
-// exiting at once would cut the plan off at the pipe's buffer size (64 KiB on Linux).
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    console.error(`preview: ${(e as Error).message}`);
-    process.exitCode = 1;
-  },
-);
+runMain("preview", main, 1);

@@ -11,7 +11,7 @@ export function listenAddress(inventory: Inventory): string {
   return addr.includes(":") ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
-/** The exporter's command line, one flag per element (DESIGN.md: exporter flags). */
+/** The exporter's command line, one flag per element (the flags exporter/src/flags.ts parses). */
 export function exporterArgs(inventory: Inventory, host: Host): string[] {
   const e = inventory.exporter;
   const args = [

@@ -67,7 +67,7 @@ describe("peers file", () => {
 });
 
 describe("flags", () => {
-  it("has DESIGN.md defaults", () => {
+  it("has the documented defaults (exporter README: flags)", () => {
     const r = parseFlags([]);
     expect(r).toMatchObject({
       kind: "run",

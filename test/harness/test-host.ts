@@ -1,6 +1,6 @@
 // The booted e2e host: a Debian bookworm tree under systemd-nspawn (systemd as PID 1, sshd,
 // wireguard-go, wireguard-tools, nodejs), with a WireGuard tunnel to a peer network namespace.
-// Thin wrapper over test-host-setup.sh / test-host-teardown.sh (adapted from shared/recipes).
+// Thin wrapper over test-host-setup.sh / test-host-teardown.sh.
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
