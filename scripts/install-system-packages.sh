@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite runs for real: WireGuard (userspace wireguard-go +
-# wg), Prometheus + promtool, systemd-analyze, debootstrap + systemd-nspawn for the booted test
+# wg), Prometheus + promtool, Alertmanager + amtool, systemd-analyze, debootstrap + systemd-nspawn for the booted test
 # host, ssh client, shellcheck (the workflows' run: blocks). Needs root (Debian 12). (Dashboard pictures are SVG made in TypeScript: no browser.)
 set -euo pipefail
 PACKAGES=(
   wireguard-go wireguard-tools iproute2 curl openssl
-  prometheus
+  prometheus prometheus-alertmanager
   systemd systemd-container debootstrap openssh-client
   shellcheck
 )
