@@ -8,31 +8,24 @@
 // count something real; a third peer is not in the peers file at all (no friendly name); the exporter runs with --wireguard.export-endpoints for "Endpoints".
 // No panel is exempted.
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { committedDashboards, dashboardQueries, regexValue, type DashboardQueries, type Json } from "../harness/dashboard-queries";
 import { startExporter, type RunningExporter } from "../harness/exporter";
 import { requirePrometheus, startPrometheus, type RunningPrometheus } from "../harness/prometheus";
 import { requireTunnelPrerequisites, startTunnel, waitForHandshake, type Tunnel } from "../harness/tunnel";
 import { expectedNotConnected } from "../../src/promql/expressions";
 import { dataPanels } from "./lint-rules";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Json = any;
-
 const JOB = "wireguard";
-const RATE_INTERVAL = "10s"; // what Grafana computes for a 1 s scrape interval at this zoom: ≥ 4 scrapes
-const RANGE = "1m";
-const RANGE_SECONDS = 30; // query_range window for range targets
-
-const dashboards: Record<string, Json> = Object.fromEntries(
-  ["wireguard-overview", "wireguard-peer"].map((uid) => [uid, JSON.parse(readFileSync(`dashboards/${uid}.json`, "utf8"))]),
-);
+const dashboards = committedDashboards();
 
 let tunnel: Tunnel | undefined;
 let exporter: RunningExporter | undefined;
 let prom: RunningPrometheus | undefined;
+let grafana: DashboardQueries;
 let dir: string | undefined;
 let ghostKey = "";
 let unnamedKey = "";
@@ -40,76 +33,6 @@ let unnamedKey = "";
 function x25519PublicKey(): string {
   const { publicKey } = generateKeyPairSync("x25519");
   return Buffer.from(publicKey.export({ format: "jwk" }).x!, "base64url").toString("base64");
-}
-
-/** How Grafana's Prometheus datasource escapes a multi-value variable's values for a regex matcher. */
-function regexValue(values: string[]): string {
-  const esc = values.map((v) => v.replace(/\\/g, "\\\\\\\\").replace(/[$^*{}[\]'+?.()|]/g, "\\\\$&"));
-  return esc.length === 1 ? esc[0] : `(${esc.join("|")})`;
-}
-
-/** Grafana's interpolation of the global and dashboard variables used in our queries. */
-function interpolate(expr: string, vars: Record<string, string>): string {
-  const all: Record<string, string> = { __rate_interval: RATE_INTERVAL, __range: RANGE, __interval: "1s", ...vars };
-  const out = expr.replace(/\$\{([a-zA-Z_]\w*)\}|\$([a-zA-Z_]\w*)/g, (m, a: string | undefined, b: string | undefined) => all[(a ?? b)!] ?? m);
-  const left = /\$\{?[a-zA-Z_]\w*/.exec(out);
-  if (left) throw new Error(`unresolved variable ${left[0]} in '${expr}'`);
-  return out;
-}
-
-async function api(path: string, params: Record<string, string | string[]>): Promise<any> {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) for (const one of [v].flat()) q.append(k, one);
-  const res = await fetch(`${prom!.url}${path}?${q}`);
-  const body = (await res.json()) as { status: string; data: unknown; error?: string };
-  if (body.status !== "success") throw new Error(`${path}: ${body.error ?? res.status}`);
-  return body.data;
-}
-
-/** Runs a panel target the way Grafana would: instant targets at now, range targets over the last 30 s. */
-async function runTarget(t: Json, vars: Record<string, string>): Promise<{ metric: Record<string, string>; value: number }[]> {
-  const expr = interpolate(t.expr, vars);
-  const now = Date.now() / 1000;
-  if (t.instant) {
-    const data = await api("/api/v1/query", { query: expr, time: String(now) });
-    if (data.resultType === "scalar") return [{ metric: {}, value: Number(data.result[1]) }];
-    return data.result.map((s: Json) => ({ metric: s.metric, value: Number(s.value[1]) }));
-  }
-  const data = await api("/api/v1/query_range", { query: expr, start: String(now - RANGE_SECONDS), end: String(now), step: "1" });
-  return data.result.map((s: Json) => ({ metric: s.metric, value: Number(s.values.at(-1)[1]) }));
-}
-
-/** The options a query variable offers: label_values via the series API, query_result as Grafana formats and filters it. */
-async function variableOptions(v: Json, vars: Record<string, string>): Promise<{ text: string; value: string }[]> {
-  const query = interpolate(v.query, vars);
-  const lv = /^label_values\((.*),\s*(\w+)\)$/s.exec(query);
-  if (lv) {
-    const values: string[] = await api(`/api/v1/label/${lv[2]}/values`, { "match[]": lv[1] });
-    return values.map((x) => ({ text: x, value: x }));
-  }
-  const qr = /^query_result\((.*)\)$/s.exec(query);
-  if (!qr) throw new Error(`variable ${v.name}: unsupported query '${v.query}'`);
-  const data = await api("/api/v1/query", { query: qr[1] });
-  const regex = v.regex ? new RegExp(/^\/(.*)\/$/.exec(v.regex)![1]) : undefined;
-  return data.result.flatMap((s: Json) => {
-    const { __name__ = "", ...labels } = s.metric;
-    const line = `${__name__}{${Object.entries(labels).map(([k, val]) => `${k}="${val}"`).join(",")}} ${s.value[1]} ${s.value[0] * 1000}`;
-    if (!regex) return [{ text: line, value: line }];
-    const m = regex.exec(line);
-    return m ? [{ text: m.groups?.text ?? m[1] ?? line, value: m.groups?.value ?? m[1] ?? line }] : [];
-  });
-}
-
-/** Resolves the dashboard's variables in order: multi-selects as All (`.+`), single-selects as `pick`'s choice. */
-async function resolveVariables(d: Json, pick: (name: string, options: { text: string; value: string }[]) => string): Promise<Record<string, string>> {
-  const vars: Record<string, string> = { datasource: "prometheus" };
-  for (const v of d.templating.list) {
-    if (v.type !== "query") continue;
-    const options = await variableOptions(v, vars);
-    if (options.length === 0) throw new Error(`dashboard '${d.uid}': variable '${v.name}' offers no values for '${interpolate(v.query, vars)}'`);
-    vars[v.name] = v.multi ? v.allValue : pick(v.name, options);
-  }
-  return vars;
 }
 
 beforeAll(async () => {
@@ -141,6 +64,7 @@ beforeAll(async () => {
       "live-probe.yml": `groups:\n  - name: dashboard-live-probe\n    rules:\n      - alert: WireGuardLiveProbeExpectedPeerDown\n        expr: '${expectedNotConnected(`job="${JOB}"`)}'\n        labels: { severity: info }\n`,
     },
   });
+  grafana = dashboardQueries(prom.url);
   await tunnel.sendTraffic(100_000);
   await prom.waitFor(async () => (await prom!.query(`wireguard_peer_connected{public_key="${tunnel!.peerPublicKey}"} == 1`)).length > 0, { what: "the tunnel peer connected in Prometheus" });
   await prom.waitFor(async () => (await prom!.query(`ALERTS{alertstate="firing", alertname="WireGuardLiveProbeExpectedPeerDown"}`)).length > 0, { what: "the probe alert firing" });
@@ -160,21 +84,13 @@ afterAll(async () => {
 describe("every panel query returns data on a live tunnel", () => {
   it.each(Object.keys(dashboards))("%s", async (uid) => {
     const d = dashboards[uid];
-    const vars = await resolveVariables(d, (name, options) => {
+    const vars = await grafana.resolveVariables(d, (name, options) => {
       // The peer dashboard is looked at for the peer that is really there.
       const real = options.find((o) => o.value === tunnel!.peerPublicKey);
       if (name === "peer" && !real) throw new Error(`peer variable does not offer the tunnel peer: ${JSON.stringify(options)}`);
       return real?.value ?? options[0].value;
     });
-    const empty: string[] = [];
-    for (const p of dataPanels(d)) {
-      for (const t of p.targets) {
-        const result = await runTarget(t, vars).catch((e: Error) => {
-          throw new Error(`dashboard '${uid}', panel '${p.title}', target ${t.refId}: ${e.message}`);
-        });
-        if (result.length === 0) empty.push(`dashboard '${uid}', panel '${p.title}', target ${t.refId}: no series for '${interpolate(t.expr, vars)}'`);
-      }
-    }
+    const empty = await grafana.emptyTargets(d, vars);
     expect(empty).toEqual([]);
   });
 });
@@ -186,7 +102,7 @@ describe("the panels show what happened on the tunnel", () => {
     return p;
   };
   const all = { job: ".+", instance: ".+", interface: ".+", peer: ".+" };
-  const values = async (uid: string, title: string, vars: Record<string, string> = all) => runTarget(panel(uid, title).targets[0], vars);
+  const values = async (uid: string, title: string, vars: Record<string, string> = all) => grafana.runTarget(panel(uid, title).targets[0], vars);
 
   it("overview: one active peer, one expected peer missing, one firing alert", async () => {
     expect((await values("wireguard-overview", "Active peers")).map((s) => s.value)).toEqual([1]);
@@ -216,7 +132,7 @@ describe("the panels show what happened on the tunnel", () => {
   it("peer dashboard: the peer variable lists peers by friendly name and the endpoint panel shows where it connected from", async () => {
     const d = dashboards["wireguard-peer"];
     const peerVar = d.templating.list.find((v: Json) => v.name === "peer");
-    const options = await variableOptions(peerVar, { job: ".+", instance: ".+", interface: ".+" });
+    const options = await grafana.variableOptions(peerVar, { job: ".+", instance: ".+", interface: ".+" });
     expect(options.map((o) => o.text).sort()).toEqual(["dash-ghost", "dash-laptop", `${unnamedKey.slice(0, 8)}…`].sort());
     expect(options.find((o) => o.value === unnamedKey)).toBeDefined();
     expect(options.find((o) => o.text === "dash-laptop")!.value).toBe(tunnel!.peerPublicKey);
