@@ -5,6 +5,7 @@ import { localHealthUrl } from "./src/hosts/paths";
 import { stackFolder } from "./src/grafana/stack-names";
 import { exporterBundle, GrafanaDashboards, machineOf, PrometheusServer, sshConnection, stackDashboards, WireGuardHost } from "./src/provision/index";
 import { stackArtifacts } from "./src/render/stack-artifacts";
+import { PASSWORD_FILE } from "./src/prometheus/scrape-config";
 
 const inventory = inventoryFromPulumiConfig();
 const artifacts = stackArtifacts(inventory);
@@ -37,7 +38,7 @@ const prometheus = new PrometheusServer("prometheus", {
   settings: inventory.prometheus,
   connection: sshConnection(inventory, { label: "prometheus", ...inventory.prometheus }, privateKey),
   artifacts: artifacts.filter((a) => a.kind === "prometheus" || a.kind === "targets" || a.kind === "rules"),
-  exporterPassword: basicAuthPassword,
+  secretFiles: basicAuthPassword ? [{ name: PASSWORD_FILE, value: basicAuthPassword }] : [],
   waitFor: wireguardHosts.map((h) => h.install),
 });
 

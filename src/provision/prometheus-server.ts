@@ -1,12 +1,11 @@
-// PrometheusServer: puts the stack's Prometheus files (config or fragment, targets, rules, the
-// exporters' basic-auth password) onto the server in one Command that receives them on stdin, checks
-// them with promtool before and after the swap, and reloads; its delete removes them again.
+// PrometheusServer: puts one Prometheus server's files (config or fragment, targets, rules, and the
+// passwords its config reads from files) onto the server in one Command that receives them on stdin,
+// checks them with promtool before and after the swap, and reloads; its delete removes them again.
 import { posix } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { remote } from "@pulumi/command";
 import type { Inventory } from "../config/index";
 import type { Artifact } from "../render/artifact";
-import { PASSWORD_FILE } from "../prometheus/scrape-config";
 import type { Connection } from "./connection";
 import type { Deployment } from "./deployment";
 import { installStep } from "./install-step";
@@ -21,10 +20,17 @@ export interface PrometheusServerArgs {
   connection: Connection;
   /** The stack's Prometheus artifacts; each one with a placement is installed there. */
   artifacts: Artifact[];
-  /** The exporters' basic-auth password, written to secretsDir where the scrape config's password_file points. */
-  exporterPassword?: pulumi.Output<string>;
+  /** Passwords the generated config reads from files (password_file), each written to secretsDir under its name. */
+  secretFiles?: PrometheusSecretFile[];
   /** Steps to finish first (the hosts' installs), so that the first scrape finds the exporters. */
   waitFor?: pulumi.Resource[];
+}
+
+/** One secret Prometheus reads from a file in its secretsDir, e.g. the exporters' basic-auth password. */
+export interface PrometheusSecretFile {
+  /** File name in secretsDir, where the generated config's password_file points. */
+  name: string;
+  value: pulumi.Output<string>;
 }
 
 export class PrometheusServer extends pulumi.ComponentResource {
@@ -37,12 +43,14 @@ export class PrometheusServer extends pulumi.ComponentResource {
     const files: (PrometheusFile & { content: pulumi.Input<string> })[] = args.artifacts.flatMap((a) =>
       a.placement ? [{ name: posix.basename(a.path), placement: a.placement, check: a.kind === "rules" ? "rules" : a.kind === "prometheus" ? "config" : "none", content: a.content }] : [],
     );
-    if (args.exporterPassword) {
+    // Readable by Prometheus (group prometheus) and nobody else. No reload: Prometheus reads a password
+    // file at every request (prometheus/common config/http_config.go, FileSecret.Fetch, Immutable false).
+    for (const secret of args.secretFiles ?? []) {
       files.push({
-        name: PASSWORD_FILE,
-        placement: { target: posix.join(s.secretsDir, PASSWORD_FILE), mode: "0640", group: "prometheus", restarts: false },
+        name: secret.name,
+        placement: { target: posix.join(s.secretsDir, secret.name), mode: "0640", group: "prometheus", restarts: false },
         check: "none",
-        content: pulumi.secret(args.exporterPassword),
+        content: pulumi.secret(secret.value),
       });
     }
     const options = { deployment, configFile: s.configFile, configMode: s.configMode, files, reload: s.reload, reloadUrl: s.reloadUrl, service: s.service };
