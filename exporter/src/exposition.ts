@@ -23,6 +23,8 @@ interface Family {
   type: "counter" | "gauge";
   help: string;
   column: (t: PeerTable) => Float64Array | Uint8Array;
+  /** Only peers whose value is not 0 get a series (a flag most peers lack costs no series). */
+  onlyNonZero?: true;
 }
 
 export const PEER_FAMILIES: readonly Family[] = [
@@ -43,8 +45,9 @@ export const PEER_FAMILIES: readonly Family[] = [
   {
     name: "wireguard_peer_expected",
     type: "gauge",
-    help: "1 if the peers file marks the peer as expected to be connected, else 0.",
+    help: "1 for peers the peers file marks as expected to be connected; other peers have no series.",
     column: (t) => t.expected,
+    onlyNonZero: true,
   },
 ];
 
@@ -165,6 +168,7 @@ export function* renderPeerSeries(tables: readonly PeerTable[], opts: Exposition
 
   for (let f = 0; f < PEER_FAMILIES.length; f++) {
     const fam = PEER_FAMILIES[f]!;
+    if (fam.onlyNonZero && !tables.some((t) => fam.column(t).subarray(0, t.count).some((v) => v !== 0))) continue;
     yield header(`# HELP ${fam.name} ${fam.help}\n# TYPE ${fam.name} ${fam.type}\n`);
     for (let ti = 0; ti < tables.length; ti++) {
       const t = tables[ti]!;
@@ -173,8 +177,10 @@ export function* renderPeerSeries(tables: readonly PeerTable[], opts: Exposition
       const { text, iface, keyAt, labelTo } = t;
       const column = fam.column(t);
       const limit = out.end - longestLine;
+      const skipZero = fam.onlyNonZero === true;
       let pos = out.pos;
       for (let i = 0; i < t.count; i++) {
+        if (skipZero && column[i] === 0) continue;
         if (pos > limit) {
           out.pos = pos;
           yield out.take();

@@ -34,7 +34,8 @@ export const expectedPeersNotConnected = (sel: string) => `count(${shared.expect
 
 export const peerConnected = (sel: string) => namedPeers(`max by (${PEER_LABELS.join(", ")}) (wireguard_peer_connected{${sel}})`);
 
-export const peerExpected = (sel: string) => `max(wireguard_peer_expected{${sel}})`;
+/** 1 or 0 for a peer the exporter reports (it exports the expected flag only for expected peers). */
+export const peerExpected = (sel: string) => `max(${shared.expectedOrZero(sel)})`;
 
 /**
  * Seconds since the latest handshake, for the table and the stat: unlike the shared

@@ -20,12 +20,16 @@
 //                                           at least once (value: handshake age, s), plus expected peers that never
 //                                           connected (value: 0)
 //   expectedNotConnected(sel)               per peer: expected peers the exporter does not count as connected
+//   expectedOrZero(sel)                     per peer: 1 if expected, 0 for every other peer the exporter reports
 //   noPeerSeries(sel)                       per target: exporter scraped fine but reports no peer at all
 //   exporterDown(sel, absentSelectors?)     per target: up == 0, plus absent(up{…}) for `sel` and each extra selector
 //   wireGuardReadFailing(sel)               per target: the exporter's `wg` call failed (wireguard_scrape_success 0)
 //   overBandwidthLimit(sel, window, defaultLimit, limitSeries?)
 //                                           per peer: bandwidth above the peer's own limit series (matched on
 //                                           public_key) or, for peers without one, above defaultLimit
+//
+// wireguard_peer_expected exists only for expected peers (value 1; no series for the others), so
+// "not expected" is written `unless on (PEER_IDENTITY) wireguard_peer_expected`, never `== 0`.
 //
 // Per-peer results keep all of the series' labels (interface, public_key, allowed_ips,
 // friendly_name plus the target labels host, env, …); PEER_IDENTITY is what joins them.
@@ -96,6 +100,11 @@ export function peerDown(sel: string, staleSeconds: number): string {
 
 export function expectedNotConnected(sel: string): string {
   return `${series("wireguard_peer_expected", sel)} == 1 unless ${on(PEER_IDENTITY)} ${series("wireguard_peer_connected", sel)} == 1`;
+}
+
+/** The exporter exports only the 1s; the 0s are the peers it reports (handshake series) that have none. */
+export function expectedOrZero(sel: string): string {
+  return `${series("wireguard_peer_expected", sel)} or 0 * ${series("wireguard_latest_handshake_seconds", sel)}`;
 }
 
 /** `count(x) == 0` never fires (count over nothing is nothing); compare targets with their peers instead. */

@@ -144,14 +144,22 @@ describe("exposition", () => {
     expect(text).toContain(`wireguard_latest_handshake_seconds{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 100\n`);
     expect(text).toContain(`wireguard_peer_connected{interface="wg0",public_key="${K2}",allowed_ips="10.0.0.2/32",friendly_name="say \\"hi\\""} 1\n`);
     expect(text).toContain(`wireguard_peer_expected{interface="wg0",public_key="${K2}",allowed_ips="10.0.0.2/32",friendly_name="say \\"hi\\""} 1\n`);
+    // Only expected peers have the series: no 0 for the others.
+    expect(text).not.toContain(`wireguard_peer_expected{interface="wg0",public_key="${K1}"`);
     expect(text).toContain(`wireguard_peer_info{interface="wg0",public_key="${K2}",friendly_name="say \\"hi\\"",owner="o"} 1\n`);
     expect(text).toContain("# TYPE wireguard_sent_bytes_total counter\n");
     expect(text).toMatch(/# HELP wireguard_latest_handshake_seconds UNIX timestamp in seconds/);
     expect(text).not.toContain("endpoint");
   });
 
+  it("leaves out wireguard_peer_expected, HELP and TYPE included, when no peer is expected: four series per peer", () => {
+    const text = [...renderPeerSeries([table([peer({ txBytes: 1 }), peer({ publicKey: K2, friendlyName: "b", known: true })])], { exportEndpoints: false })].join("");
+    expect(text).not.toContain("wireguard_peer_expected");
+    expect(text.split("\n").filter((l) => l.startsWith("wireguard_") && !l.startsWith("wireguard_peer_info")).length).toBe(2 * 4);
+  });
+
   it("renders several per-interface reads with each family contiguous", () => {
-    const text = [...renderPeerSeries([table([peer({ txBytes: 1 })]), table([peer({ interface: "wg1", publicKey: K2, txBytes: 2 })])], { exportEndpoints: false })].join("");
+    const text = [...renderPeerSeries([table([peer({ txBytes: 1, expected: true })]), table([peer({ interface: "wg1", publicKey: K2, txBytes: 2, expected: true })])], { exportEndpoints: false })].join("");
     const sent = text.split("\n").filter((l) => l.startsWith("wireguard_sent_bytes_total{"));
     expect(sent).toEqual([
       `wireguard_sent_bytes_total{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 1`,
