@@ -51,6 +51,18 @@ export function interpolate(expr: string, vars: Record<string, string>): string 
   return out;
 }
 
+/** Every PromQL expression a dashboard runs: its panels' targets and its query variables' selectors and queries. */
+export function dashboardExpressions(d: Json): string[] {
+  const targets = dataPanels(d).flatMap((p) => (p.targets ?? []).map((t: Json) => String(t.expr)));
+  const variables = (d.templating?.list ?? [])
+    .filter((v: Json) => v.type === "query")
+    .map((v: Json) => {
+      const q = String(v.query);
+      return (/^label_values\((.*),\s*\w+\)$/s.exec(q) ?? /^query_result\((.*)\)$/s.exec(q))?.[1] ?? q;
+    });
+  return [...targets, ...variables];
+}
+
 /** Grafana's view of one Prometheus: panel targets and query variables, run through its HTTP API. */
 export interface DashboardQueries {
   /** GET `path` with `params` (repeated for arrays); the `data` of a successful answer. */
