@@ -6,7 +6,7 @@ import { committedArtifacts } from "../render/committed-artifacts";
 import { staleArtifacts } from "../render/freshness";
 import { stackArtifacts, stackBuildErrors } from "../render/stack-artifacts";
 import { renderSummary } from "../render/summary";
-import { replaceDirectory, updateFiles } from "../render/write";
+import { updateFiles, writeOutputDirectory } from "../render/write";
 import { parseArgs } from "./args";
 
 const USAGE = `usage: npm run render -- [--stack NAME | --stack-file FILE] [--out DIR] [--check]
@@ -49,7 +49,7 @@ function main(argv: readonly string[]): number {
   const artifacts = stackArtifacts(loaded.inventory);
   const outDir = args.values.out ?? `out/${stack}`;
   try {
-    replaceDirectory(outDir, artifacts);
+    writeOutputDirectory(outDir, artifacts);
   } catch (e) {
     console.error(`render: ${(e as Error).message}`);
     return 1;

@@ -1,20 +1,24 @@
 // `npm run bench:render`: renders a generated fleet (default 1,000 hosts × 100 peers) the way
-// `npm run render` does — load and validate the stack file, build every artifact, write out/ — and
-// prints each phase next to the time it takes merely to parse that stack file, as a ratio.
+// `npm run render` does — load and validate the stack file, build every artifact, write out/ — three
+// times per run: into an empty directory, again with nothing changed, and again with one peer renamed.
+// Prints each phase next to the time it takes merely to parse that stack file, as a ratio.
 // Flags: --hosts N, --peers-per-host N, --runs N (the median is reported).
 //
-// Measured on a busy 2-core machine (times vary by a third between runs): parsing 2.4-3.1 s; load and
-// validate 1.2-1.5× that; build 0.3× (was 2-2.6×: every host's peers were found by scanning all
-// peers, and js-yaml's generic emitter wrote the peers files); writing out/ 0.8-1.1× (removing the
-// last render's 3,006 files and writing them anew); the whole render 1.9-2.6× (was 3.8-4.1×).
+// Measured on a busy 2-core machine (five other jobs; times vary by a third between runs): parsing
+// 1.7-3.3 s; load and validate 1.2-1.4× that; build 0.2-0.35× (was 2-2.6×: every host's peers were
+// found by scanning all peers, and js-yaml's generic emitter wrote the peers files).
+// Writing out/ when a render replaced the directory whole: 0.15× into an empty one, 0.4-0.7× over an
+// earlier render (removing its 3,006 files and writing them anew); render 1.5-2.0× (was 3.8-4.1×).
+// Writing out/ now that a later render writes only what changed (size first, then content): first
+// render unchanged; nothing changed 0.05-0.2×, one peer renamed (1 file written) 0.1-0.2×.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { load as parseYaml } from "js-yaml";
 import { loadStackFile } from "../../src/config/index";
 import { stackArtifacts, stackBuildErrors } from "../../src/render/stack-artifacts";
-import { replaceDirectory } from "../../src/render/write";
+import { writeOutputDirectory } from "../../src/render/write";
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,6 +57,27 @@ function time<T>(f: () => T): [T, number] {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+interface RenderTimes {
+  load: number;
+  build: number;
+  write: number;
+  total: number;
+  files: number;
+  written: number;
+}
+
+/** What `npm run render --stack-file DIR/Pulumi.bench.yaml --out OUT` does, phase by phase. */
+function render(dir: string, out: string): RenderTimes {
+  const [loaded, load] = time(() => loadStackFile(dir, "bench"));
+  if (!loaded.ok) throw new Error(`the generated stack is invalid: ${loaded.errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`).join("; ")}`);
+  const [artifacts, build] = time(() => {
+    if (stackBuildErrors(loaded.inventory).length > 0) throw new Error("build errors");
+    return stackArtifacts(loaded.inventory);
+  });
+  const [result, write] = time(() => writeOutputDirectory(out, artifacts));
+  return { load, build, write, total: load + build + write, files: artifacts.length, written: result.written };
+}
+
 function main(): void {
   const hosts = flag("hosts", 1000);
   const peersPerHost = flag("peers-per-host", 100);
@@ -60,40 +85,44 @@ function main(): void {
   const dir = mkdtempSync(join(tmpdir(), "wgm-bench-render-"));
   try {
     const file = join(dir, "Pulumi.bench.yaml");
-    writeFileSync(file, fleetStack(hosts, peersPerHost));
+    const stack = fleetStack(hosts, peersPerHost);
+    writeFileSync(file, stack);
+    // The same fleet with one peer renamed: one host's peers file and the targets change.
+    const changedDir = join(dir, "one-peer-changed");
+    mkdirSync(changedDir);
+    writeFileSync(join(changedDir, "Pulumi.bench.yaml"), stack.replace("friendlyName: peer-0-0\n", "friendlyName: peer-0-0-renamed\n"));
     const size = statSync(file).size;
     const parse: number[] = [];
-    const load: number[] = [];
-    const build: number[] = [];
-    const write: number[] = [];
-    const total: number[] = [];
-    let files = 0;
+    const first: RenderTimes[] = [];
+    const again: RenderTimes[] = [];
+    const changed: RenderTimes[] = [];
     for (let i = 0; i < runs; i++) {
       // Parsing alone: reading the file and YAML into objects, nothing of ours.
       parse.push(time(() => parseYaml(readFileSync(file, "utf8")))[1]);
-      // Rendering: what `npm run render --stack-file` does, phase by phase.
-      const [loaded, tLoad] = time(() => loadStackFile(dir, "bench"));
-      if (!loaded.ok) throw new Error(`the generated stack is invalid: ${loaded.errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`).join("; ")}`);
-      const [artifacts, tBuild] = time(() => {
-        if (stackBuildErrors(loaded.inventory).length > 0) throw new Error("build errors");
-        return stackArtifacts(loaded.inventory);
-      });
-      const [, tWrite] = time(() => replaceDirectory(join(dir, "out"), artifacts));
-      files = artifacts.length;
-      load.push(tLoad);
-      build.push(tBuild);
-      write.push(tWrite);
-      total.push(tLoad + tBuild + tWrite);
+      const out = join(dir, `out-${i}`);
+      first.push(render(dir, out));
+      again.push(render(dir, out));
+      changed.push(render(changedDir, out));
+      rmSync(out, { recursive: true, force: true });
     }
     const p = median(parse);
-    const row = (name: string, ms: number) => `${name.padEnd(34)} ${ms.toFixed(0).padStart(7)} ms  ${(ms / p).toFixed(2).padStart(6)}× parse`;
-    console.log(`render benchmark: ${hosts} hosts × ${peersPerHost} peers (${(hosts * peersPerHost).toLocaleString("en-US")} peers), stack file ${(size / 1e6).toFixed(1)} MB, ${files} files, median of ${runs}`);
+    const m = (rs: RenderTimes[], k: keyof RenderTimes) => median(rs.map((r) => r[k]));
+    const row = (name: string, ms: number) => `${name.padEnd(44)} ${ms.toFixed(0).padStart(7)} ms  ${(ms / p).toFixed(2).padStart(6)}× parse`;
+    console.log(
+      `render benchmark: ${hosts} hosts × ${peersPerHost} peers (${(hosts * peersPerHost).toLocaleString("en-US")} peers), ` +
+        `stack file ${(size / 1e6).toFixed(1)} MB, ${first[0].files} files, median of ${runs}`,
+    );
     console.log(row("parse the stack file (YAML only)", p));
-    console.log(row("load + validate", median(load)));
-    console.log(row("build artifacts", median(build)));
-    console.log(row("write out/", median(write)));
-    console.log(row("render (load + build + write)", median(total)));
-    console.log(`ratio render / parse: ${(median(total) / p).toFixed(2)} (target ≤ 2)`);
+    console.log(row("load + validate", m(first, "load")));
+    console.log(row("build artifacts", m(first, "build")));
+    console.log(row("write out/, first render (empty directory)", m(first, "write")));
+    console.log(row("write out/, again, nothing changed", m(again, "write")));
+    console.log(row(`write out/, one peer changed (${changed[0].written} files written)`, m(changed, "write")));
+    console.log(row("render, first (load + build + write)", m(first, "total")));
+    console.log(row("render again, nothing changed", m(again, "total")));
+    console.log(row("render again, one peer changed", m(changed, "total")));
+    const ratio = (rs: RenderTimes[]) => (m(rs, "total") / p).toFixed(2);
+    console.log(`ratio render / parse (target ≤ 2): first ${ratio(first)}, nothing changed ${ratio(again)}, one peer changed ${ratio(changed)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
