@@ -66,6 +66,18 @@ export class FanOut {
     return this.receivers.length;
   }
 
+  /** No scraper is left to write to (all finished, dropped or disconnected). */
+  get allGone(): boolean {
+    return this.receivers.every((r) => r.gone);
+  }
+
+  /** Ends every response at once, unfinished (the body cannot be completed). */
+  abort(reason: string): void {
+    for (const rec of this.receivers) if (!rec.gone) this.log("error", "metrics response aborted", { reason, remote_address: rec.res.socket?.remoteAddress });
+    for (const rec of this.receivers) rec.res.destroy();
+    this.poke();
+  }
+
   /**
    * Queues buf for every scraper; taken() once all have taken it (or are gone; then perhaps
    * never). Resolves when the renderer may produce the next chunk.

@@ -12,6 +12,7 @@ export interface Config {
   wgCommand: string;
   collectorTimeoutMs: number;
   exportEndpoints: boolean;
+  compression: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -31,6 +32,7 @@ interface FlagSpec {
 const SPECS: FlagSpec[] = [
   { name: "web.listen-address", default: ":9586", help: "Address to listen on, host:port (IPv6 as [addr]:port; port 0 picks a free one)." },
   { name: "web.telemetry-path", default: "/metrics", help: "Path under which to expose metrics." },
+  { name: "web.disable-compression", default: "false", boolean: true, help: "Never gzip /metrics (by default it is gzip-compressed when the scraper sends Accept-Encoding: gzip)." },
   { name: "web.config.file", default: "", help: "Exporter-toolkit web config (tls_server_config, basic_auth_users with bcrypt hashes)." },
   { name: "wireguard.interfaces", default: "", help: "Comma-separated interfaces to read (default: all, via `wg show all dump`)." },
   { name: "wireguard.peers-file", default: "", help: "YAML/JSON peer metadata (friendly names, owner, expected); reloaded when it changes." },
@@ -93,6 +95,9 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
   const endpoints = parseBool(v("wireguard.export-endpoints"));
   if (endpoints === undefined) return fail("wireguard.export-endpoints", `expected true or false, got "${v("wireguard.export-endpoints")}"`);
 
+  const noCompression = parseBool(v("web.disable-compression"));
+  if (noCompression === undefined) return fail("web.disable-compression", `expected true or false, got "${v("web.disable-compression")}"`);
+
   const level = v("log.level");
   if (level !== "debug" && level !== "info" && level !== "warn" && level !== "error") {
     return fail("log.level", `expected debug, info, warn or error, got "${level}"`);
@@ -112,6 +117,7 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       wgCommand: v("wireguard.command"),
       collectorTimeoutMs: timeout,
       exportEndpoints: endpoints,
+      compression: !noCompression,
       logLevel: level,
     },
   };
@@ -143,5 +149,6 @@ export function describeConfig(c: Config): Record<string, unknown> {
     wg_command: c.wgCommand,
     collector_timeout: formatDuration(c.collectorTimeoutMs),
     export_endpoints: c.exportEndpoints,
+    compression: c.compression,
   };
 }

@@ -69,6 +69,7 @@ function main(): void {
     peersFile,
     telemetryPath: config.telemetryPath,
     exportEndpoints: config.exportEndpoints,
+    compression: config.compression,
     webConfig,
     log,
   });

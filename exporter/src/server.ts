@@ -3,10 +3,12 @@
 import http from "node:http";
 import https from "node:https";
 import type { TLSSocket } from "node:tls";
+import { acceptsGzip } from "./accept-encoding";
 import { basicAuthChecker } from "./basic-auth";
 import type { Collection, Collector } from "./collector";
 import { outputChunks, renderPeerSeries } from "./exposition";
 import { FAN_OUT_LIMITS, FanOut, type FanOutLimits } from "./fan-out";
+import { GzipFanOut } from "./gzip-fan-out";
 import { healthBody, peersBody } from "./health";
 import type { Logger } from "./log";
 import type { PeersFileSource } from "./peers-file";
@@ -20,6 +22,8 @@ export interface ServerOptions {
   peersFile: PeersFileSource | null;
   telemetryPath: string;
   exportEndpoints: boolean;
+  /** gzip /metrics for scrapers that accept it (off: --web.disable-compression). */
+  compression: boolean;
   webConfig: WebConfig | null;
   log: Logger;
   /** How /metrics treats scrapers that read slowly or not at all (default FAN_OUT_LIMITS). */
@@ -120,23 +124,47 @@ export function createServer(o: ServerOptions): http.Server {
 async function broadcastMetrics(c: Collection, processText: string, group: http.ServerResponse[], o: ServerOptions): Promise<void> {
   const t0 = performance.now();
   const selfText = processText + (await o.metrics.registry.metrics());
-  let live = group.filter((r) => !r.destroyed);
-  for (const r of live) r.writeHead(200, { "content-type": o.metrics.registry.contentType });
-  live = live.filter((r) => r.req.method !== "HEAD" || (r.end(), false));
-  const out = new FanOut(live, o.fanOutLimits ?? FAN_OUT_LIMITS, o.log, () => outputChunks.trimWhenIdle());
-  // Encoded once, the same bytes for all receivers; back to the pool when all have taken it.
+  const live = group.filter((r) => !r.destroyed);
+  const gzipped = (r: http.ServerResponse) => o.compression && acceptsGzip(r.req.headers["accept-encoding"]);
+  for (const r of live) r.writeHead(200, metricsHeaders(o, gzipped(r)));
+  const bodies = live.filter((r) => r.req.method !== "HEAD" || (r.end(), false));
+  const limits = o.fanOutLimits ?? FAN_OUT_LIMITS;
+  const onDrop = () => outputChunks.trimWhenIdle();
+  const plain = bodies.filter((r) => !gzipped(r));
+  const compressed = bodies.filter(gzipped);
+  const sinks: (FanOut | GzipFanOut)[] = [];
+  if (plain.length > 0) sinks.push(new FanOut(plain, limits, o.log, onDrop));
+  if (compressed.length > 0) sinks.push(new GzipFanOut(new FanOut(compressed, limits, o.log, onDrop), o.log));
+  if (sinks.length === 0) return; // HEAD only
+  // Encoded once, the same bytes for all receivers; back to the pool when every sink has taken it.
   const write = (chunk: Buffer | string) => {
     const buf = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
-    return out.write(buf, () => outputChunks.release(buf));
+    let pending = sinks.length;
+    const taken = () => {
+      if (--pending === 0) outputChunks.release(buf);
+    };
+    return sinks.length === 1 ? sinks[0]!.write(buf, taken) : Promise.all(sinks.map((s) => s.write(buf, taken)));
   };
   for (const chunk of renderPeerSeries(c.tables, { exportEndpoints: o.exportEndpoints })) await write(chunk);
   await write(selfText);
   // Done when the last bytes are with the kernel (or the scrapers still reading have fallen
   // behind): only then is the collection released (and the connection events derived), so
   // that work does not hold up the tail of the response.
-  const ended = out.end();
-  o.log("debug", "metrics served", { receivers: out.count, render_write_ms: +(performance.now() - t0).toFixed(2) });
+  const ended = Promise.all(sinks.map((s) => s.end()));
+  o.log("debug", "metrics served", {
+    receivers: plain.length + compressed.length,
+    gzip_receivers: compressed.length,
+    render_write_ms: +(performance.now() - t0).toFixed(2),
+  });
   await ended;
+}
+
+/** As client_golang's promhttp: Content-Encoding when compressed, Vary whenever it could be. */
+function metricsHeaders(o: ServerOptions, gzip: boolean): http.OutgoingHttpHeaders {
+  const headers: http.OutgoingHttpHeaders = { "content-type": o.metrics.registry.contentType };
+  if (o.compression) headers.vary = "Accept-Encoding";
+  if (gzip) headers["content-encoding"] = "gzip";
+  return headers;
 }
 
 function sendJson(res: http.ServerResponse, code: number, body: unknown): void {

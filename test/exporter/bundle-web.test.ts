@@ -27,7 +27,7 @@ describe("bundle", () => {
       const out = execFileSync(process.execPath, ["wireguard-exporter.cjs", "--version"], { cwd: empty, env: { PATH: "/usr/bin:/bin" } }).toString();
       expect(out).toMatch(/^wireguard-exporter \d+\.\d+\.\d+ \(revision \w+, node v\d+/);
       const help = execFileSync(process.execPath, ["wireguard-exporter.cjs", "--help"], { cwd: empty }).toString();
-      for (const f of ["--web.listen-address", "--web.telemetry-path", "--web.config.file", "--wireguard.interfaces", "--wireguard.peers-file", "--wireguard.connected-threshold", "--wireguard.command", "--collector.timeout", "--wireguard.export-endpoints"]) {
+      for (const f of ["--web.listen-address", "--web.telemetry-path", "--web.config.file", "--wireguard.interfaces", "--wireguard.peers-file", "--wireguard.connected-threshold", "--wireguard.command", "--collector.timeout", "--wireguard.export-endpoints", "--web.disable-compression"]) {
         expect(help).toContain(f);
       }
     } finally {

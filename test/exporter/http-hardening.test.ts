@@ -90,7 +90,7 @@ describe("/metrics with a scraper that stops reading", () => {
     const disturbed = [await timedGet(url)];
     for (let i = 1; i < 10; i++) disturbed.push(await timedGet(url));
     expect(e.logs().some((l) => l.msg === "metrics served" && l.receivers === 2)).toBe(true);
-    for (const d of disturbed) expect(d.bytes).toBeGreaterThan(15_000_000);
+    for (const d of disturbed) expect(d.bytes).toBeGreaterThan(12_000_000); // four series per peer: ~12.6 MB
     // While the stalled scraper holds its queue (until the write deadline), the others are
     // served from slab chunks (chunk-pool.ts) and measured here at 1.2–2.3× an undisturbed
     // scrape on a shared 2-core machine: the bound is 2× typical, 3× at worst.

@@ -1,0 +1,72 @@
+// One gzip member whose deflate data is compressed in independent segments on libuv's thread
+// pool, as pigz does: each segment is raw deflate ended by a sync flush (byte-aligned, not the
+// final block), so the segments joined in order are one valid deflate stream; an empty final
+// block and the trailer (CRC-32 and length of everything) close it (RFC 1951 §3.2.3, RFC 1952
+// §2.3). Segments of one scrape are compressed in parallel, so compression uses the cores the
+// event loop does not, and any gzip reader (Go's compress/gzip in Prometheus, curl's zlib)
+// reads the result as one ordinary member. Segments share no dictionary: with the ~256 KB
+// chunks of the exposition that costs well under 1% of the compressed size.
+import zlib from "node:zlib";
+
+/** Fastest level: on exposition text it compresses within 1% of level 6, in ~70% of the time. */
+export const GZIP_LEVEL = 1;
+
+// ID1 ID2, CM = deflate, FLG = 0, MTIME = 0 (none), XFL = 0, OS = 255 (unknown), as Go writes it.
+const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
+// A final block with fixed Huffman codes holding only the end-of-block code: bits 1, 01, 0000000.
+const EMPTY_FINAL_BLOCK = Buffer.from([0x03, 0x00]);
+
+export class SegmentedGzip {
+  private crc = 0;
+  private length = 0;
+
+  constructor(private readonly level = GZIP_LEVEL) {}
+
+  header(): Buffer {
+    return HEADER;
+  }
+
+  /**
+   * The compressed bytes of the next segment. The checksum is taken now (on this thread, ~1 ms
+   * per 6 MB); `data` is read by the thread pool until the promise settles, so it must not be
+   * changed before then. Segments are written out in the order this was called.
+   */
+  segment(data: Buffer): Promise<Buffer> {
+    this.crc = crc32(data, this.crc);
+    this.length = (this.length + data.length) >>> 0; // ISIZE is the length modulo 2^32
+    return new Promise((resolve, reject) => {
+      // Node's zlib convenience functions run on the libuv thread pool unless they are *Sync.
+      zlib.deflateRaw(data, { level: this.level, finishFlush: zlib.constants.Z_SYNC_FLUSH }, (err, out) => (err ? reject(err) : resolve(out)));
+    });
+  }
+
+  /** The end of the member: an empty final block, CRC-32 and length, little-endian. */
+  trailer(): Buffer {
+    const t = Buffer.alloc(EMPTY_FINAL_BLOCK.length + 8);
+    EMPTY_FINAL_BLOCK.copy(t, 0);
+    t.writeUInt32LE(this.crc >>> 0, 2);
+    t.writeUInt32LE(this.length, 6);
+    return t;
+  }
+}
+
+type Crc32 = (data: Buffer, initial: number) => number;
+
+/** zlib's CRC-32 where Node has it (20.15, 22.2), else a table-driven one (Node 18). */
+export const crc32: Crc32 = (zlib as unknown as { crc32?: Crc32 }).crc32 ?? crc32Table;
+
+let table: Int32Array | undefined;
+
+export function crc32Table(data: Buffer, initial = 0): number {
+  if (!table) {
+    table = new Int32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      table[n] = c;
+    }
+  }
+  let c = ~initial;
+  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}
