@@ -54,6 +54,16 @@ export function fromZodIssues(issues: ReadonlyArray<z.core.$ZodIssue>): ConfigEr
           message: issue.message.startsWith("expected") ? issue.message : `${issue.message.replace(/^Too (small|big): /, "")}, got ${describe(input)}`,
         });
         break;
+      case "invalid_union": {
+        // A key of two shapes (prometheus: a map or a list): report the errors of the shape the value has.
+        const fitting = issue.errors.filter((branch) => !branch.some((i) => i.code === "invalid_type" && i.path.length === 0));
+        if (fitting.length === 1) {
+          errors.push(...fromZodIssues(fitting[0]!.map((i) => ({ ...i, path: [...issue.path, ...i.path] }))));
+        } else {
+          errors.push({ path: keyPath(issue.path), message: `expected a map or a list, got ${describe(input)}` });
+        }
+        break;
+      }
       case "invalid_format":
         errors.push({ path: keyPath(issue.path), message: `expected ${issue.format === "url" ? "a URL" : issue.format}, got ${describe(input)}` });
         break;

@@ -1,16 +1,76 @@
 // The Inventory: the validated, typed form of one stack's config. Every builder reads only this.
-import type { StackConfig, HostConfig, PeerConfig } from "./schema";
+import type { HostConfig, PeerConfig, PrometheusServerConfig, StackConfig } from "./schema";
 
-export interface Inventory extends StackConfig {
+export type Host = HostConfig;
+export type Peer = PeerConfig;
+
+/** The name of the one server a stack gives as a map (its component's name and its out/ directory). */
+export const SINGLE_PROMETHEUS_NAME = "prometheus";
+
+/** One Prometheus server with the hosts it scrapes; a stack's single map is one of these too. */
+export interface PrometheusServer extends PrometheusServerConfig {
+  /** "prometheus" for a stack's single map; the list entry's name otherwise. */
+  name: string;
+  /** Whether it comes from a list (artifacts under prometheus/<name>/) rather than the single map (under prometheus/). */
+  listed: boolean;
+  /** The artifacts' directory under out/<stack>/: "prometheus" or "prometheus/<name>". */
+  outDir: string;
+  /** Host label pairs a host needs to be scraped by it; empty: every host. */
+  scrapes: Readonly<Record<string, string>>;
+  /** Its `replica` external label, in an HA group. */
+  replica?: string;
+  /** The WireGuard hosts it scrapes, in the stack's order. */
+  hosts: Host[];
+}
+
+export interface Inventory extends Omit<StackConfig, "prometheus"> {
   project: "wireguard-monitoring";
   /** Pulumi stack name (`Pulumi.<stack>.yaml`). */
   stack: string;
   /** The `env` label on every target; defaults to the stack name. */
   environment: string;
+  /** Every Prometheus server, in the stack's order: one for a stack that gives `prometheus` as a map. */
+  prometheusServers: PrometheusServer[];
+  /**
+   * The first server: the only one unless the stack lists several. Settings every server shares
+   * (jobName, validated equal) may be read here; anything per server reads prometheusServers.
+   */
+  prometheus: PrometheusServer;
 }
 
-export type Host = HostConfig;
-export type Peer = PeerConfig;
+/** Whether a host's labels hold every pair of `scrapes`. */
+export function scrapesHost(scrapes: Readonly<Record<string, string>>, host: Host): boolean {
+  return Object.entries(scrapes).every(([label, value]) => host.labels[label] === value);
+}
+
+/** The stack's `prometheus` value as servers, each with the hosts it scrapes. */
+export function prometheusServersOf(prometheus: StackConfig["prometheus"], hosts: readonly Host[]): PrometheusServer[] {
+  if (!Array.isArray(prometheus)) {
+    return [{ ...prometheus, name: SINGLE_PROMETHEUS_NAME, listed: false, outDir: "prometheus", scrapes: {}, hosts: [...hosts] }];
+  }
+  return prometheus.map(({ name, scrapes = {}, replica, ...settings }) => ({
+    ...settings,
+    name,
+    listed: true,
+    outDir: `prometheus/${name}`,
+    scrapes,
+    ...(replica !== undefined ? { replica } : {}),
+    hosts: hosts.filter((h) => scrapesHost(scrapes, h)),
+  }));
+}
+
+/** The Inventory of a valid config. */
+export function inventoryOf(config: StackConfig, stack: string): Inventory {
+  const prometheusServers = prometheusServersOf(config.prometheus, config.hosts);
+  return {
+    ...config,
+    project: "wireguard-monitoring",
+    stack,
+    environment: config.environment || stack,
+    prometheusServers,
+    prometheus: prometheusServers[0]!,
+  };
+}
 
 /** The peers WireGuard host `host` serves: those naming it, and host-less peers on one of its interfaces. */
 export function peersOnHost(inventory: Inventory, host: Host): Peer[] {

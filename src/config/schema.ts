@@ -4,6 +4,13 @@ import { z } from "zod";
 import { durationFlagProblem, durationProblem, prometheusDurationProblem, type DurationFlag } from "./durations";
 import {
   absolutePathProblem,
+  alertmanagerUrlProblem,
+  fileSdPathProblem,
+  headerValueProblem,
+  pathPrefixProblem,
+  receiverNameProblem,
+  remoteWriteHeaderNameProblem,
+  replicaProblem,
   basicAuthUserProblem,
   httpUrlProblem,
   isHostOrIp,
@@ -86,27 +93,112 @@ export const peerSchema = z.strictObject({
   bandwidthLimitBytesPerSecond: z.number().positive().optional(),
 });
 
-export const prometheusSchema = z
+/** Every key of one Prometheus server: the whole single-server object, and each entry of a list beside name/scrapes/replica. */
+const prometheusServerShape = {
+  address: address.default("127.0.0.1"),
+  ssh: sshSchema,
+  /** Where prometheus.yml, the targets file and the rule files live on the server. */
+  configFile: absolutePath.default("/etc/prometheus/prometheus.yml"),
+  rulesDir: absolutePath.default("/etc/prometheus/rules"),
+  targetsDir: absolutePath.default("/etc/prometheus/targets"),
+  secretsDir: absolutePath.default("/etc/prometheus/secrets"),
+  /** `full` writes a complete prometheus.yml; `fragment` leaves the main file to the user. */
+  configMode: z.enum(["full", "fragment"]).default("full"),
+  reload: z.enum(["http", "sighup", "systemctl"]).default("http"),
+  reloadUrl: httpUrl.default("http://127.0.0.1:9090/-/reload"),
+  service: checked(unitNameProblem).default("prometheus"),
+  url: httpUrl.default("http://127.0.0.1:9090"),
+  jobName: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_-]*$/, { error: "expected a job name" }).default("wireguard"),
+  scrapeInterval: prometheusDuration.default("30s"),
+  scrapeTimeout: prometheusDuration.default("10s"),
+  evaluationInterval: prometheusDuration.default("30s"),
+};
+
+/** One Prometheus server, as an object: artifacts under prometheus/, exactly as before servers could be listed. */
+export const prometheusSchema = z.strictObject(prometheusServerShape).prefault({});
+
+const labelName = z.string().refine(isLabelName, { error: (i) => `expected a Prometheus label name, got ${got(i.input)}` });
+
+/** One entry of a list of Prometheus servers: artifacts under prometheus/<name>/. */
+export const listedPrometheusSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, {
+    error: (i) => `expected a server name of 1-31 lower-case letters, digits and '-' (not starting with '-'), got ${got(i.input)}`,
+  }),
+  /** The hosts whose `labels` hold all these pairs; absent: every host. */
+  scrapes: z.record(labelName, nonEmpty).optional(),
+  /** The `replica` external label; servers with equal `scrapes` and distinct replicas form an HA group. */
+  replica: checked(replicaProblem).optional(),
+  ...prometheusServerShape,
+});
+
+/** One server (an object) or several (a list); see errors.ts for how a value of neither shape is reported. */
+export const prometheusServersSchema = z.union([
+  prometheusSchema,
+  z.array(listedPrometheusSchema).min(1, { error: "expected at least one Prometheus server in the list (or one server as a map)" }),
+]);
+
+/** TLS towards an Alertmanager or a remote-write endpoint, verified against a CA file on the Prometheus server. */
+const clientTlsSchema = z.strictObject({
+  caFile: absolutePath.optional(),
+  insecureSkipVerify: z.boolean().default(false),
+});
+
+export const alertmanagerSchema = z.strictObject({
+  /** Alertmanagers of one entry: same scheme and path (Prometheus's scheme/path_prefix are per entry). */
+  urls: z.array(checked(alertmanagerUrlProblem)).min(1, { error: "expected at least one Alertmanager URL" }).optional(),
+  /** Or a file_sd file listing them, kept up to date by someone else. */
+  fileSd: checked(fileSdPathProblem).optional(),
+  scheme: z.enum(["http", "https"]).optional(),
+  pathPrefix: checked(pathPrefixProblem).optional(),
+  basicAuth: z.strictObject({ username: checked(basicAuthUserProblem) }).optional(),
+  tls: clientTlsSchema.optional(),
+  timeout: prometheusDuration.optional(),
+});
+
+/** Severity → receiver names in the user's Alertmanager; warning and info go to critical's when unset. */
+const receiverName = checked(receiverNameProblem);
+
+export const alertRouteSchema = z.strictObject({
+  receivers: z.strictObject({ critical: receiverName, warning: receiverName.optional(), info: receiverName.optional() }),
+  groupBy: z
+    .array(z.string().refine((t) => t === "..." || isLabelName(t), { error: (i) => `expected a label name or "...", got ${got(i.input)}` }))
+    .min(1, { error: "expected at least one label to group by" })
+    .default(["env", "instance", "alertname"]),
+  groupWait: prometheusDuration.default("30s"),
+  groupInterval: prometheusDuration.default("5m"),
+  repeatInterval: prometheusDuration.default("4h"),
+});
+
+export const alertingSchema = z
   .strictObject({
-    address: address.default("127.0.0.1"),
-    ssh: sshSchema,
-    /** Where prometheus.yml, the targets file and the rule files live on the server. */
-    configFile: absolutePath.default("/etc/prometheus/prometheus.yml"),
-    rulesDir: absolutePath.default("/etc/prometheus/rules"),
-    targetsDir: absolutePath.default("/etc/prometheus/targets"),
-    secretsDir: absolutePath.default("/etc/prometheus/secrets"),
-    /** `full` writes a complete prometheus.yml; `fragment` leaves the main file to the user. */
-    configMode: z.enum(["full", "fragment"]).default("full"),
-    reload: z.enum(["http", "sighup", "systemctl"]).default("http"),
-    reloadUrl: httpUrl.default("http://127.0.0.1:9090/-/reload"),
-    service: checked(unitNameProblem).default("prometheus"),
-    url: httpUrl.default("http://127.0.0.1:9090"),
-    jobName: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_-]*$/, { error: "expected a job name" }).default("wireguard"),
-    scrapeInterval: prometheusDuration.default("30s"),
-    scrapeTimeout: prometheusDuration.default("10s"),
-    evaluationInterval: prometheusDuration.default("30s"),
+    alertmanagers: z.array(alertmanagerSchema).default([]),
+    /** Renders out/<stack>/alertmanager/: the route and inhibit rules for an existing Alertmanager. */
+    route: alertRouteSchema.optional(),
   })
   .prefault({});
+
+const positiveInt = z.number().int().positive();
+
+export const remoteWriteSchema = z.strictObject({
+  url: httpUrl,
+  /** Prometheus's remote_write name (its metrics and logs say it); unique. */
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, { error: (i) => `expected a name of letters, digits and _ . - (at most 63), got ${got(i.input)}` }).optional(),
+  headers: z.record(checked(remoteWriteHeaderNameProblem), checked(headerValueProblem)).optional(),
+  basicAuth: z.strictObject({ username: checked(basicAuthUserProblem) }).optional(),
+  tls: clientTlsSchema.optional(),
+  /** Unset keys keep Prometheus's defaults (capacity 10000, maxShards 50, maxSamplesPerSend 2000, batchSendDeadline 5s). */
+  queue: z
+    .strictObject({
+      capacity: positiveInt.optional(),
+      minShards: positiveInt.optional(),
+      maxShards: positiveInt.optional(),
+      maxSamplesPerSend: positiveInt.optional(),
+      batchSendDeadline: prometheusDuration.optional(),
+    })
+    .optional(),
+  /** Send only the series the committed dashboards and rules read. */
+  wireGuardOnly: z.boolean().default(false),
+});
 
 export const grafanaSchema = z
   .strictObject({
@@ -171,7 +263,11 @@ export const stackConfigSchema = z.strictObject({
   peers: z.array(peerSchema).default([]),
   /** Peers kept in a file of their own (YAML or CSV); read into `peers` before validation (peers-file.ts). */
   peersFile: z.string().optional(),
-  prometheus: prometheusSchema,
+  /** One server (a map) or several (a list, each with a name). */
+  prometheus: prometheusServersSchema,
+  /** Central stores every Prometheus server writes to. */
+  remoteWrite: z.array(remoteWriteSchema).default([]),
+  alerting: alertingSchema,
   grafana: grafanaSchema,
   thresholds: thresholdsSchema,
   exporter: exporterSchema,
@@ -186,7 +282,13 @@ export const stackConfigSchema = z.strictObject({
  * a default reaches the program as plain text. The program checks those (pulumi-config.ts).
  */
 export const DECLARED_SECRET_KEYS = ["sshPrivateKey"] as const;
-export const SECRET_KEYS = [...DECLARED_SECRET_KEYS, "grafanaAuth", "exporterBasicAuthPassword"] as const;
+export const SECRET_KEYS = [
+  ...DECLARED_SECRET_KEYS,
+  "grafanaAuth",
+  "exporterBasicAuthPassword",
+  "alertmanagerBasicAuthPassword",
+  "remoteWriteBasicAuthPassword",
+] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
 /** The command that sets each secret, for messages. */
@@ -194,6 +296,8 @@ export const SECRET_SET_COMMANDS: Readonly<Record<SecretKey, string>> = {
   sshPrivateKey: "pulumi config set --secret sshPrivateKey < <private key file>",
   grafanaAuth: "pulumi config set --secret grafanaAuth",
   exporterBasicAuthPassword: "pulumi config set --secret exporterBasicAuthPassword",
+  alertmanagerBasicAuthPassword: "pulumi config set --secret alertmanagerBasicAuthPassword",
+  remoteWriteBasicAuthPassword: "pulumi config set --secret remoteWriteBasicAuthPassword",
 };
 
 /** Plain keys whose value is a string: the program takes their text as it is ("123" stays a string). */
@@ -202,6 +306,11 @@ export const TEXT_KEYS: ReadonlySet<string> = new Set(["environment", "peersFile
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type HostConfig = z.output<typeof hostSchema>;
 export type PeerConfig = z.output<typeof peerSchema>;
+export type PrometheusServerConfig = z.output<typeof prometheusSchema>;
+export type ListedPrometheusConfig = z.output<typeof listedPrometheusSchema>;
+export type RemoteWriteConfig = z.output<typeof remoteWriteSchema>;
+export type AlertmanagerConfig = z.output<typeof alertmanagerSchema>;
+export type AlertRouteConfig = z.output<typeof alertRouteSchema>;
 
 /** The keys Pulumi.yaml declares: every plain key, and the secrets every deploy needs. */
 export const DECLARED_CONFIG_KEYS = [...Object.keys(stackConfigSchema.shape), ...DECLARED_SECRET_KEYS] as const;

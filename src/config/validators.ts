@@ -139,3 +139,84 @@ export function httpUrlProblem(text: string): string | undefined {
   }
   return url.hostname !== "" && url.username === "" && url.password === "" ? undefined : expected;
 }
+
+/** An Alertmanager's URL: Prometheus takes host:port, scheme and path_prefix apart, so a query has nowhere to go. */
+export function alertmanagerUrlProblem(text: string): string | undefined {
+  const problem = httpUrlProblem(text);
+  if (problem !== undefined) return problem;
+  if (text.includes("?")) return `expected an Alertmanager URL without a query ("?"): Prometheus keeps only scheme, host:port and path, got ${JSON.stringify(text)}`;
+  return undefined;
+}
+
+/** A file_sd file: Prometheus reads only names ending .json, .yml or .yaml (discovery/file, fileSDConfig patterns). */
+export function fileSdPathProblem(text: string): string | undefined {
+  const problem = absolutePathProblem(text);
+  if (problem !== undefined) return problem;
+  if (/\.(?:json|ya?ml)$/i.test(text)) return undefined;
+  return `expected a file ending .json, .yml or .yaml (the names Prometheus's file_sd reads), got ${JSON.stringify(text)}`;
+}
+
+/** An Alertmanager API path prefix, as a URL path: "/" then RFC 3986 path characters. */
+export function pathPrefixProblem(text: string): string | undefined {
+  if (/^\/[A-Za-z0-9\-._~$&+,/:;=@]*$/.test(text)) return undefined;
+  return `expected a URL path: "/" then letters, digits and - . _ ~ $ & + , / : ; = @, got ${JSON.stringify(text)}`;
+}
+
+const CONTROL = /[\x00-\x1f\x7f]/;
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** A receiver name of the user's Alertmanager: any well-formed text on one line (YAML quotes it). */
+export function receiverNameProblem(text: string): string | undefined {
+  if (text.trim() === "") return "expected a receiver name, got an empty one";
+  if (CONTROL.test(text) || LONE_SURROGATE.test(text) || text !== text.trim()) {
+    return `expected a receiver name on one line without control characters or white space around it, got ${JSON.stringify(text)}`;
+  }
+  return undefined;
+}
+
+/**
+ * Headers Prometheus sets itself and refuses in remote_write.headers (prometheus/config, reservedHeaders;
+ * promtool 2.42 refuses exactly these).
+ */
+const RESERVED_REMOTE_WRITE_HEADERS = new Set([
+  "authorization",
+  "host",
+  "content-encoding",
+  "content-length",
+  "content-type",
+  "user-agent",
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "www-authenticate",
+  "accept-encoding",
+  "x-prometheus-remote-write-version",
+  "x-prometheus-remote-read-version",
+  "x-amz-date",
+  "x-amz-security-token",
+  "x-amz-content-sha256",
+]);
+
+/** An HTTP header name (RFC 9110 token) that Prometheus lets remote_write set. */
+export function remoteWriteHeaderNameProblem(text: string): string | undefined {
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(text)) return `expected an HTTP header name (letters, digits and ! # $ % & ' * + - . ^ _ \` | ~), got ${JSON.stringify(text)}`;
+  if (RESERVED_REMOTE_WRITE_HEADERS.has(text.toLowerCase())) {
+    return `header ${JSON.stringify(text)} is set by Prometheus itself and refused in remote_write (use basicAuth for Authorization)`;
+  }
+  return undefined;
+}
+
+/** An HTTP header value: one line (a line break would start another header), no white space around it (HTTP trims it). */
+export function headerValueProblem(text: string): string | undefined {
+  if (CONTROL.test(text) || LONE_SURROGATE.test(text) || text !== text.trim()) {
+    return `expected a header value on one line, without control characters or white space around it, got ${JSON.stringify(text)}`;
+  }
+  return undefined;
+}
+
+/** The `replica` external label: a short identifier, so no store's HA handling and no $-expansion reads it differently. */
+export function replicaProblem(text: string): string | undefined {
+  if (/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(text)) return undefined;
+  return `expected a replica name of at most 63 letters, digits and _ . - (e.g. "a", "b"), got ${JSON.stringify(text)}`;
+}

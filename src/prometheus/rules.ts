@@ -1,7 +1,7 @@
 // Alert and recording rules for WireGuard, from one settings object (mixin style): the committed
 // generic file uses DEFAULT_RULE_SETTINGS, a stack's out/<stack>/prometheus/rules/ uses
 // ruleSettingsFor(inventory). The PromQL itself lives in src/promql/ and is shared with dashboards.
-import { durationSeconds, type Inventory } from "../config/index";
+import { durationSeconds, type Inventory, type PrometheusServer } from "../config/index";
 import * as q from "../promql/expressions";
 import { generatedYaml } from "./yaml";
 
@@ -81,6 +81,11 @@ export function ruleSettingsFor(inventory: Inventory, overrides: Partial<RuleSet
     expectedHosts: inventory.hosts.map((h) => h.name),
     ...overrides,
   };
+}
+
+/** One server's rules: the stack's settings, with absent() terms for only the hosts that server scrapes. */
+export function serverRuleSettings(inventory: Inventory, server: PrometheusServer): RuleSettings {
+  return ruleSettingsFor(inventory, { expectedHosts: server.hosts.map((h) => h.name) });
 }
 
 // Annotation templates. A peer is named by its friendly name, or its public key when the

@@ -18,9 +18,11 @@ export interface Artifact {
   path: string;
   content: string;
   /** What the summary counts it as. */
-  kind: "prometheus" | "targets" | "rules" | "dashboard" | "systemd" | "peers" | "web-config" | "logs" | "other";
+  kind: "prometheus" | "targets" | "rules" | "alertmanager" | "dashboard" | "systemd" | "peers" | "web-config" | "logs" | "other";
   /** The WireGuard host it belongs to, for per-host files. */
   host?: string;
+  /** The Prometheus server it belongs to (PrometheusServer.name: "prometheus" for a stack's single server). */
+  prometheusServer?: string;
   /** Where it is installed, for files the host or Prometheus component puts on a machine. */
   placement?: Placement;
   /** Grafana dashboards: the uid the stack deploys it under. */

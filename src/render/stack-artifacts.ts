@@ -1,4 +1,5 @@
 // Everything one stack would deploy, as files: the single list `render` writes and components move.
+import { alertmanagerArtifacts } from "../alertmanager/artifacts";
 import type { ConfigError, Inventory } from "../config/index";
 import { grafanaArtifacts } from "../grafana/artifacts";
 import { grafanaNameErrors } from "../grafana/stack-names";
@@ -15,7 +16,7 @@ export function stackBuildErrors(inventory: Inventory): ConfigError[] {
 }
 
 export function stackArtifacts(inventory: Inventory): Artifact[] {
-  const all = [...prometheusArtifacts(inventory), ...grafanaArtifacts(inventory), ...hostArtifacts(inventory)];
+  const all = [...prometheusArtifacts(inventory), ...alertmanagerArtifacts(inventory), ...grafanaArtifacts(inventory), ...hostArtifacts(inventory)];
   const seen = new Set<string>();
   for (const a of all) {
     if (seen.has(a.path)) throw new Error(`two builders produce ${a.path}`);

@@ -43,11 +43,13 @@ export function renderSummary(
   const width = Math.max(...stackFiles.map((a) => a.path.length), 10);
   for (const a of stackFiles) lines.push(`  ${a.path.padEnd(width)}  ${size(Buffer.byteLength(a.content)).padStart(9)}`);
   const total = stackFiles.reduce((n, a) => n + Buffer.byteLength(a.content), 0);
-  const rules = countRules(stackFiles);
+  // Every server has the same rules: count one server's.
+  const rules = countRules(stackFiles.filter((a) => a.prometheusServer === undefined || a.prometheusServer === inventory.prometheus.name));
+  const servers = inventory.prometheusServers.length;
   const expected = inventory.peers.filter((p) => p.expected).length;
   lines.push(
     `${stackFiles.length} files, ${size(total)}: ${inventory.hosts.length} hosts, ${inventory.peers.length} peers (${expected} expected), ` +
-      `${rules.alerts} alert rules, ${rules.records} recording rules, ${countPanels(stackFiles)} dashboard panels`,
+      `${servers > 1 ? `${servers} Prometheus servers, ` : ""}${rules.alerts} alert rules, ${rules.records} recording rules, ${countPanels(stackFiles)} dashboard panels`,
   );
   if (committed.length > 0) {
     const changed = committed.filter((c) => c.changed).map((c) => c.artifact.path);

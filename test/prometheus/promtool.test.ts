@@ -5,11 +5,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { load } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Inventory } from "../../src/config/index";
 import { alertArtifacts, prometheusArtifacts } from "../../src/prometheus/artifacts";
 import { ALERT_NAMES } from "../../src/prometheus/rules";
 import { promtool } from "../harness/prometheus";
-import { committedStacks, REPO_ROOT } from "./stacks";
+import { committedStacks, REPO_ROOT, withServerPathsUnder } from "./stacks";
 
 const ALERTS_DIR = join(REPO_ROOT, "alerts");
 const TEST_FILES = readdirSync(join(ALERTS_DIR, "tests")).filter((f) => f.endsWith(".yml")).sort();
@@ -92,13 +91,10 @@ describe.each(committedStacks())("stack $name", ({ name, inventory }) => {
 
   it("passes the full promtool check config (rules loaded, targets file parsed) when its files are in place", () => {
     // The same render with the server paths moved under a temp dir, so promtool can open them.
-    const root = join(tmp, name, "server");
-    const moved: Inventory = {
-      ...inventory,
-      prometheus: { ...inventory.prometheus, rulesDir: `${root}/rules`, targetsDir: `${root}/targets`, secretsDir: `${root}/secrets` },
-    };
-    const files = prometheusArtifacts(moved).map((a) => ({ path: a.path.replace(/^prometheus\//, ""), content: a.content }));
-    writeAll(root, [...files, { path: "secrets/wireguard-exporter-password", content: "not-a-real-password\n" }]);
+    const server = join(tmp, name, "server");
+    const root = join(server, "prometheus");
+    const files = prometheusArtifacts(withServerPathsUnder(inventory, server));
+    writeAll(server, [...files, { path: "prometheus/secrets/wireguard-exporter-password", content: "not-a-real-password\n" }]);
     for (const file of ["prometheus.yml", "scrape-fragment.yml"]) {
       const r = promtool(["check", "config", join(root, file)]);
       expect(r.stdout + r.stderr).not.toMatch(/WARNING|FAILED/);

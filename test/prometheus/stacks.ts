@@ -1,7 +1,7 @@
 // The committed stacks (Pulumi.<name>.yaml at the repo root), validated, for tests of the renders.
 import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { loadStackFile, type Inventory } from "../../src/config/index";
+import { loadStackFile, type Inventory, type PrometheusServer } from "../../src/config/index";
 
 export const REPO_ROOT = resolve(__dirname, "../..");
 
@@ -15,4 +15,17 @@ export function committedStacks(): { name: string; inventory: Inventory }[] {
       if (!r.ok) throw new Error(`Pulumi.${name}.yaml does not validate: ${JSON.stringify(r.errors)}`);
       return { name, inventory: r.inventory };
     });
+}
+
+/**
+ * The same stack with every server's rules, targets and secrets directories moved under
+ * `<root>/<server's out directory>/`, so that promtool can open what the configs point to.
+ */
+export function withServerPathsUnder(inventory: Inventory, root: string): Inventory {
+  const move = (s: PrometheusServer): PrometheusServer => {
+    const dir = `${root}/${s.outDir}`;
+    return { ...s, rulesDir: `${dir}/rules`, targetsDir: `${dir}/targets`, secretsDir: `${dir}/secrets` };
+  };
+  const servers = inventory.prometheusServers.map(move);
+  return { ...inventory, prometheusServers: servers, prometheus: servers[0]! };
 }
