@@ -1,6 +1,8 @@
 // `npm run bench:exporter`: a wireguard-go interface (in its own network namespace) with 1k,
 // 10k and 100k peers set by `wg setconf` with generated keys; each exporter figure is printed
-// beside its baseline, measured interleaved in the same run. Prints numbers, asserts nothing.
+// beside its baseline, measured interleaved in the same run. At 10k and 100k also gzip against
+// plain: bytes on the wire, curl --compressed against curl, and a real Prometheus's
+// scrape_duration_seconds for the exporter with gzip on and off. Prints numbers, asserts nothing.
 import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -8,6 +10,7 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Counter, Gauge, Registry } from "prom-client";
+import { startPrometheus } from "../../test/harness/prometheus";
 
 const ROOT = resolve(__dirname, "../..");
 const BUNDLE = join(ROOT, "exporter/dist/wireguard-exporter.cjs");
@@ -91,18 +94,49 @@ function cpuMs(pid: number): number {
 }
 
 /** Times (ms) of k parallel scrapes by one curl process (its own per-transfer time_total). */
-function curlScrapes(port: number, k: number): Promise<number[]> {
+async function curlScrapes(port: number, k: number): Promise<number[]> {
+  return (await curlTransfers(port, k, false)).map((t) => t.ms);
+}
+
+/** k parallel scrapes by one curl process: time_total and the bytes on the wire of each. */
+function curlTransfers(port: number, k: number, compressed: boolean): Promise<{ ms: number; bytes: number }[]> {
   const url = `http://127.0.0.1:${port}/metrics`;
-  const args = ["-s", "-Z", "--parallel-immediate", "--parallel-max", String(k), "-w", "%{time_total} %{http_code}\\n"];
+  const args = ["-s", "-Z", "--parallel-immediate", "--parallel-max", String(k), "-w", "%{time_total} %{http_code} %{size_download}\\n"];
+  if (compressed) args.push("--compressed"); // Accept-Encoding: deflate, gzip, …; decoded as it arrives, as Prometheus does
   for (let i = 0; i < k; i++) args.push("-o", "/dev/null", url);
   return new Promise((res, rej) => {
     execFile("curl", args, (err, out) => {
       if (err) return rej(err);
       const rows = out.trim().split("\n").map((l) => l.split(" "));
       if (rows.length !== k || rows.some((r) => r[1] !== "200")) return rej(new Error(`curl: ${out}`));
-      res(rows.map((r) => Number(r[0]) * 1000));
+      res(rows.map((r) => ({ ms: Number(r[0]) * 1000, bytes: Number(r[2]) })));
     });
   });
+}
+
+/**
+ * A real Prometheus scraping the exporter every 2 s for 30 s: the median (and count) of its
+ * scrape_duration_seconds for the target, in ms. Scrapes that fail count at their timeout.
+ */
+async function prometheusScrapeDuration(port: number): Promise<{ medianMs: number; scrapes: number; failed: number }> {
+  const job = "wireguard-bench";
+  const p = await startPrometheus({
+    configYaml: `global: { scrape_interval: 2s, scrape_timeout: 2s, evaluation_interval: 1m }\n` +
+      `scrape_configs:\n  - job_name: ${job}\n    static_configs: [{ targets: ["127.0.0.1:${port}"] }]\n`,
+  });
+  try {
+    const sel = `{job="${job}"}`;
+    await p.waitFor(async () => (await p.query(`scrape_duration_seconds${sel}`)).length > 0, { what: "the first scrape" });
+    await sleep(31_000);
+    const one = async (q: string) => (await p.query(q))[0]?.value ?? NaN;
+    return {
+      medianMs: 1000 * (await one(`quantile_over_time(0.5, scrape_duration_seconds${sel}[30s])`)),
+      scrapes: await one(`count_over_time(up${sel}[30s])`),
+      failed: await one(`count_over_time((up${sel} == 0)[30s:2s])`) || 0,
+    };
+  } finally {
+    await p.stop();
+  }
 }
 
 function rssMb(pid: number): { rss: number; hwm: number } {
@@ -150,17 +184,18 @@ async function main(): Promise<void> {
   console.log("baseline: `wg show <iface> dump` for each interface in use, in parallel — the calls the exporter makes (with one interface that is `wg show all dump` without other hosts' interfaces)");
 
   const rows: string[][] = [];
+  const gzipRows: string[][] = [];
   let concurrency = "";
   let big = "";
   let done = 0;
-  const startBundle = async (ifaces: string[]): Promise<number> => {
+  const startBundle = async (ifaces: string[], extraArgs: string[] = []): Promise<number> => {
     if (exporter) {
       const old = exporter;
       const gone = new Promise((r) => old.once("exit", r));
       old.kill("SIGTERM");
       await gone;
     }
-    exporter = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), BUNDLE, "--web.listen-address=127.0.0.1:0", `--wireguard.interfaces=${ifaces.join(",")}`, "--collector.timeout=30s", "--log.level=debug"], { stdio: ["ignore", "ignore", "pipe"] });
+    exporter = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), BUNDLE, "--web.listen-address=127.0.0.1:0", `--wireguard.interfaces=${ifaces.join(",")}`, "--collector.timeout=30s", "--log.level=debug", ...extraArgs], { stdio: ["ignore", "ignore", "pipe"] });
     const proc = exporter;
     return new Promise<number>((res, rej) => {
       let buf: string | null = "";
@@ -207,7 +242,7 @@ async function main(): Promise<void> {
     done = n;
     const inUse = ifNames.slice(0, Math.ceil(n / PEERS_PER_IF));
     console.log(`wg setconf/addconf up to ${n} peers on ${inUse.length} interface(s): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const port = await startBundle(inUse);
+    let port = await startBundle(inUse);
 
     const rounds = n >= 100_000 ? 6 : n >= 10_000 ? 20 : 30;
     // Warm-up: a running exporter has long reached its steady state (JIT tiers, heap sizes,
@@ -216,7 +251,9 @@ async function main(): Promise<void> {
     const base: number[] = [];
     const exp: number[] = [];
     const expCurl: number[] = [];
-    let bytes = 0;
+    const expCurlGz: number[] = [];
+    let bytes = 0, wirePlain = 0, wireGzip = 0;
+    const withGzip = n >= 10_000;
     // Rotate which goes first, with a pause between: right after a big dump wireguard-go is
     // still busy (its garbage collector), and whichever call came next would pay for it.
     const settle = () => sleep(n >= 100_000 ? 300 : 50);
@@ -228,7 +265,18 @@ async function main(): Promise<void> {
         bytes = s.bytes;
         if (!/wireguard_scrape_success 1/.test(s.body ?? "")) throw new Error("scrape failed during the benchmark");
       },
-      async () => expCurl.push(...(await curlScrapes(port, 1))),
+      async () => {
+        const [t] = await curlTransfers(port, 1, false);
+        expCurl.push(t!.ms);
+        wirePlain = t!.bytes;
+      },
+      ...(withGzip
+        ? [async () => {
+            const [t] = await curlTransfers(port, 1, true);
+            expCurlGz.push(t!.ms);
+            wireGzip = t!.bytes;
+          }]
+        : []),
     ];
     for (let i = 0; i < rounds; i++) {
       for (let k = 0; k < measures.length; k++) {
@@ -240,10 +288,28 @@ async function main(): Promise<void> {
     if (process.env.BENCH_VERBOSE) {
       for (const [what, xs] of [["baseline", base], ["exporter", exp], ["exporter (curl)", expCurl]] as const) console.log(`  ${what}`, xs.map((x) => x.toFixed(0)).join(" "));
     }
-    const last = (k: string) => median(stages.slice(-rounds * 3).map((x) => x[k]).filter((v): v is number => typeof v === "number"));
+    const last = (k: string) => median(stages.slice(-rounds * measures.length).map((x) => x[k]).filter((v): v is number => typeof v === "number"));
     console.log(`  ${n} peers, exporter stages (median ms): read ${last("read_ms")}, parse ${last("parse_ms")}, view ${last("view_ms")}, render+write ${last("render_write_ms")}; after the response: events ${last("events_ms")}`);
     const target = n === 10_000 ? "≤ 1.3×" : n >= 100_000 ? "< 2000 ms" : "";
     rows.push([String(n), b.toFixed(1), e.toFixed(1), `${(e / b).toFixed(2)}×`, ec.toFixed(1), `${(ec / b).toFixed(2)}×`, target, `${(bytes / 1e6).toFixed(1)} MB`]);
+
+    if (withGzip) {
+      const eg = median(expCurlGz);
+      if (process.env.BENCH_VERBOSE) console.log("  exporter (curl --compressed)", expCurlGz.map((x) => x.toFixed(0)).join(" "));
+      let prom = { on: "", off: "" };
+      if (process.env.BENCH_PROMETHEUS !== "0") {
+        const on = await prometheusScrapeDuration(port);
+        const offPort = await startBundle(inUse, ["--web.disable-compression"]);
+        for (let i = 0; i < 3; i++) await scrape(offPort);
+        const off = await prometheusScrapeDuration(offPort);
+        const cell = (r: typeof on) => `${r.medianMs.toFixed(0)} ms = ${(r.medianMs / b).toFixed(2)}× (${r.scrapes} scrapes${r.failed ? `, ${r.failed} failed` : ""})`;
+        prom = { on: cell(on), off: cell(off) };
+        port = await startBundle(inUse); // back to the default for what follows
+        for (let i = 0; i < 3; i++) await scrape(port);
+      }
+      gzipRows.push([String(n), b.toFixed(1), `${(wirePlain / 1e6).toFixed(2)} MB`, `${(wireGzip / 1e6).toFixed(2)} MB`, `${(wirePlain / wireGzip).toFixed(2)}× fewer`,
+        `${ec.toFixed(1)} = ${(ec / b).toFixed(2)}×`, `${eg.toFixed(1)} = ${(eg / b).toFixed(2)}×`, prom.on, prom.off]);
+    }
 
     if (n === 10_000) {
       // Concurrency, twice: with curl (one C process, transfers in parallel, as a Prometheus
@@ -297,6 +363,16 @@ async function main(): Promise<void> {
   console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
   for (const r of rows) console.log(fmt(r));
   console.log("");
+  if (gzipRows.length > 0) {
+    const gzHeader = ["peers", "wg dump alone ms", "wire, plain", "wire, gzip", "bytes", "curl ms = × wg", "curl --compressed ms = × wg", "Prometheus scrape_duration, gzip on", "gzip off (--web.disable-compression)"];
+    const w = gzHeader.map((h, i) => Math.max(h.length, ...gzipRows.map((r) => r[i]!.length)));
+    const f = (r: string[]) => "| " + r.map((c, i) => c.padEnd(w[i]!)).join(" | ") + " |";
+    console.log("gzip (targets: ≥ 3× fewer bytes; with gzip ≤ 1.5× the wg dump at 10k). Prometheus: every 2 s for 30 s, median, × the wg dump's median:");
+    console.log(f(gzHeader));
+    console.log("|" + w.map((x) => "-".repeat(x + 2)).join("|") + "|");
+    for (const r of gzipRows) console.log(f(r));
+    console.log("");
+  }
   if (concurrency) console.log(concurrency);
   if (big) console.log(big);
   console.log(`(medians; machine: ${(await import("node:os")).cpus().length} cores, node ${process.version})`);

@@ -7,6 +7,7 @@ import { dump } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadStackFile } from "../../src/config/index";
 import { renderRules, ruleSettingsFor } from "../../src/prometheus/rules";
+import { expectedOrZero } from "../../src/promql/expressions";
 import { promtool } from "../harness/prometheus";
 import { REPO_ROOT } from "./stacks";
 
@@ -103,6 +104,48 @@ describe("the example stack's rules", () => {
               },
             ],
           },
+        ],
+      },
+    ]);
+    expect(r.output).toContain("SUCCESS");
+    expect(r.code).toBe(0);
+  });
+});
+
+describe("wireguard_peer_expected only for expected peers: the replacements the READMEs give", () => {
+  const ALICE = "XKiqzxysok0yJLo7RcTi80u07KFgN2KQPUMV4+R2zT4="; // expected, never connected
+  const BOB = "oOq43byKsSojz47t6h8RpOPUC/BTqGr9F6INZJcvCCU="; // not expected (no series), never connected
+  const CAROL = "iJEYLmtiQoXVebmB8CxmrV/wOn3Hfodey7+f9rInpjM="; // not expected, connected
+  const on = "on (job, instance, interface, public_key)";
+  // What the exporter sends now: a handshake series for every peer, the expected flag for ALICE only.
+  const input_series = [
+    { series: `wireguard_latest_handshake_seconds${peer("vpn-fra-1", "wg0", ALICE, "alice")}`, values: "0x5" },
+    { series: `wireguard_latest_handshake_seconds${peer("vpn-fra-1", "wg0", BOB, "bob")}`, values: "0x5" },
+    { series: `wireguard_latest_handshake_seconds${peer("vpn-fra-1", "wg0", CAROL, "carol")}`, values: "60x5" },
+    { series: `wireguard_peer_expected${peer("vpn-fra-1", "wg0", ALICE, "alice")}`, values: "1x5" },
+  ];
+  const sample = (value: number, publicKey: string, name: string, metric = "") =>
+    ({ labels: `${metric}{${Object.entries(labels("vpn-fra-1", "wg0", publicKey, name)).map(([k, v]) => `${k}="${v}"`).join(",")}}`, value });
+
+  it("`unless on (…) wireguard_peer_expected` finds the peers that are not expected; expectedOrZero gives each peer 0 or 1", () => {
+    const r = promtoolTest("not-expected", "groups: []\n", [
+      {
+        name: "not expected, never connected",
+        interval: "1m",
+        input_series,
+        promql_expr_test: [
+          { expr: `wireguard_latest_handshake_seconds == 0 unless ${on} wireguard_peer_expected`, eval_time: "2m", exp_samples: [sample(0, BOB, "bob", "wireguard_latest_handshake_seconds")] },
+          {
+            expr: `0 * wireguard_latest_handshake_seconds unless ${on} wireguard_peer_expected`,
+            eval_time: "2m",
+            exp_samples: [sample(0, BOB, "bob"), sample(0, CAROL, "carol")],
+          },
+          {
+            expr: expectedOrZero(""),
+            eval_time: "2m",
+            exp_samples: [sample(1, ALICE, "alice", "wireguard_peer_expected"), sample(0, BOB, "bob"), sample(0, CAROL, "carol")],
+          },
+          { expr: `wireguard_peer_expected == 0`, eval_time: "2m", exp_samples: [] }, // what an old query now finds
         ],
       },
     ]);
