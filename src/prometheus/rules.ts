@@ -1,7 +1,7 @@
 // Alert and recording rules for WireGuard, from one settings object (mixin style): the committed
 // generic file uses DEFAULT_RULE_SETTINGS, a stack's out/<stack>/prometheus/rules/ uses
 // ruleSettingsFor(inventory). The PromQL itself lives in src/promql/ and is shared with dashboards.
-import { durationSeconds, type Inventory, type PrometheusServer } from "../config/index";
+import { durationSeconds, peersOnHost, type Inventory, type PrometheusServer } from "../config/index";
 import * as q from "../promql/expressions";
 import { generatedYaml } from "./yaml";
 
@@ -83,9 +83,15 @@ export function ruleSettingsFor(inventory: Inventory, overrides: Partial<RuleSet
   };
 }
 
-/** One server's rules: the stack's settings, with absent() terms for only the hosts that server scrapes. */
+/**
+ * One server's rules: the stack's settings, with absent() terms and per-peer bandwidth limits for only the
+ * hosts that server scrapes (a limit series has no host label: two servers recording it would write the same
+ * series to a shared remote-write store).
+ */
 export function serverRuleSettings(inventory: Inventory, server: PrometheusServer): RuleSettings {
-  return ruleSettingsFor(inventory, { expectedHosts: server.hosts.map((h) => h.name) });
+  const stack = ruleSettingsFor(inventory, { expectedHosts: server.hosts.map((h) => h.name) });
+  const served = new Set(server.hosts.flatMap((h) => peersOnHost(inventory, h).map((p) => p.publicKey)));
+  return { ...stack, peerBandwidthLimits: stack.peerBandwidthLimits.filter((l) => served.has(l.publicKey)) };
 }
 
 // Annotation templates. A peer is named by its friendly name, or its public key when the
