@@ -2,7 +2,11 @@
 // (the committed dashboards/*.json with the stack's uids, titles, datasource, job and thresholds),
 // through the Grafana provider configured from the stack (url, secret auth).
 import * as pulumi from "@pulumi/pulumi";
-import * as grafana from "@pulumiverse/grafana";
+// The three modules used, not the package index: its types declare every Grafana resource (1.7 MB),
+// which ts-node would parse and bind on every `pulumi up`.
+import { Dashboard } from "@pulumiverse/grafana/oss/dashboard";
+import { Folder } from "@pulumiverse/grafana/oss/folder";
+import { Provider } from "@pulumiverse/grafana/provider";
 import type { Artifact } from "../render/artifact";
 
 export interface StackDashboard {
@@ -48,19 +52,19 @@ export interface GrafanaDashboardsArgs {
 //   anything we did not put there (a dashboard, an alert rule) is not deleted; without it, the
 //   folder's dashboards and alert rules would go with it. Needs Grafana 10.2 or later.
 export class GrafanaDashboards extends pulumi.ComponentResource {
-  readonly folder: grafana.oss.Folder;
-  readonly dashboards: grafana.oss.Dashboard[];
+  readonly folder: Folder;
+  readonly dashboards: Dashboard[];
 
   constructor(name: string, args: GrafanaDashboardsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("wireguard-monitoring:index:GrafanaDashboards", name, {}, opts);
-    const provider = new grafana.Provider(`${name}-provider`, { url: args.url, auth: pulumi.secret(args.auth) }, { parent: this });
-    this.folder = new grafana.oss.Folder(
+    const provider = new Provider(`${name}-provider`, { url: args.url, auth: pulumi.secret(args.auth) }, { parent: this });
+    this.folder = new Folder(
       `${name}-folder`,
       { uid: args.folder.uid, title: args.folder.title, preventDestroyIfNotEmpty: true },
       { parent: this, provider },
     );
     this.dashboards = args.dashboards.map(
-      (d) => new grafana.oss.Dashboard(`${name}-${d.uid}`, { folder: this.folder.uid, configJson: d.configJson, overwrite: false }, { parent: this, provider }),
+      (d) => new Dashboard(`${name}-${d.uid}`, { folder: this.folder.uid, configJson: d.configJson, overwrite: false }, { parent: this, provider }),
     );
     this.registerOutputs({ folderUid: this.folder.uid, dashboardUrls: this.dashboards.map((d) => d.url) });
   }
