@@ -65,7 +65,15 @@ export function fromZodIssues(issues: ReadonlyArray<z.core.$ZodIssue>): ConfigEr
         break;
       }
       case "invalid_format":
-        errors.push({ path: keyPath(issue.path), message: `expected ${issue.format === "url" ? "a URL" : issue.format}, got ${describe(input)}` });
+        // A pattern with a message of its own ("expected a server name …") says it better than the format's name.
+        errors.push({
+          path: keyPath(issue.path),
+          message: issue.message.startsWith("expected") ? issue.message : `expected ${issue.format === "url" ? "a URL" : issue.format}, got ${describe(input)}`,
+        });
+        break;
+      case "invalid_key":
+        // A map key refused by its own check (a header or label name): that check's message.
+        errors.push({ path: keyPath(issue.path), message: issue.issues.map((i) => i.message).join("; ") || `invalid key, got ${describe(input)}` });
         break;
       default:
         errors.push({ path: keyPath(issue.path), message: issue.message });

@@ -89,6 +89,24 @@ function fullConfig(): Tree {
       basicAuth: { enabled: true, username: "prometheus" },
     },
     logs: { filebeat: true, filebeatInputsDir: "/etc/filebeat/inputs.d" },
+    remoteWrite: [
+      {
+        url: "https://mimir.example.net/api/v1/push",
+        name: "central",
+        headers: { "X-Scope-OrgID": "team-a" },
+        basicAuth: { username: "writer" },
+        tls: { caFile: "/etc/prometheus/secrets/central-ca.crt", insecureSkipVerify: false },
+        queue: { capacity: 10000, minShards: 1, maxShards: 50, maxSamplesPerSend: 2000, batchSendDeadline: "5s" },
+        wireGuardOnly: true,
+      },
+    ],
+    alerting: {
+      alertmanagers: [
+        { urls: ["https://am.example.net:9093/am"], basicAuth: { username: "prometheus" }, tls: { caFile: "/etc/prometheus/secrets/am-ca.crt", insecureSkipVerify: false }, timeout: "10s" },
+        { fileSd: "/etc/prometheus/alertmanagers.json", scheme: "https", pathPrefix: "/am" },
+      ],
+      route: { receivers: { critical: "pager", warning: "team-chat", info: "ticket" }, groupBy: ["env", "instance", "alertname"], groupWait: "30s", groupInterval: "5m", repeatInterval: "4h" },
+    },
   };
 }
 
@@ -116,7 +134,16 @@ const FREE_TEXT = new Set(["hosts[0].labels.site", "peers[0].friendlyName", "pee
 /** Refused by the checks across keys (a reference to a host that does not exist). */
 const CROSS_CHECKED = new Set(["peers[0].host"]);
 /** Taken on one line only (HTTP basic auth has no room for control characters). */
-const ONE_LINE_ONLY = new Set(["exporter.basicAuth.username"]);
+const ONE_LINE_ONLY = new Set([
+  "exporter.basicAuth.username",
+  "remoteWrite[0].basicAuth.username",
+  "alerting.alertmanagers[0].basicAuth.username",
+  // HTTP header values end at a line break; receiver names are shown on one line by Alertmanager and amtool.
+  "remoteWrite[0].headers.X-Scope-OrgID",
+  "alerting.route.receivers.critical",
+  "alerting.route.receivers.warning",
+  "alerting.route.receivers.info",
+]);
 
 function validate(config: Tree) {
   return validateStackConfig(config, "hostile");
@@ -163,9 +190,33 @@ function renderedValues(inventory: Inventory, key: string): string[] {
       const prometheus = load(stackArtifacts(inventory).find((a) => a.path === "prometheus/prometheus.yml")!.content) as { scrape_configs: { basic_auth?: { username: string } }[] };
       return [...Object.keys(web.basic_auth_users), ...prometheus.scrape_configs.flatMap((j) => (j.basic_auth ? [j.basic_auth.username] : []))];
     }
+    case "remoteWrite[0].basicAuth.username":
+    case "remoteWrite[0].headers.X-Scope-OrgID": {
+      const prometheus = load(stackArtifacts(inventory).find((a) => a.path === "prometheus/prometheus.yml")!.content) as { remote_write: { headers: Record<string, string>; basic_auth: { username: string } }[] };
+      return prometheus.remote_write.map((w) => (key.endsWith("username") ? w.basic_auth.username : w.headers["X-Scope-OrgID"]!));
+    }
+    case "alerting.alertmanagers[0].basicAuth.username": {
+      const prometheus = load(stackArtifacts(inventory).find((a) => a.path === "prometheus/prometheus.yml")!.content) as { alerting: { alertmanagers: { basic_auth?: { username: string } }[] } };
+      return prometheus.alerting.alertmanagers.flatMap((a) => (a.basic_auth ? [a.basic_auth.username] : []));
+    }
+    case "alerting.route.receivers.critical":
+    case "alerting.route.receivers.warning":
+    case "alerting.route.receivers.info": {
+      const severity = key.split(".").pop()!;
+      const config = load(stackArtifacts(inventory).find((a) => a.path === "alertmanager/alertmanager.yml")!.content) as AlertmanagerYml;
+      const route = config.route.routes[0]!;
+      const child = route.routes.find((r) => r.matchers[0] === `severity="${severity}"`)!;
+      const names = config.receivers.map((r) => r.name).filter((n) => n.includes("touch"));
+      return [child.receiver, ...names, ...(severity === "critical" ? [route.receiver] : [])];
+    }
     default:
       throw new Error(`no round-trip check for ${key}`);
   }
+}
+
+interface AlertmanagerYml {
+  route: { receiver: string; routes: { receiver: string; routes: { receiver: string; matchers: string[] }[] }[] };
+  receivers: { name: string }[];
 }
 
 function tool(file: string, args: string[], cwd?: string) {
@@ -243,6 +294,11 @@ describe("a stack with shell, YAML and systemd metacharacters in every string", 
     const checked = tool("promtool", ["check", "config", "--syntax-only", prometheusYml]);
     expect(checked.out).toContain("SUCCESS");
     expect(checked.code).toBe(0);
+    const alertmanagerYml = join(dir, "alertmanager.yml");
+    writeFileSync(alertmanagerYml, stackArtifacts(r.inventory).find((a) => a.path === "alertmanager/alertmanager.yml")!.content);
+    const amChecked = tool("amtool", ["check-config", alertmanagerYml]);
+    expect(amChecked.out).toContain("SUCCESS");
+    expect(amChecked.code).toBe(0);
     expect(existsSync(CANARY)).toBe(false);
   });
 });
@@ -342,4 +398,83 @@ describe("the shell steps", () => {
     expect(existsSync(CANARY)).toBe(false);
   });
 
+});
+
+describe("Unicode, quotes and ${} in the alerting and remote-write values", () => {
+  const TEXT = 'Bereitschaft „Nacht" 🚨 ${PAGER} \'q\' #1';
+
+  it("a receiver name: amtool accepts the config and routes to exactly that name", () => {
+    const config = fullConfig();
+    setAt(config, ["alerting", "route", "receivers", "critical"], TEXT);
+    const r = validate(config);
+    expect(r.ok ? [] : r.errors).toEqual([]);
+    if (!r.ok) return;
+    const file = join(work, "unicode-alertmanager.yml");
+    writeFileSync(file, stackArtifacts(r.inventory).find((a) => a.path === "alertmanager/alertmanager.yml")!.content);
+    expect(tool("amtool", ["check-config", file]).code).toBe(0);
+    const routed = tool("amtool", ["config", "routes", "test", `--config.file=${file}`, "alertname=WireGuardNoPeers", "env=lab", "severity=critical"]);
+    expect(routed.out.split("\n").filter((l) => l && !l.startsWith("Warning:"))).toEqual([TEXT]);
+  });
+
+  it("a header value and a basic-auth user name: promtool accepts prometheus.yml and both read back exactly", () => {
+    const config = fullConfig();
+    setAt(config, ["remoteWrite", 0, "headers", "X-Scope-OrgID"], TEXT);
+    setAt(config, ["remoteWrite", 0, "basicAuth", "username"], "wrïter ${USER}");
+    const r = validate(config);
+    expect(r.ok ? [] : r.errors).toEqual([]);
+    if (!r.ok) return;
+    const content = stackArtifacts(r.inventory).find((a) => a.path === "prometheus/prometheus.yml")!.content;
+    const file = join(work, "unicode-prometheus.yml");
+    writeFileSync(file, content);
+    expect(tool("promtool", ["check", "config", "--syntax-only", file]).code).toBe(0);
+    const [w] = (load(content) as { remote_write: { headers: Record<string, string>; basic_auth: { username: string } }[] }).remote_write;
+    expect(w!.headers["X-Scope-OrgID"]).toBe(TEXT);
+    expect(w!.basic_auth.username).toBe("wrïter ${USER}");
+  });
+
+  it("a label value in a server's scrapes selects the hosts with exactly that value", () => {
+    const config = fullConfig();
+    setAt(config, ["hosts", 0, "labels", "site"], "Zürich 🏔 \"${SITE}\"");
+    config.prometheus = [{ ...(config.prometheus as Tree), name: "zrh", scrapes: { site: "Zürich 🏔 \"${SITE}\"" } }];
+    const r = validate(config);
+    expect(r.ok ? [] : r.errors).toEqual([]);
+    if (!r.ok) return;
+    expect(r.inventory.prometheusServers[0]!.hosts.map((h) => h.name)).toEqual(["vpn-a"]);
+    const targets = JSON.parse(stackArtifacts(r.inventory).find((a) => a.path === "prometheus/zrh/targets/wireguard.json")!.content) as { labels: { site: string } }[];
+    expect(targets[0]!.labels.site).toBe("Zürich 🏔 \"${SITE}\"");
+  });
+
+  it.each([
+    [["remoteWrite", 0, "url"], "https://mímir.example.net/api/v1/push", "expected an http:// or https:// URL"],
+    [["remoteWrite", 0, "url"], 'https://m.example.net/push"\nx: y', "expected an http:// or https:// URL"],
+    [["alerting", "alertmanagers", 0, "urls", 0], "https://ämter.example.net:9093", "expected an http:// or https:// URL"],
+    [["remoteWrite", 0, "headers", "X-Scope-OrgID"], " padded", "expected a header value on one line, without control characters or white space around it"],
+    [["alerting", "route", "receivers", "warning"], "chat\u0000", "expected a receiver name on one line"],
+    [["alerting", "route", "receivers", "info"], "  ", "expected a receiver name, got an empty one"],
+  ] as const)("%j = %j is refused by key: %s", (path, value, message) => {
+    const config = fullConfig();
+    setAt(config, [...path], value);
+    const r = validate(config);
+    expect(r.ok ? [] : r.errors.map((e) => [e.path, e.message.slice(0, message.length)])).toEqual([[keyPath([...path]), message]]);
+  });
+
+  it("a replica with ${} is refused (Prometheus's expand-external-labels would read it as a variable)", () => {
+    const config = fullConfig();
+    config.prometheus = [{ ...(config.prometheus as Tree), name: "a", replica: "${HOSTNAME}" }];
+    const r = validate(config);
+    expect(r.ok ? [] : r.errors.map((e) => e.path)).toEqual([keyPath(["prometheus", 0, "replica"])]);
+  });
+
+  it("a percent-encoded URL path is taken as written and promtool accepts it", () => {
+    const config = fullConfig();
+    setAt(config, ["remoteWrite", 0, "url"], "https://m.example.net/t%C3%A9nant/push?org=a%20b");
+    const r = validate(config);
+    expect(r.ok ? [] : r.errors).toEqual([]);
+    if (!r.ok) return;
+    const content = stackArtifacts(r.inventory).find((a) => a.path === "prometheus/prometheus.yml")!.content;
+    expect((load(content) as { remote_write: { url: string }[] }).remote_write[0]!.url).toBe("https://m.example.net/t%C3%A9nant/push?org=a%20b");
+    const file = join(work, "encoded-prometheus.yml");
+    writeFileSync(file, content);
+    expect(tool("promtool", ["check", "config", "--syntax-only", file]).code).toBe(0);
+  });
 });
