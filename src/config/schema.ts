@@ -186,7 +186,10 @@ export const remoteWriteSchema = z.strictObject({
   headers: z.record(checked(remoteWriteHeaderNameProblem), checked(headerValueProblem)).optional(),
   basicAuth: z.strictObject({ username: checked(basicAuthUserProblem) }).optional(),
   tls: clientTlsSchema.optional(),
-  /** Unset keys keep Prometheus's defaults (capacity 10000, maxShards 50, maxSamplesPerSend 2000, batchSendDeadline 5s). */
+  /**
+   * Unset keys are left out, so the running Prometheus's defaults apply (2.42, as Debian 12 ships it: capacity 2500,
+   * maxShards 200, maxSamplesPerSend 500, batchSendDeadline 5s, read from its /api/v1/status/config; releases differ).
+   */
   queue: z
     .strictObject({
       capacity: positiveInt.optional(),
