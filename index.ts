@@ -3,22 +3,22 @@ import { installsNode } from "./src/config/index";
 import { inventoryFromPulumiConfig, requireSecretConfig } from "./src/config/pulumi-config";
 import { localHealthUrl } from "./src/hosts/paths";
 import { stackFolder } from "./src/grafana/stack-names";
-import { exporterBundle, GrafanaDashboards, machineOf, PrometheusServer, sshConnection, stackDashboards, WireGuardHost } from "./src/provision/index";
+import { exporterBundle, GrafanaDashboards, machineOf, PrometheusServer, prometheusComponent, prometheusSecretsNeeded, sshConnection, stackDashboards, WireGuardHost } from "./src/provision/index";
 import { stackArtifacts } from "./src/render/stack-artifacts";
-import { PASSWORD_FILE } from "./src/prometheus/scrape-config";
 
 const inventory = inventoryFromPulumiConfig();
 const artifacts = stackArtifacts(inventory);
 const privateKey = requireSecretConfig("sshPrivateKey", "the components reach hosts and Prometheus over SSH");
-const basicAuthPassword = inventory.exporter.basicAuth.enabled
-  ? requireSecretConfig("exporterBasicAuthPassword", "exporter.basicAuth.enabled is true")
-  : undefined;
+// Each secret a Prometheus config reads from a file, and the stack setting that needs it.
+const prometheusSecrets = prometheusSecretsNeeded(inventory).map((need) => ({ ...need, value: requireSecretConfig(need.key, need.why) }));
+const basicAuthPassword = prometheusSecrets.find((s) => s.key === "exporterBasicAuthPassword")?.value;
 
 // Built from exporter/src before anything is declared: a build error stops the run untouched.
 const bundle = exporterBundle(__dirname);
 
-const wireguardHosts = inventory.hosts.map(
-  (host) =>
+const wireguardHosts = new Map(
+  inventory.hosts.map((host) => [
+    host.name,
     new WireGuardHost(host.name, {
       stack: inventory.stack,
       machine: machineOf(host),
@@ -30,16 +30,21 @@ const wireguardHosts = inventory.hosts.map(
       healthUrl: localHealthUrl(inventory.exporter),
       basicAuth: basicAuthPassword && { username: inventory.exporter.basicAuth.username, password: basicAuthPassword },
     }),
+  ]),
 );
 
-const prometheus = new PrometheusServer("prometheus", {
-  stack: inventory.stack,
-  machine: machineOf(inventory.prometheus),
-  settings: inventory.prometheus,
-  connection: sshConnection(inventory, { label: "prometheus", ...inventory.prometheus }, privateKey),
-  artifacts: artifacts.filter((a) => a.kind === "prometheus" || a.kind === "targets" || a.kind === "rules"),
-  secretFiles: basicAuthPassword ? [{ name: PASSWORD_FILE, value: basicAuthPassword }] : [],
-  waitFor: wireguardHosts.map((h) => h.install),
+const prometheusServers = inventory.prometheusServers.map((server, i) => {
+  const component = prometheusComponent(server, i);
+  return new PrometheusServer(component.name, {
+    stack: inventory.stack,
+    machine: machineOf(server),
+    settings: server,
+    connection: sshConnection(inventory, { label: component.name, ...server }, privateKey),
+    artifacts: artifacts.filter((a) => a.prometheusServer === server.name),
+    secretFiles: prometheusSecrets.map((s) => ({ name: s.file, value: s.value })),
+    waitFor: server.hosts.map((h) => wireguardHosts.get(h.name)!.install),
+    formerName: component.formerName,
+  });
 });
 
 const dashboards = inventory.grafana.enabled
@@ -54,6 +59,9 @@ const dashboards = inventory.grafana.enabled
 export const environment = inventory.environment;
 export const hosts = inventory.hosts.map((h) => h.name);
 export const exporterBuild = bundle.sha256;
-export const prometheusReport = prometheus.apply.stdout;
+/** What the Prometheus step printed: one server's, or each listed server's by name. */
+export const prometheusReport = inventory.prometheusServers[0]!.listed
+  ? Object.fromEntries(prometheusServers.map((p, i) => [inventory.prometheusServers[i]!.name, p.apply.stdout]))
+  : prometheusServers[0]!.apply.stdout;
 export const grafanaFolder = dashboards?.folder.uid;
 export const artifactCount = artifacts.length;

@@ -3,11 +3,13 @@
 // machine, that delete must not uninstall what the create just installed. So every install records
 // its deployment in a marker file, and a delete removes nothing unless the marker still names it.
 // A machine another stack owns is refused, so two stacks never fight over one exporter.
+// One marker per role and machine suffices within a stack too: a host is one machine, and validation
+// refuses two Prometheus servers of a stack on one machine (the same address and SSH port).
 import { shellQuote } from "./shell";
 
 export interface Deployment {
   stack: string;
-  /** Component name in the stack, e.g. the host's name or `prometheus`. */
+  /** Component name in the stack, e.g. the host's name, `prometheus` or `prometheus-<server name>`. */
   component: string;
   /** What the component installs; one marker per role and machine. */
   role: "exporter" | "prometheus";

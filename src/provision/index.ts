@@ -1,6 +1,7 @@
 // The components that move a stack's artifacts onto machines.
 export { machineOf, sshConnection, type Connection } from "./connection";
 export { GrafanaDashboards, stackDashboards } from "./grafana-dashboards";
-export { PrometheusServer } from "./prometheus-server";
+export { PrometheusServer, prometheusComponent } from "./prometheus-server";
+export { prometheusSecretsNeeded } from "./prometheus-secrets";
 export { exporterBundle, type ExporterBundle } from "./exporter-bundle";
 export { WireGuardHost } from "./wireguard-host";

@@ -25,6 +25,8 @@ export interface InstallStepArgs {
   /** The files the install reads from stdin (filesOnStdin); stdin is secret when any of them is. */
   files: { name: string; content: pulumi.Input<string> }[];
   dependsOn?: pulumi.Resource[];
+  /** Names it had before (same type, same parent type), so that a rename is an update of the same resource. */
+  formerNames?: string[];
 }
 
 export function installStep(parent: pulumi.Resource, name: string, args: InstallStepArgs): remote.Command {
@@ -40,6 +42,11 @@ export function installStep(parent: pulumi.Resource, name: string, args: Install
       addPreviousOutputInEnv: false,
       logging: remote.Logging.StdoutAndStderr,
     },
-    { parent, dependsOn: args.dependsOn, additionalSecretOutputs: ["stdout", "stderr"] },
+    {
+      parent,
+      dependsOn: args.dependsOn,
+      additionalSecretOutputs: ["stdout", "stderr"],
+      ...(args.formerNames?.length ? { aliases: args.formerNames.map((n) => ({ name: n })) } : {}),
+    },
   );
 }

@@ -4,7 +4,7 @@
 import { posix } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { remote } from "@pulumi/command";
-import type { Inventory } from "../config/index";
+import { SINGLE_PROMETHEUS_NAME, type Inventory } from "../config/index";
 import type { Artifact } from "../render/artifact";
 import type { Connection } from "./connection";
 import type { Deployment } from "./deployment";
@@ -12,18 +12,36 @@ import { installStep } from "./install-step";
 import { prometheusApplyScript, prometheusRemoveScript, type PrometheusFile } from "./prometheus-scripts";
 import { asRoot } from "./shell";
 
+/**
+ * The component of one server: `prometheus` for a stack's single server (as it always was), and
+ * `prometheus-<name>` for each server of a list. The first of a list aliases `prometheus`: a stack
+ * that lists its one server and adds more updates that server in place (or moves it, when its
+ * machine changed) instead of creating it anew and deleting the old one.
+ */
+export function prometheusComponent(server: Pick<Inventory["prometheus"], "name" | "listed">, position: number): { name: string; formerName?: string } {
+  if (!server.listed) return { name: SINGLE_PROMETHEUS_NAME };
+  return { name: `${SINGLE_PROMETHEUS_NAME}-${server.name}`, ...(position === 0 ? { formerName: SINGLE_PROMETHEUS_NAME } : {}) };
+}
+
 export interface PrometheusServerArgs {
   stack: string;
   /** `address:port` of the SSH target (see machineOf). */
   machine: string;
+  /** This server's settings (one of inventory.prometheusServers). */
   settings: Inventory["prometheus"];
   connection: Connection;
-  /** The stack's Prometheus artifacts; each one with a placement is installed there. */
+  /** This server's artifacts; each one with a placement is installed there. */
   artifacts: Artifact[];
   /** Passwords the generated config reads from files (password_file), each written to secretsDir under its name. */
   secretFiles?: PrometheusSecretFile[];
-  /** Steps to finish first (the hosts' installs), so that the first scrape finds the exporters. */
+  /** Steps to finish first (the installs of the hosts it scrapes), so that the first scrape finds the exporters. */
   waitFor?: pulumi.Resource[];
+  /**
+   * The component's name before, e.g. `prometheus` when a stack's single server becomes the first of
+   * a list: aliased (with its `-files` step), so that the change is an update in place, not a create
+   * of new resources plus a delete of the old ones.
+   */
+  formerName?: string;
 }
 
 /** One secret Prometheus reads from a file in its secretsDir, e.g. the exporters' basic-auth password. */
@@ -37,7 +55,7 @@ export class PrometheusServer extends pulumi.ComponentResource {
   readonly apply: remote.Command;
 
   constructor(name: string, args: PrometheusServerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("wireguard-monitoring:index:PrometheusServer", name, {}, opts);
+    super("wireguard-monitoring:index:PrometheusServer", name, {}, args.formerName ? { ...opts, aliases: [...(opts?.aliases ?? []), { name: args.formerName }] } : opts);
     const s = args.settings;
     const deployment: Deployment = { stack: args.stack, component: name, role: "prometheus", machine: args.machine };
     const files: (PrometheusFile & { content: pulumi.Input<string> })[] = args.artifacts.flatMap((a) =>
@@ -61,6 +79,7 @@ export class PrometheusServer extends pulumi.ComponentResource {
       remove: asRoot(prometheusRemoveScript(options)),
       files,
       dependsOn: args.waitFor,
+      formerNames: args.formerName ? [`${args.formerName}-files`] : [],
     });
     this.registerOutputs({ files: files.map((f) => f.placement.target) });
   }
