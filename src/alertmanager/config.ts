@@ -34,6 +34,7 @@ export function alertmanagerConfig(inventory: Inventory, route: AlertRouteConfig
     receivers: names.map((name) => ({ name })),
   };
   return generatedYaml(SOURCE, config, [
-    `stack ${inventory.stack}: a complete alertmanager.yml; give each receiver its integrations (webhook_configs, email_configs, slack_configs, pagerduty_configs).`,
+    `stack ${inventory.stack}: a complete alertmanager.yml; give each receiver its integrations`,
+    "(webhook_configs, email_configs, slack_configs, pagerduty_configs).",
   ]);
 }

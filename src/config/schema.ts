@@ -182,7 +182,10 @@ const positiveInt = z.number().int().positive();
 export const remoteWriteSchema = z.strictObject({
   url: httpUrl,
   /** Prometheus's remote_write name (its metrics and logs say it); unique. */
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, { error: (i) => `expected a name of letters, digits and _ . - (at most 63), got ${got(i.input)}` }).optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, { error: (i) => `expected a name of letters, digits and _ . - (at most 63), got ${got(i.input)}` })
+    .optional(),
   headers: z.record(checked(remoteWriteHeaderNameProblem), checked(headerValueProblem)).optional(),
   basicAuth: z.strictObject({ username: checked(basicAuthUserProblem) }).optional(),
   tls: clientTlsSchema.optional(),

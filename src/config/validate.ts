@@ -117,13 +117,18 @@ function crossChecks(config: CheckedParts): ConfigError[] {
 }
 
 /** A canonical text of a `scrapes` map: servers with equal ones scrape the same hosts. */
-const scrapesKey = (scrapes: Readonly<Record<string, string>>) => JSON.stringify(Object.entries(scrapes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const scrapesKey = (scrapes: Readonly<Record<string, string>>) =>
+  JSON.stringify(Object.entries(scrapes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /**
  * Each server on its own (timeout, pinned key) and the servers together: unique names and machines,
  * one job name, every host scraped, and hosts shared only within an HA group (equal `scrapes`, each its own `replica`).
  */
-function prometheusServerErrors(prometheus: StackConfig["prometheus"], hosts: StackConfig["hosts"] | undefined, unpinnedRefused: boolean): ConfigError[] {
+function prometheusServerErrors(
+  prometheus: StackConfig["prometheus"],
+  hosts: StackConfig["hosts"] | undefined,
+  unpinnedRefused: boolean,
+): ConfigError[] {
   const errors: ConfigError[] = [];
   const servers = prometheusServersOf(prometheus, hosts ?? []);
   const at = (i: number, ...rest: PropertyKey[]): PropertyKey[] => (Array.isArray(prometheus) ? ["prometheus", i, ...rest] : ["prometheus", ...rest]);
@@ -136,7 +141,8 @@ function prometheusServerErrors(prometheus: StackConfig["prometheus"], hosts: St
       err(at(i, "scrapeTimeout"), `must not be longer than ${named(i)}.scrapeInterval (${p.scrapeInterval}), got "${p.scrapeTimeout}"`);
     }
     if (!p.ssh.hostKey && unpinnedRefused) {
-      err(at(i, "ssh", "hostKey"), `is required: pin the Prometheus server's SSH key (ssh-keyscan -t ed25519 ${p.address}), or set ${keyPath(["allowUnpinnedHostKeys"])}: true`);
+      const allow = keyPath(["allowUnpinnedHostKeys"]);
+      err(at(i, "ssh", "hostKey"), `is required: pin the Prometheus server's SSH key (ssh-keyscan -t ed25519 ${p.address}), or set ${allow}: true`);
     }
     if (p.ssh.hostKey && sshHostKeyType(p.ssh.hostKey) === "ssh-rsa") err(at(i, "ssh", "hostKey"), rsaHostKeyRefused(p.address));
     const sameName = names.get(p.name);
@@ -145,7 +151,8 @@ function prometheusServerErrors(prometheus: StackConfig["prometheus"], hosts: St
     const machine = `${p.address}:${p.ssh.port}`;
     const sameMachine = machines.get(machine);
     if (sameMachine !== undefined) {
-      err(at(i, "address"), `${machine} is also ${named(sameMachine)}: two servers on one machine would overwrite each other's prometheus.yml, targets and rules`);
+      const why = "two servers on one machine would overwrite each other's prometheus.yml, targets and rules";
+      err(at(i, "address"), `${machine} is also ${named(sameMachine)}: ${why}`);
     } else machines.set(machine, i);
     if (i > 0 && p.jobName !== servers[0]!.jobName) {
       err(at(i, "jobName"), `must equal ${named(0)}.jobName ("${servers[0]!.jobName}"): the rules and dashboards select one job, got "${p.jobName}"`);
@@ -165,9 +172,11 @@ function prometheusServerErrors(prometheus: StackConfig["prometheus"], hosts: St
       const shared = p.hosts.filter((h) => q.hosts.includes(h));
       if (shared.length === 0) continue;
       if (scrapesKey(p.scrapes) !== scrapesKey(q.scrapes)) {
-        err(at(j, "scrapes"), `scrapes ${shared.map((h) => h.name).join(", ")} like ${named(i)}; servers may share hosts only as an HA group (equal scrapes, each its own replica)`);
+        const names = shared.map((h) => h.name).join(", ");
+        err(at(j, "scrapes"), `scrapes ${names} like ${named(i)}; servers may share hosts only as an HA group (equal scrapes, each its own replica)`);
       } else if (p.replica === undefined || q.replica === undefined) {
-        err(at(p.replica === undefined ? j : i, "replica"), `is required: ${named(i)} and ${named(j)} scrape the same hosts, which makes them an HA group; give each its own replica`);
+        const why = `${named(i)} and ${named(j)} scrape the same hosts, which makes them an HA group; give each its own replica`;
+        err(at(p.replica === undefined ? j : i, "replica"), `is required: ${why}`);
       } else if (p.replica === q.replica) {
         err(at(j, "replica"), `duplicate replica "${p.replica}" in the HA group with ${named(i)}`);
       }
@@ -199,7 +208,8 @@ function alertmanagerErrors(alerting: StackConfig["alerting"]): ConfigError[] {
       if (seen.has(url.host)) err([...at, "urls", j], `duplicate Alertmanager ${url.host}`);
       seen.add(url.host);
       if (url.protocol !== first.protocol || url.pathname !== first.pathname) {
-        err([...at, "urls", j], `must have the scheme and path of urls[0] (${first.protocol}//…${first.pathname}): Prometheus sets them once per entry; list it in another entry, got ${JSON.stringify(text)}`);
+        const why = "Prometheus sets them once per entry; list it in another entry";
+        err([...at, "urls", j], `must have the scheme and path of urls[0] (${first.protocol}//…${first.pathname}): ${why}, got ${JSON.stringify(text)}`);
       }
     });
   });
@@ -214,7 +224,9 @@ function remoteWriteErrors(remoteWrite: StackConfig["remoteWrite"]): ConfigError
   remoteWrite.forEach((w, i) => {
     if (w.name !== undefined) {
       const first = names.get(w.name);
-      if (first !== undefined) errors.push({ path: keyPath(["remoteWrite", i, "name"]), message: `duplicate name "${w.name}" (also remoteWrite[${first}])` });
+      if (first !== undefined) {
+        errors.push({ path: keyPath(["remoteWrite", i, "name"]), message: `duplicate name "${w.name}" (also remoteWrite[${first}])` });
+      }
       else names.set(w.name, i);
     }
     const first = urls.get(w.url);

@@ -144,8 +144,8 @@ export function httpUrlProblem(text: string): string | undefined {
 export function alertmanagerUrlProblem(text: string): string | undefined {
   const problem = httpUrlProblem(text);
   if (problem !== undefined) return problem;
-  if (text.includes("?")) return `expected an Alertmanager URL without a query ("?"): Prometheus keeps only scheme, host:port and path, got ${JSON.stringify(text)}`;
-  return undefined;
+  if (!text.includes("?")) return undefined;
+  return `expected an Alertmanager URL without a query ("?"): Prometheus keeps only scheme, host:port and path, got ${JSON.stringify(text)}`;
 }
 
 /** A file_sd file: Prometheus reads only names ending .json, .yml or .yaml (discovery/file, fileSDConfig patterns). */
@@ -200,7 +200,9 @@ const RESERVED_REMOTE_WRITE_HEADERS = new Set([
 
 /** An HTTP header name (RFC 9110 token) that Prometheus lets remote_write set. */
 export function remoteWriteHeaderNameProblem(text: string): string | undefined {
-  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(text)) return `expected an HTTP header name (letters, digits and ! # $ % & ' * + - . ^ _ \` | ~), got ${JSON.stringify(text)}`;
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(text)) {
+    return `expected an HTTP header name (letters, digits and ! # $ % & ' * + - . ^ _ \` | ~), got ${JSON.stringify(text)}`;
+  }
   if (RESERVED_REMOTE_WRITE_HEADERS.has(text.toLowerCase())) {
     return `header ${JSON.stringify(text)} is set by Prometheus itself and refused in remote_write (use basicAuth for Authorization)`;
   }

@@ -8,6 +8,11 @@ import { ALERTMANAGER_PASSWORD_FILE } from "./secret-files";
 /** The external label that tells the servers of an HA group apart. */
 export const REPLICA_LABEL = "replica";
 
+/** tls_config towards an Alertmanager or a remote-write endpoint. */
+export function clientTls(tls: { caFile?: string; insecureSkipVerify: boolean }): Record<string, unknown> {
+  return { ...(tls.caFile ? { ca_file: tls.caFile } : {}), insecure_skip_verify: tls.insecureSkipVerify };
+}
+
 function alertmanagerEntry(am: AlertmanagerConfig, server: PrometheusServer): Record<string, unknown> {
   const entry: Record<string, unknown> = {};
   if (am.urls !== undefined) {
@@ -20,8 +25,10 @@ function alertmanagerEntry(am: AlertmanagerConfig, server: PrometheusServer): Re
   }
   if (am.timeout !== undefined) entry.timeout = am.timeout;
   entry.api_version = "v2";
-  if (am.basicAuth !== undefined) entry.basic_auth = { username: am.basicAuth.username, password_file: `${server.secretsDir}/${ALERTMANAGER_PASSWORD_FILE}` };
-  if (am.tls !== undefined) entry.tls_config = { ...(am.tls.caFile ? { ca_file: am.tls.caFile } : {}), insecure_skip_verify: am.tls.insecureSkipVerify };
+  if (am.basicAuth !== undefined) {
+    entry.basic_auth = { username: am.basicAuth.username, password_file: `${server.secretsDir}/${ALERTMANAGER_PASSWORD_FILE}` };
+  }
+  if (am.tls !== undefined) entry.tls_config = clientTls(am.tls);
   if (am.urls !== undefined) {
     // Prometheus takes host:port here; the port is explicit so that no default is left to guess.
     const targets = am.urls.map((text) => {
@@ -39,7 +46,8 @@ function alertmanagerEntry(am: AlertmanagerConfig, server: PrometheusServer): Re
 export function alertingSection(inventory: Inventory, server: PrometheusServer): Record<string, unknown> | undefined {
   const section: Record<string, unknown> = {};
   if (server.replica !== undefined) section.alert_relabel_configs = [{ action: "labeldrop", regex: REPLICA_LABEL }];
-  if (inventory.alerting.alertmanagers.length > 0) section.alertmanagers = inventory.alerting.alertmanagers.map((am) => alertmanagerEntry(am, server));
+  const alertmanagers = inventory.alerting.alertmanagers;
+  if (alertmanagers.length > 0) section.alertmanagers = alertmanagers.map((am) => alertmanagerEntry(am, server));
   return Object.keys(section).length > 0 ? section : undefined;
 }
 

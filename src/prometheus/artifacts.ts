@@ -24,11 +24,13 @@ export function serverArtifacts(inventory: Inventory, server: PrometheusServer):
   const fragment = posix.join(posix.dirname(p.configFile), FRAGMENT_FILE);
   const at = (file: string) => `${p.outDir}/${file}`;
   const own = { prometheusServer: p.name };
+  const targets = onServer(posix.join(p.targetsDir, TARGETS_FILE), false);
+  const rules = onServer(posix.join(p.rulesDir, RULES_FILE), true);
   return [
     { path: at("prometheus.yml"), content: prometheusConfig(inventory, p), kind: "prometheus", ...own, ...(full ? { placement: onServer(p.configFile, true) } : {}) },
     { path: at("scrape-fragment.yml"), content: scrapeFragment(inventory, p), kind: "prometheus", ...own, ...(full ? {} : { placement: onServer(fragment, true) }) },
-    { path: at(`targets/${TARGETS_FILE}`), content: jsonText(targetGroups(inventory, p)), kind: "targets", ...own, placement: onServer(posix.join(p.targetsDir, TARGETS_FILE), false) },
-    { path: at(`rules/${RULES_FILE}`), content: renderRules(serverRuleSettings(inventory, p)), kind: "rules", ...own, placement: onServer(posix.join(p.rulesDir, RULES_FILE), true) },
+    { path: at(`targets/${TARGETS_FILE}`), content: jsonText(targetGroups(inventory, p)), kind: "targets", ...own, placement: targets },
+    { path: at(`rules/${RULES_FILE}`), content: renderRules(serverRuleSettings(inventory, p)), kind: "rules", ...own, placement: rules },
   ];
 }
 

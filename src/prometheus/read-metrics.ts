@@ -5,7 +5,10 @@ import { DEFAULT_RULE_SETTINGS, ruleGroups } from "./rules";
 
 const KEYWORDS = ["by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless", "offset", "atan2", "inf", "nan"];
 /** Aggregation operators may stand before `by (…)` rather than "(". */
-const AGGREGATIONS = ["sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values", "bottomk", "topk", "quantile", "limitk", "limit_ratio"];
+const AGGREGATIONS = [
+  ...["sum", "min", "max", "avg", "group", "stddev", "stdvar", "count"],
+  ...["count_values", "bottomk", "topk", "quantile", "limitk", "limit_ratio"],
+];
 const NOT_METRICS = new Set([...KEYWORDS, ...AGGREGATIONS]);
 
 /**
@@ -49,7 +52,8 @@ export function dashboardQueries(model: unknown): string[] {
 
 /** Every PromQL expression of the committed rules (one bandwidth limit and one host, so every rule shape is there). */
 export function ruleExpressions(): string[] {
-  const settings = { ...DEFAULT_RULE_SETTINGS, expectedHosts: ["host"], peerBandwidthLimits: [{ publicKey: "k", friendlyName: "n", bytesPerSecond: 1 }] };
+  const peerBandwidthLimits = [{ publicKey: "k", friendlyName: "n", bytesPerSecond: 1 }];
+  const settings = { ...DEFAULT_RULE_SETTINGS, expectedHosts: ["host"], peerBandwidthLimits };
   return ruleGroups(settings).groups.flatMap((g) => g.rules.map((r) => r.expr));
 }
 

@@ -3,6 +3,7 @@
 // dashboards and rules read (see read-metrics.ts).
 import type { Inventory, PrometheusServer } from "../config/index";
 import type { RemoteWriteConfig } from "../config/schema";
+import { clientTls } from "./alerting";
 import { metricsDashboardsAndRulesRead } from "./read-metrics";
 import { REMOTE_WRITE_PASSWORD_FILE } from "./secret-files";
 
@@ -17,8 +18,10 @@ function remoteWriteEntry(w: RemoteWriteConfig, server: PrometheusServer): Recor
   const entry: Record<string, unknown> = { url: w.url };
   if (w.name !== undefined) entry.name = w.name;
   if (w.headers !== undefined && Object.keys(w.headers).length > 0) entry.headers = { ...w.headers };
-  if (w.basicAuth !== undefined) entry.basic_auth = { username: w.basicAuth.username, password_file: `${server.secretsDir}/${REMOTE_WRITE_PASSWORD_FILE}` };
-  if (w.tls !== undefined) entry.tls_config = { ...(w.tls.caFile ? { ca_file: w.tls.caFile } : {}), insecure_skip_verify: w.tls.insecureSkipVerify };
+  if (w.basicAuth !== undefined) {
+    entry.basic_auth = { username: w.basicAuth.username, password_file: `${server.secretsDir}/${REMOTE_WRITE_PASSWORD_FILE}` };
+  }
+  if (w.tls !== undefined) entry.tls_config = clientTls(w.tls);
   const q = w.queue ?? {};
   const queue: Record<string, unknown> = {};
   if (q.capacity !== undefined) queue.capacity = q.capacity;

@@ -57,7 +57,8 @@ export function wireGuardScrapeJob(inventory: Inventory, server: PrometheusServe
 }
 
 /** Which server a file is for, in its header, when the stack lists several. */
-const serverNote = (inventory: Inventory, server: PrometheusServer) => `stack ${inventory.stack}${server.listed ? `, Prometheus server ${server.name}` : ""}`;
+const serverNote = (inventory: Inventory, server: PrometheusServer) =>
+  `stack ${inventory.stack}${server.listed ? `, Prometheus server ${server.name}` : ""}`;
 
 /**
  * Merge into an existing prometheus.yml: append to its rule_files and scrape_configs and, when the
