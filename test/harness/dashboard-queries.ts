@@ -131,7 +131,9 @@ export function dashboardQueries(prometheusUrl: string): DashboardQueries {
     for (const v of d.templating.list) {
       if (v.type !== "query") continue;
       const options = await variableOptions(v, vars);
-      if (options.length === 0) throw new Error(`dashboard '${d.uid}': variable '${v.name}' offers no values for '${interpolate(v.query, vars)}'`);
+      if (options.length === 0) {
+        throw new Error(`dashboard '${d.uid}': variable '${v.name}' offers no values for '${interpolate(v.query, vars)}'`);
+      }
       vars[v.name] = v.multi ? (multi(v.name, v) ?? v.allValue) : pick(v.name, options);
     }
     return vars;
@@ -144,7 +146,8 @@ export function dashboardQueries(prometheusUrl: string): DashboardQueries {
         const result = await runTarget(t, vars).catch((e: Error) => {
           throw new Error(`dashboard '${d.uid}', panel '${p.title}', target ${t.refId}: ${e.message}`);
         });
-        if (result.length === 0) empty.push(`dashboard '${d.uid}', panel '${p.title}', target ${t.refId}: no series for '${interpolate(t.expr, vars)}'`);
+        if (result.length > 0) continue;
+        empty.push(`dashboard '${d.uid}', panel '${p.title}', target ${t.refId}: no series for '${interpolate(t.expr, vars)}'`);
       }
     }
     return empty;

@@ -20,7 +20,14 @@ import { dump, load } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validateStackConfig, type Inventory } from "../../src/config/index";
 import { stackArtifacts } from "../../src/render/stack-artifacts";
-import { amtool, startAlertmanager, startWebhookReceiver, type RunningAlertmanager, type WebhookReceiver } from "../harness/alertmanager";
+import {
+  amtool,
+  startAlertmanager,
+  startWebhookReceiver,
+  type RunningAlertmanager,
+  type WebhookNotification,
+  type WebhookReceiver,
+} from "../harness/alertmanager";
 import { committedDashboards, dashboardQueries, dashboardExpressions, regexValue, type Json } from "../harness/dashboard-queries";
 import { startExporter, type RunningExporter } from "../harness/exporter";
 import { freePort, promtool, requirePrometheus, startPrometheus, type RunningPrometheus } from "../harness/prometheus";
@@ -77,6 +84,9 @@ async function startSite(name: Site["name"], address: string, port: number): Pro
   return { name, address, host: `vpn-${name}`, tunnel, exporter, ghostKey };
 }
 
+const peer = (s: Site, publicKey: string, what: string) =>
+  ({ publicKey, friendlyName: `${s.name}-${what}`, owner: "ops", host: s.host, interface: s.tunnel.serverIf, expected: true });
+
 /** Hosts and peers of both stacks: the two sites' WireGuard hosts, labelled by site. */
 function fleet(): Record<string, unknown> {
   return {
@@ -85,8 +95,8 @@ function fleet(): Record<string, unknown> {
     hosts: sites.map((s) => ({ name: s.host, address: s.address, interfaces: [s.tunnel.serverIf], labels: { site: s.name } })),
     peers: sites.flatMap((s) => [
       // A per-peer limit renders a recording rule per peer: each server must record only its hosts' peers.
-      { publicKey: s.tunnel.peerPublicKey, friendlyName: `${s.name}-laptop`, owner: "ops", host: s.host, interface: s.tunnel.serverIf, expected: true, bandwidthLimitBytesPerSecond: 1e9 },
-      { publicKey: s.ghostKey, friendlyName: `${s.name}-ghost`, owner: "ops", host: s.host, interface: s.tunnel.serverIf, expected: true },
+      { ...peer(s, s.tunnel.peerPublicKey, "laptop"), bandwidthLimitBytesPerSecond: 1e9 },
+      peer(s, s.ghostKey, "ghost"),
     ]),
     exporter: { port: exporterPort },
     grafana: { enabled: false },
@@ -149,7 +159,12 @@ interface StartedServer {
  * file and rule file, written where the stack config says (this test's temp dir). promtool checks
  * the generated prometheus.yml with the files it names in place.
  */
-async function startServer(name: string, stack: string, configFor: (port: number) => Record<string, unknown>, forByAlert: Record<string, string>): Promise<StartedServer> {
+async function startServer(
+  name: string,
+  stack: string,
+  configFor: (port: number) => Record<string, unknown>,
+  forByAlert: Record<string, string>,
+): Promise<StartedServer> {
   let files: Omit<StartedServer, "prom"> | undefined;
   const prom = await startPrometheus({
     configYaml: (_promDir, port) => {
@@ -167,7 +182,9 @@ async function startServer(name: string, stack: string, configFor: (port: number
       writeFileSync(join(s.rulesDir, "wireguard.rules.yml"), withFor(files.rules, forByAlert));
       writeFileSync(join(dir, name, "prometheus.yml"), files.config);
       const check = promtool(["check", "config", join(dir, name, "prometheus.yml")]);
-      if (check.code !== 0) throw new Error(`promtool check config refuses the generated prometheus/${name}/prometheus.yml:\n${check.stdout}${check.stderr}`);
+      if (check.code !== 0) {
+        throw new Error(`promtool check config refuses the generated prometheus/${name}/prometheus.yml:\n${check.stdout}${check.stderr}`);
+      }
       return files.config;
     },
   });
@@ -191,13 +208,18 @@ const key = (labels: Record<string, string>) => JSON.stringify(Object.entries(la
 
 /** What a server sends over remote write: its series with its external labels added where the series has none of that name. */
 function asRemoteWritten(series: Record<string, string>[], configYaml: string): Record<string, string>[] {
-  const external = ((load(configYaml) as { global?: { external_labels?: Record<string, string> } }).global?.external_labels ?? {}) as Record<string, string>;
+  const external = (load(configYaml) as { global?: { external_labels?: Record<string, string> } }).global?.external_labels ?? {};
   return series.map((s) => ({ ...external, ...s }));
 }
 
+/** A started server's recent series as remote write delivers them. */
+const remoteWritten = async (s: StartedServer) => asRemoteWritten(await allSeries(s.prom), s.config);
+
 /** Metric names a PromQL expression reads (Grafana variables kept as text are fine for the parser). */
 function namesRead(expr: string): string[] {
-  return selectors(parsePromQL(expr)).flatMap((s) => [s.name, ...s.matchers.filter((m) => m.name === "__name__" && m.op === "=").map((m) => m.value)]).filter((n): n is string => !!n);
+  return selectors(parsePromQL(expr))
+    .flatMap((s) => [s.name, ...s.matchers.filter((m) => m.name === "__name__" && m.op === "=").map((m) => m.value)])
+    .filter((n): n is string => !!n);
 }
 
 beforeAll(async () => {
@@ -246,7 +268,9 @@ describe("two site servers remote-writing to a central store", () => {
       // One at a time, each past its first scrape: before it, a server's absent(up{job}) term makes
       // WireGuardExporterDown pending with labels that name no host, the same series on every site
       // server, and two servers writing one series get their batches refused (out of order).
-      await started.prom.waitFor(async () => (await started.prom.query(`up{job="${JOB}"}`)).length > 0 && !(await started.prom.alerts()).some((a) => a.labels.alertname === "WireGuardExporterDown"), {
+      const scraped = async () => (await started.prom.query(`up{job="${JOB}"}`)).length > 0;
+      const exporterDown = async () => (await started.prom.alerts()).some((a) => a.labels.alertname === "WireGuardExporterDown");
+      await started.prom.waitFor(async () => (await scraped()) && !(await exporterDown()), {
         what: `${s.name} past its first scrape and evaluation`,
       });
     }
@@ -294,9 +318,12 @@ describe("two site servers remote-writing to a central store", () => {
   });
 
   it("no two servers hold the same series, and none of their remote writes failed", async () => {
-    const [eu, us] = await Promise.all(servers.map(async (s) => new Set(asRemoteWritten(await allSeries(s.prom), s.config).map(key))));
+    const [eu, us] = await Promise.all(servers.map(async (s) => new Set((await remoteWritten(s)).map(key))));
     const failed = await Promise.all(
-      servers.map(async (s) => (await s.prom.query("sum by (remote_name) (prometheus_remote_storage_samples_failed_total)")).map((f) => [s.name, f.metric.remote_name, f.value])),
+      servers.map(async (s) =>
+        (await s.prom.query("sum by (remote_name) (prometheus_remote_storage_samples_failed_total)"))
+          .map((f) => [s.name, f.metric.remote_name, f.value]),
+      ),
     );
     const refused = [central, archive].flatMap((r) => r.logs().split("\n").filter((l) => /level=(error|warn)/.test(l)));
     expect({ both: [...eu].filter((k) => us.has(k)), failed: failed.flat().sort() }, `the receivers said:\n${refused.join("\n")}`).toEqual({
@@ -306,14 +333,15 @@ describe("two site servers remote-writing to a central store", () => {
   });
 
   it("the archive (everything) holds exactly the series of both servers, each with env", async () => {
-    const sent = async () => new Set((await Promise.all(servers.map(async (s) => asRemoteWritten(await allSeries(s.prom), s.config)))).flat().map(key));
+    const sent = async () => new Set((await Promise.all(servers.map(async (s) => remoteWritten(s)))).flat().map(key));
     const compare = async () => {
       const [want, got] = await Promise.all([sent(), allSeries(archive).then((all) => new Set(all.map(key)))]);
       return { missing: [...want].filter((k) => !got.has(k)), extra: [...got].filter((k) => !want.has(k)) };
     };
     // Series come and go between two reads (a pending alert turning firing): compare until they agree.
     let diff = await compare();
-    for (const end = Date.now() + 20_000; (diff.missing.length > 0 || diff.extra.length > 0) && Date.now() < end; diff = await compare()) await sleep(500);
+    const agree = () => diff.missing.length === 0 && diff.extra.length === 0;
+    for (const end = Date.now() + 20_000; !agree() && Date.now() < end; diff = await compare()) await sleep(500);
     expect(diff).toEqual({ missing: [], extra: [] });
     const withoutEnv = (await allSeries(archive)).filter((s) => s.env !== ENV);
     expect(withoutEnv).toEqual([]);
@@ -325,14 +353,16 @@ describe("two site servers remote-writing to a central store", () => {
   it("with wireGuardOnly the central store holds only what the dashboards and rules read, and all of that", async () => {
     const read = new Set([
       ...Object.values(dashboards).flatMap((d) => dashboardExpressions(d)).flatMap(namesRead),
-      ...(load(servers[0].rules) as { groups: { rules: { expr: string }[] }[] }).groups.flatMap((g) => g.rules).flatMap((r) => namesRead(r.expr)),
+      ...(load(servers[0].rules) as { groups: { rules: { expr: string }[] }[] }).groups
+        .flatMap((g) => g.rules)
+        .flatMap((r) => namesRead(r.expr)),
     ]);
     const centralSeries = await allSeries(central);
     const names = new Set(centralSeries.map((s) => s.__name__));
     expect([...names].filter((n) => !read.has(n)).sort()).toEqual([]);
     // Every series the two servers hold of a name the dashboards or rules read is on the central store.
     const got = new Set(centralSeries.map(key));
-    const sent = (await Promise.all(servers.map(async (s) => asRemoteWritten(await allSeries(s.prom), s.config)))).flat();
+    const sent = (await Promise.all(servers.map(remoteWritten))).flat();
     const missing = sent.filter((s) => read.has(s.__name__) && !got.has(key(s)));
     expect(missing).toEqual([]);
     expect(centralSeries.filter((s) => s.env !== ENV)).toEqual([]);
@@ -434,7 +464,8 @@ describe("an HA pair sending to one Alertmanager", () => {
       pair.push(started);
     }
     for (const s of pair) {
-      await s.prom.waitFor(async () => (await s.prom.targets()).filter((t) => t.scrapePool === JOB && t.health === "up").length === sites.length, {
+      const upTargets = async () => (await s.prom.targets()).filter((t) => t.scrapePool === JOB && t.health === "up");
+      await s.prom.waitFor(async () => (await upTargets()).length === sites.length, {
         what: `${s.name} scraping both hosts`,
       });
     }
@@ -467,22 +498,27 @@ describe("an HA pair sending to one Alertmanager", () => {
     const [eu] = sites;
     await eu.exporter.stop();
     for (const s of pair) {
-      await s.prom.waitFor(async () => (await s.prom.alerts()).find((a) => a.labels.alertname === "WireGuardExporterDown" && a.state === "firing" && a.labels.host === eu.host), {
+      const firing = async () =>
+        (await s.prom.alerts()).find((a) => a.labels.alertname === "WireGuardExporterDown" && a.state === "firing" && a.labels.host === eu.host);
+      await s.prom.waitFor(firing, {
         what: `WireGuardExporterDown firing on ${s.name}`,
         timeoutMs: 30_000,
       });
     }
-    const isExporterDown = (n: { alerts: { labels: Record<string, string> }[] }) => n.alerts.some((a) => a.labels.alertname === "WireGuardExporterDown");
+    const isExporterDown = (n: WebhookNotification) => n.alerts.some((a) => a.labels.alertname === "WireGuardExporterDown");
     await hook.waitFor((all) => all.find(isExporterDown), { what: "the WireGuardExporterDown notification", ms: 30_000 });
     // Both replicas have sent it (each sends an alert when it starts firing): had Alertmanager seen two
     // alerts, a second notification would have come within the route's group_interval (3 s).
     for (const s of pair) {
-      await s.prom.waitFor(async () => ((await s.prom.query("sum(prometheus_notifications_sent_total)"))[0]?.value ?? 0) > 0, { what: `${s.name} sending to Alertmanager` });
+      const sent = async () => ((await s.prom.query("sum(prometheus_notifications_sent_total)"))[0]?.value ?? 0) > 0;
+      await s.prom.waitFor(sent, { what: `${s.name} sending to Alertmanager` });
     }
     await sleep(5_000);
 
     const held = (await am.alerts()).filter((a) => a.labels.alertname === "WireGuardExporterDown");
-    expect(held.map((a) => a.labels)).toEqual([{ alertname: "WireGuardExporterDown", severity: "critical", job: JOB, instance: eu.host, host: eu.host, env: ENV, site: "eu" }]);
+    expect(held.map((a) => a.labels)).toEqual([
+      { alertname: "WireGuardExporterDown", severity: "critical", job: JOB, instance: eu.host, host: eu.host, env: ENV, site: "eu" },
+    ]);
     const notifications = hook.notifications().filter(isExporterDown);
     expect(notifications).toHaveLength(1);
     expect(notifications[0].receiver).toBe("oncall");
