@@ -1,7 +1,13 @@
 // Validation of several Prometheus servers, remote write and alerting: each mistake is refused with
 // its key path and a message that says what to do; the Inventory lists every server with its hosts.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { validateStackConfig, type Inventory } from "../../src/config/index";
+import { programConfigValues } from "../../src/config/program-config";
+import { cliConfigRun } from "../../src/config/project-config-rules";
+import { REPO } from "../helpers/run";
 
 const P = "wireguard-monitoring:";
 type Config = Record<string, unknown>;
@@ -200,5 +206,23 @@ describe("refused remote write", () => {
 
   it("takes one URL twice under two names", () => {
     expect(errorsOf(base(rw({ url: "https://a.example/push", name: "x" }, { url: "https://a.example/push", name: "y" })))).toEqual([]);
+  });
+});
+
+describe("a stack file listing servers, through the Pulumi CLI's config rules", () => {
+  it("runs the program, which gets the same servers, remote write and alerting as render", () => {
+    const project = load(readFileSync(join(REPO, "Pulumi.yaml"), "utf8")) as { name: string; config: Record<string, unknown> };
+    const stack = base({
+      prometheus: [server("fra-a", 1, { scrapes: { site: "fra" }, replica: "a" }), server("fra-b", 2, { scrapes: { site: "fra" }, replica: "b" }), server("nyc", 3, { scrapes: { site: "nyc" } })],
+      remoteWrite: [{ url: "https://mimir.example.net/api/v1/push", headers: { "X-Scope-OrgID": "netops" }, basicAuth: { username: "w" } }],
+      alerting: { alertmanagers: [{ urls: ["http://am:9093"] }], route: { receivers: { critical: "pager" } } },
+    });
+    const stackFile = { ...Object.fromEntries(Object.entries(stack).map(([k, v]) => [`wireguard-monitoring:${k}`, v])), "wireguard-monitoring:sshPrivateKey": { secure: "v1:x" } };
+    const run = cliConfigRun(project, "unit", stackFile);
+    expect(run.errors).toEqual([]);
+    const program = validateStackConfig(programConfigValues(run.config), "unit");
+    if (!program.ok) throw new Error(JSON.stringify(program.errors));
+    expect(program.inventory).toEqual(inventoryOf(stack));
+    expect(program.inventory.prometheusServers.map((p) => p.name)).toEqual(["fra-a", "fra-b", "nyc"]);
   });
 });
