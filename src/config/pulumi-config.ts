@@ -26,17 +26,20 @@ export function missingSecretMessage(key: SecretKey, why: string, text: string |
   return `${PROJECT}:${key} ${state} (${why}); set it with \`${SECRET_SET_COMMANDS[key]}\``;
 }
 
+/** Passwords Prometheus reads from a password_file in its secretsDir. */
+const PASSWORD_FILE_KEYS: ReadonlySet<SecretKey> = new Set(["exporterBasicAuthPassword", "alertmanagerBasicAuthPassword", "remoteWriteBasicAuthPassword"]);
+
 /**
  * What a secret's value cannot hold where it is used; the message never shows the value. The
- * exporters' basic-auth password: Prometheus trims white space around the text of its password_file
- * (prometheus/common), and the install step reads the password as one line to call /health, so
- * either would send another password than the exporter's bcrypt hash is made of.
+ * basic-auth passwords: Prometheus trims white space around the text of its password_file
+ * (prometheus/common), and the host's install step reads the exporters' password as one line to call
+ * /health, so either would send another password than the one set.
  */
 export function secretValueProblem(key: SecretKey, text: string): string | undefined {
-  if (key !== "exporterBasicAuthPassword" || !/^\s|\s$|[\x00-\x1f\x7f]/.test(text)) return undefined;
+  if (!PASSWORD_FILE_KEYS.has(key) || !/^\s|\s$|[\x00-\x1f\x7f]/.test(text)) return undefined;
   return (
     `${PROJECT}:${key} must not start or end with white space or hold control characters such as line breaks ` +
-    `(Prometheus trims white space around its password file, so it would send another password than the exporter expects); set it with \`${SECRET_SET_COMMANDS[key]}\``
+    `(Prometheus trims white space around its password file, so it would send another password than the one set); set it with \`${SECRET_SET_COMMANDS[key]}\``
   );
 }
 

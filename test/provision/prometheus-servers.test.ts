@@ -177,6 +177,14 @@ describe("the passwords Prometheus reads from files", () => {
     await expect(run).rejects.toThrow(`wireguard-monitoring:${key} is required (${why}); set it with \`pulumi config set --secret ${key}\``);
   });
 
+  it("a password Prometheus would read back trimmed (a trailing line break) is refused by key, without showing it", async () => {
+    const secrets = { ...SECRETS, remoteWriteBasicAuthPassword: `${SECRETS.remoteWriteBasicAuthPassword}\n` };
+    const run = capturePlanInChild({ stack: "example", config: STACKS["sharded with Alertmanager and remote-write auth"]!, secrets });
+    const message = await run.then(() => "", (e: Error) => e.message);
+    expect(message).toContain("wireguard-monitoring:remoteWriteBasicAuthPassword must not start or end with white space");
+    expect(message).not.toContain(SECRETS.remoteWriteBasicAuthPassword);
+  });
+
   it("each server gets each password as its own 0640 file in secretsDir, on a secret stdin, and the config points there", () => {
     const p = plan("sharded with Alertmanager and remote-write auth");
     for (const server of ["fra", "ams"]) {
