@@ -166,6 +166,7 @@ function prometheusServerErrors(
       err(["hosts", h], `host "${host.name}" is scraped by no Prometheus server (${wanted})`);
     }
   });
+  // Each server against those before it; the first conflict found is its error.
   servers.forEach((p, j) => {
     for (let i = 0; i < j; i++) {
       const q = servers[i]!;
@@ -179,7 +180,7 @@ function prometheusServerErrors(
         err(at(p.replica === undefined ? j : i, "replica"), `is required: ${why}`);
       } else if (p.replica === q.replica) {
         err(at(j, "replica"), `duplicate replica "${p.replica}" in the HA group with ${named(i)}`);
-      }
+      } else continue;
       break;
     }
   });

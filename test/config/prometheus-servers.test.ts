@@ -109,6 +109,11 @@ describe("refused Prometheus servers", () => {
       { prometheus: [server("a", 1, { replica: "x" }), server("b", 2, { replica: "x" })] },
       [`${P}prometheus[1].replica: duplicate replica "x" in the HA group with prometheus[0]`],
     ],
+    [
+      "a replica name twice in a group of three",
+      { prometheus: [server("a", 1, { replica: "a" }), server("b", 2, { replica: "b" }), server("c", 3, { replica: "b" })] },
+      [`${P}prometheus[2].replica: duplicate replica "b" in the HA group with prometheus[1]`],
+    ],
     ["a replica that is no identifier", { prometheus: [server("a", 1, { replica: "a b" })] }, [`${P}prometheus[0].replica: expected a replica name`]],
     [
       "two servers on one machine",
