@@ -22,6 +22,7 @@ const ROOT = resolve(__dirname, "..", "..");
 const STACK = "e2e";
 const PORT = 9586;
 const PASSWORD = randomBytes(18).toString("base64url");
+const ALERTMANAGER_PASSWORD = randomBytes(18).toString("base64url");
 const AUTH = { authorization: `Basic ${Buffer.from(`prometheus:${PASSWORD}`).toString("base64")}` };
 
 const LEFT_OVERS = "rm -rf /root/.wireguard-monitoring /var/lib/wireguard-monitoring /etc/wireguard-exporter /opt/wireguard-exporter /etc/systemd/system/wireguard-exporter* /etc/filebeat; userdel wireguard-exporter 2>/dev/null; groupdel wireguard-exporter 2>/dev/null; systemctl daemon-reload";
@@ -43,6 +44,8 @@ let deployed: CapturedPlan | undefined;
 let secrets: Record<string, string>;
 /** From scenario f on, every deployment uses the "new build". */
 let bundleEnv: Record<string, string> | undefined;
+/** From scenario l on, every deployment sends alerts to an Alertmanager with basic auth. */
+let alerting: { alertmanagers: { urls: string[]; basicAuth: { username: string } }[] } | undefined;
 const scratch = mkdtempSync(join(tmpdir(), "wgm-lifecycle-"));
 const before = new Map<string, string>();
 
@@ -61,6 +64,7 @@ function stackConfig(o: { hosts: HostEntry[]; peers?: { host: TestHost; publicKe
     logs: { filebeat: true },
     thresholds: { connected: o.connected ?? "3m" },
     exporter: { port: PORT, basicAuth: { enabled: o.basicAuth ?? false, username: "prometheus" } },
+    ...(alerting ? { alerting } : {}),
   };
 }
 
@@ -72,7 +76,11 @@ interface Deployed {
 
 /** `pulumi up` for `config`: capture, compute the steps from the last deployment, perform them. */
 async function up(config: ReturnType<typeof stackConfig>): Promise<Deployed> {
-  const plan = await capturePlanInChild({ stack: STACK, config, secrets: config.exporter.basicAuth.enabled ? { ...secrets, exporterBasicAuthPassword: PASSWORD } : secrets, env: bundleEnv });
+  const needed = {
+    ...(config.exporter.basicAuth.enabled ? { exporterBasicAuthPassword: PASSWORD } : {}),
+    ...(config.alerting ? { alertmanagerBasicAuthPassword: ALERTMANAGER_PASSWORD } : {}),
+  };
+  const plan = await capturePlanInChild({ stack: STACK, config, secrets: { ...secrets, ...needed }, env: bundleEnv });
   const lifecycle = engineSteps(deployed, plan);
   const performed = await runner.apply(lifecycle);
   deployed = plan;
@@ -156,6 +164,8 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
       await sh(h, `systemctl disable --now wireguard-exporter.service wireguard-exporter-wg.socket 2>/dev/null; ${LEFT_OVERS}; ${PROMETHEUS_FIXTURE_REMOVE}`);
     }
     await sh(c1, PROMETHEUS_FIXTURE);
+    // As the Debian package makes it: the group the password files in secretsDir are readable by.
+    await sh(c1, "getent group prometheus >/dev/null || groupadd --system prometheus");
     await sh(c2, "mkdir -p /etc/filebeat"); // as if Filebeat were installed there too
     for (const h of [c1, c2]) before.set(h.name, await sh(h, SNAPSHOT));
   });
@@ -163,7 +173,7 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
   afterAll(async () => {
     try {
       if (deployed && runner) await destroy().catch(() => undefined);
-      if (c1) await c1.ssh(PROMETHEUS_FIXTURE_REMOVE);
+      if (c1) await c1.ssh(`${PROMETHEUS_FIXTURE_REMOVE}; groupdel prometheus 2>/dev/null || true`);
     } finally {
       runner?.dispose();
       rmSync(scratch, { recursive: true, force: true });
@@ -312,7 +322,24 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     const secretFiles = events.filter((l) => /\/(web-config\.yml|wireguard-exporter-password|health-password|files\.tar)(\.wgm-new)?$/.test(l));
     expect(secretFiles.length).toBeGreaterThan(0);
     expect(secretFiles.filter((l) => /^[0-7]*[4-7] /.test(l))).toEqual([]);
-    expect(await sh(c1, "stat -c '%a %U %G' /etc/prometheus/secrets/wireguard-exporter-password /etc/wireguard-exporter/web-config.yml")).toBe("640 root root\n640 root wireguard-exporter\n");
+    expect(await sh(c1, "stat -c '%a %U %G' /etc/prometheus/secrets/wireguard-exporter-password /etc/wireguard-exporter/web-config.yml")).toBe("640 root prometheus\n640 root wireguard-exporter\n");
+  });
+
+  it("l. an Alertmanager with basic auth: its password file lands 0640 root:prometheus, prometheus.yml points there and passes promtool in place", async () => {
+    alerting = { alertmanagers: [{ urls: ["http://127.0.0.1:9093"], basicAuth: { username: "prometheus" } }] };
+    const { steps } = await up(stackConfig({ ...base(), connected: "150s", basicAuth: true }));
+    expect(steps).toEqual(["update command:remote:Command prometheus-files"]);
+    const file = "/etc/prometheus/secrets/wireguard-alertmanager-password";
+    expect(await sh(c1, `stat -c '%a %U %G' ${file}; cat ${file}`)).toBe(`640 root prometheus\n${ALERTMANAGER_PASSWORD}`);
+    const config = await sh(c1, "cat /etc/prometheus/prometheus.yml");
+    expect(config).toContain(`password_file: ${file}`);
+    expect(config).not.toContain(ALERTMANAGER_PASSWORD);
+    expect((await c1.ssh("promtool check config /etc/prometheus/prometheus.yml")).code).toBe(0);
+    // reloaded: Prometheus now sends to that Alertmanager
+    await waitFor("the Alertmanager in Prometheus", 30, async () => {
+      const r = (await (await fetch(`http://${c1.address}:9090/api/v1/alertmanagers`)).json()) as { data: { activeAlertmanagers: { url: string }[] } };
+      return r.data.activeAlertmanagers.some((a) => a.url.startsWith("http://127.0.0.1:9093/")) ? true : undefined;
+    });
   });
 
   it("f. a new exporter build: new bundle uploaded and installed, exporter restarted", async () => {
