@@ -54,12 +54,22 @@ interface HostEntry {
   on: TestHost;
 }
 
-function stackConfig(o: { hosts: HostEntry[]; peers?: { host: TestHost; publicKey: string; friendlyName: string; expected?: boolean }[]; connected?: string; basicAuth?: boolean }) {
+interface StackShape {
+  hosts: HostEntry[];
+  peers?: { host: TestHost; publicKey: string; friendlyName: string; expected?: boolean }[];
+  connected?: string;
+  basicAuth?: boolean;
+  /** An HA pair of Prometheus servers (replicas a and b) on these machines, instead of one on the first host. */
+  haPair?: [TestHost, TestHost];
+}
+
+function stackConfig(o: StackShape) {
   const target = (h: TestHost) => ({ address: h.address, ssh: { port: h.port, user: h.user, hostKey: h.hostKey } });
+  const server = { reload: "sighup", scrapeInterval: "5s", scrapeTimeout: "4s", evaluationInterval: "5s" };
   return {
     hosts: o.hosts.map((h) => ({ name: h.name, ...target(h.on), interfaces: ["wg0"], labels: { site: "lab" }, userspaceWireGuard: true })),
     peers: (o.peers ?? []).flatMap((p) => o.hosts.filter((h) => h.on === p.host).map((h) => ({ publicKey: p.publicKey, friendlyName: p.friendlyName, host: h.name, interface: "wg0", expected: p.expected ?? false }))),
-    prometheus: { ...target(c1), reload: "sighup", scrapeInterval: "5s", scrapeTimeout: "4s", evaluationInterval: "5s" },
+    prometheus: o.haPair ? o.haPair.map((h, i) => ({ name: "ab"[i], replica: "ab"[i], ...target(h), ...server })) : { ...target(c1), ...server },
     grafana: { enabled: false },
     logs: { filebeat: true },
     thresholds: { connected: o.connected ?? "3m" },
@@ -163,7 +173,7 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     for (const h of [c1, c2]) {
       await sh(h, `systemctl disable --now wireguard-exporter.service wireguard-exporter-wg.socket 2>/dev/null; ${LEFT_OVERS}; ${PROMETHEUS_FIXTURE_REMOVE}`);
     }
-    await sh(c1, PROMETHEUS_FIXTURE);
+    for (const h of [c1, c2]) await sh(h, PROMETHEUS_FIXTURE); // the second for the HA pair's other replica
     // As the Debian package makes it: the group the password files in secretsDir are readable by.
     await sh(c1, "getent group prometheus >/dev/null || groupadd --system prometheus");
     await sh(c2, "mkdir -p /etc/filebeat"); // as if Filebeat were installed there too
@@ -174,6 +184,7 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     try {
       if (deployed && runner) await destroy().catch(() => undefined);
       if (c1) await c1.ssh(`${PROMETHEUS_FIXTURE_REMOVE}; groupdel prometheus 2>/dev/null || true`);
+      if (c2) await c2.ssh(PROMETHEUS_FIXTURE_REMOVE);
     } finally {
       runner?.dispose();
       rmSync(scratch, { recursive: true, force: true });
@@ -410,6 +421,27 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
       "delete wireguard-monitoring:index:WireGuardHost vpn-one",
     ]);
     expect(await sh(c2, SNAPSHOT)).toBe(before.get(c2.name));
+  });
+
+  it("m. the single Prometheus becomes replica a of an HA pair: updated in place (aliased), replica b installed on the other machine", async () => {
+    const { steps } = await up(stackConfig({ ...base(), connected: "150s", basicAuth: true, haPair: [c1, c2] }));
+    expect([...steps].sort()).toEqual([
+      "create command:remote:Command prometheus-b-files",
+      "create wireguard-monitoring:index:PrometheusServer prometheus-b",
+      "update command:remote:Command prometheus-a-files",
+    ]);
+    for (const [h, replica] of [[c1, "a"], [c2, "b"]] as const) {
+      expect(await sh(h, "cat /var/lib/wireguard-monitoring/prometheus.deployment")).toBe(`${STACK}\n${STACK}/prometheus-${replica}@${h.address}:${h.port}\n`);
+      expect(await sh(h, "sed -n '/external_labels:/,/^[a-z]/p' /etc/prometheus/prometheus.yml")).toContain(`replica: ${replica}`);
+      // reloaded with it
+      await waitFor(`replica ${replica}'s Prometheus with its config`, 30, async () => {
+        const r = (await (await fetch(`http://${h.address}:9090/api/v1/status/config`)).json()) as { data: { yaml: string } };
+        return r.data.yaml.includes(`replica: ${replica}`) ? true : undefined;
+      });
+    }
+    expect(await sh(c2, "stat -c '%a %U %G %n' /etc/prometheus/secrets/*")).toBe(
+      "640 root root /etc/prometheus/secrets/wireguard-alertmanager-password\n640 root root /etc/prometheus/secrets/wireguard-exporter-password\n",
+    );
   });
 
   it("j. destroying the stack leaves the hosts as they were before", async () => {
