@@ -159,7 +159,7 @@ async function broadcastMetrics(c: Collection, processText: string, group: http.
   await ended;
 }
 
-/** As client_golang's promhttp: Content-Encoding when compressed, Vary whenever it could be. */
+/** Content-Encoding as client_golang's promhttp sets it; Vary whenever the body depends on Accept-Encoding (RFC 9110 §12.5.5). */
 function metricsHeaders(o: ServerOptions, gzip: boolean): http.OutgoingHttpHeaders {
   const headers: http.OutgoingHttpHeaders = { "content-type": o.metrics.registry.contentType };
   if (o.compression) headers.vary = "Accept-Encoding";
