@@ -6,7 +6,13 @@ import type { CapturedPlan } from "../../src/plan/capture";
 import { changedPaths, describeSteps, engineSteps, pathContains } from "../../src/plan/lifecycle";
 import { capturePlanInChild, committedStackConfig } from "../harness/plan";
 
-const SECRETS = { sshPrivateKey: "stand-in-key", grafanaAuth: "stand-in-token", exporterBasicAuthPassword: "stand-in-password" };
+const SECRETS = {
+  sshPrivateKey: "stand-in-key",
+  grafanaAuth: "stand-in-token",
+  exporterBasicAuthPassword: "stand-in-password",
+  alertmanagerBasicAuthPassword: "stand-in-alertmanager-password",
+  remoteWriteBasicAuthPassword: "stand-in-remote-write-password",
+};
 type Config = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const example = committedStackConfig("example") as Config;
@@ -26,6 +32,10 @@ const EDITS: Record<string, Config> = {
     for (const p of c.peers) if (p.host === "vpn-fra-1") p.host = "vpn-fra-01";
   }),
   "a host moved": edited((c) => (c.hosts[0].address = "203.0.113.11")),
+  "an Alertmanager with basic auth and a remote-write store added": edited((c) => {
+    c.alerting = { alertmanagers: [{ urls: ["https://alertmanager.example.net"], basicAuth: { username: "prometheus" } }] };
+    c.remoteWrite = [{ url: "https://mimir.example.net/api/v1/push", basicAuth: { username: "writer" } }];
+  }),
 };
 const plans = new Map<string, CapturedPlan>();
 
@@ -59,6 +69,10 @@ describe("the engine's steps for edits of the example stack", () => {
       "update command:remote:Command vpn-ams-1-exporter",
       "update command:remote:Command prometheus-files",
     ]);
+  });
+
+  it("an Alertmanager with basic auth and a remote-write store added: an update of the Prometheus files (config and passwords), nothing else", () => {
+    expect(steps("an Alertmanager with basic auth and a remote-write store added")).toEqual(["update command:remote:Command prometheus-files"]);
   });
 
   it("a host renamed: the new resources are created, then the old ones deleted (whose delete leaves a machine another deployment owns)", () => {
