@@ -52,6 +52,8 @@ export interface CaptureOptions {
   program: string;
   /** Extra environment for the program (e.g. PULUMI_NODEJS_TRANSPILE_ONLY=true, which Pulumi honours). */
   env?: Record<string, string>;
+  /** Flags for the child's node (e.g. --cpu-prof for a benchmark; node refuses that one in NODE_OPTIONS). */
+  nodeFlags?: string[];
 }
 
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -81,7 +83,7 @@ export async function capturePlan(options: CaptureOptions): Promise<CapturedPlan
     const request = { stack: options.stack, project: PROJECT, program: options.program, config: options.config, secrets: options.secrets ?? {} };
     writeFileSync(requestFile, JSON.stringify(request), { mode: 0o600 });
     const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
-      const child = execFile(process.execPath, [RUNNER, requestFile, outFile], {
+      const child = execFile(process.execPath, [...(options.nodeFlags ?? []), RUNNER, requestFile, outFile], {
         cwd: dirname(options.program),
         env: { ...withoutTypeScriptLoaders(process.env), ...options.env },
         maxBuffer: 16 * 1024 * 1024,
