@@ -4,13 +4,15 @@
 // Prints each phase next to the time it takes merely to parse that stack file, as a ratio.
 // Flags: --hosts N, --peers-per-host N, --runs N (the median is reported).
 //
-// Measured on a busy 2-core machine (five other jobs; times vary by a third between runs): parsing
-// 1.7-3.3 s; load and validate 1.2-1.4× that; build 0.2-0.35× (was 2-2.6×: every host's peers were
-// found by scanning all peers, and js-yaml's generic emitter wrote the peers files).
-// Writing out/ when a render replaced the directory whole: 0.15× into an empty one, 0.4-0.7× over an
-// earlier render (removing its 3,006 files and writing them anew); render 1.5-2.0× (was 3.8-4.1×).
-// Writing out/ now that a later render writes only what changed (size first, then content): first
-// render unchanged; nothing changed 0.05-0.2×, one peer renamed (1 file written) 0.1-0.2×.
+// Measured on a shared 2-core machine (five other jobs; times vary by a third between runs), before
+// out/ was written incrementally: parsing 1.7-3.3 s; load and validate 1.2-1.4× that; build 0.2-0.35×
+// (was 2-2.6×: peers found by scanning all peers, js-yaml's generic emitter); writing out/ 0.15× into
+// an empty directory and 0.4-0.7× over an earlier render (its 3,006 files removed and written anew);
+// render 1.5-2.0× (3.8-4.1× before the build fixes).
+// After (a later render writes only what changed: size, then bytes), same run, load 1.4: parse 1.47 s;
+// load + validate 1.18×, build 0.29×; write: first render 0.48×, nothing changed 0.15×, one peer
+// renamed (1 file written) 0.17×; render: first 2.01×, nothing changed 1.38×, one peer changed 1.50×.
+// On a machine at load 6-7: first 1.84-3.7×, nothing changed 2.0-3.3×, one peer changed 1.4-2.2×.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
