@@ -1,10 +1,10 @@
 // The Pulumi program: read the stack config, build the artifacts, declare the components.
-import { installsNode } from "./src/config/index";
-import { inventoryFromPulumiConfig, requireSecretConfig } from "./src/config/pulumi-config";
-import { localHealthUrl } from "./src/hosts/paths";
-import { stackFolder } from "./src/grafana/stack-names";
-import { exporterBundle, GrafanaDashboards, machineOf, PrometheusServer, prometheusComponent, prometheusSecretsNeeded, sshConnection, stackDashboards, WireGuardHost } from "./src/provision/index";
-import { stackArtifacts } from "./src/render/stack-artifacts";
+import { installsNode } from "./src/model/index";
+import { inventoryFromPulumiConfig, requireSecretConfig } from "./src/deploy/pulumi-config";
+import { localHealthUrl } from "./src/build/hosts/paths";
+import { stackFolder } from "./src/build/grafana/stack-names";
+import { exporterBundle, GrafanaDashboards, machineOf, PrometheusServer, prometheusComponent, prometheusSecretsNeeded, sshConnection, stackDashboards, WireGuardHost } from "./src/deploy/index";
+import { stackArtifacts } from "./src/build/stack-artifacts";
 
 const inventory = inventoryFromPulumiConfig();
 const artifacts = stackArtifacts(inventory);

@@ -9,12 +9,12 @@ import { buildSync, type BuildOptions } from "esbuild";
 export const BUNDLE_PATH = join("exporter", "dist", "wireguard-exporter.cjs");
 
 /**
- * The last commit that changed the exporter's sources: a commit elsewhere in the repository must not
+ * The last commit that changed the exporter's sources (its own and the contract it shares with the generator): a commit elsewhere in the repository must not
  * change the bundle's bytes, or every deploy after it would restart every exporter for nothing.
  */
 function sourceRevision(root: string): string {
   try {
-    const rev = execFileSync("git", ["log", "-1", "--format=%h", "--abbrev=12", "--", "exporter/src", "package.json"], { cwd: root, stdio: ["ignore", "pipe", "ignore"] });
+    const rev = execFileSync("git", ["log", "-1", "--format=%h", "--abbrev=12", "--", "exporter/src", "src/contract", "package.json"], { cwd: root, stdio: ["ignore", "pipe", "ignore"] });
     return rev.toString().trim() || "unknown";
   } catch {
     return "unknown";

@@ -1,5 +1,5 @@
 // Command-line flags in the exporter-toolkit style (--group.name=value or --group.name value).
-import { formatDuration, parseDurationFlag } from "./duration";
+import { formatDuration, parseDurationFlag } from "../../src/contract/duration";
 
 export interface Config {
   listenHost: string | undefined; // undefined = all addresses

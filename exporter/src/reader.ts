@@ -2,7 +2,7 @@
 // injected into the collector so tests and benchmarks can swap it; this is the real one.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { formatDuration } from "./duration";
+import { formatDuration } from "../../src/contract/duration";
 import { DumpParser, type PeerLookup } from "./parse-dump";
 import { PeerTable } from "./peer-table";
 

@@ -12,11 +12,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dump, load } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { validateStackConfig, type Inventory } from "../../src/config/index";
-import { renderRules, ruleSettingsFor, DEFAULT_FOR } from "../../src/prometheus/rules";
-import { RULES_FILE, TARGETS_FILE } from "../../src/prometheus/scrape-config";
-import type { Artifact } from "../../src/render/artifact";
-import { stackArtifacts } from "../../src/render/stack-artifacts";
+import { validateStackConfig, type Inventory } from "../../src/model/index";
+import { renderRules, ruleSettingsFor, DEFAULT_FOR } from "../../src/build/prometheus/rules";
+import { RULES_FILE, TARGETS_FILE } from "../../src/build/prometheus/scrape-config";
+import type { Artifact } from "../../src/build/artifact";
+import { stackArtifacts } from "../../src/build/stack-artifacts";
 import {
   amtool,
   startAlertmanager,

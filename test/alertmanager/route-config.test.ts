@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dump, load } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { ALERTMANAGER_CONFIG_PATH, ROUTE_FRAGMENT_PATH } from "../../src/alertmanager/artifacts";
-import { validateStackConfig, type Inventory } from "../../src/config/index";
-import { stackArtifacts } from "../../src/render/stack-artifacts";
+import { ALERTMANAGER_CONFIG_PATH, ROUTE_FRAGMENT_PATH } from "../../src/build/alertmanager/artifacts";
+import { validateStackConfig, type Inventory } from "../../src/model/index";
+import { stackArtifacts } from "../../src/build/stack-artifacts";
 
 const AMTOOL = "/usr/bin/amtool";
 const tmp = mkdtempSync(join(tmpdir(), "wgm-alertmanager-"));

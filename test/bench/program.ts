@@ -1,5 +1,5 @@
 // `npm run bench:program`: runs the Pulumi program (index.ts) under mocks the way `npm run preview`
-// and the plan tests do (src/plan/capture.ts: the SDK's own cmd/run in a plain node child) for one
+// and the plan tests do (src/tools/plan/capture.ts: the SDK's own cmd/run in a plain node child) for one
 // host with one peer (the fixed cost) and for a generated fleet (default 200 hosts × 20 peers), each
 // type-checked (what `pulumi up` does by default) and transpile-only (PULUMI_NODEJS_TRANSPILE_ONLY),
 // then profiles the fleet's runs and prints where the child's CPU time goes.
@@ -18,8 +18,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { loadStackFile, SECRET_KEYS } from "../../src/config/index";
-import { capturePlan } from "../../src/plan/capture";
+import { loadStackFile, SECRET_KEYS } from "../../src/model/index";
+import { capturePlan } from "../../src/tools/plan/capture";
 import { profileBreakdown } from "./cpu-profile";
 import { fleetStack } from "./render";
 

@@ -18,9 +18,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { load as parseYaml } from "js-yaml";
-import { loadStackFile } from "../../src/config/index";
-import { stackArtifacts, stackBuildErrors } from "../../src/render/stack-artifacts";
-import { writeOutputDirectory } from "../../src/render/write";
+import { loadStackFile } from "../../src/model/index";
+import { stackArtifacts, stackBuildErrors } from "../../src/build/stack-artifacts";
+import { writeOutputDirectory } from "../../src/tools/render/write";
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

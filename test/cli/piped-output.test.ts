@@ -24,7 +24,7 @@ const READER = `setTimeout(() => {
 /** Runs `<cli> <args> | node -e READER` in a shell, as a user would; the CLI's exit status through pipefail. */
 function piped(cli: "render" | "preview", args: string[]): { status: number | null; stderr: string; bytes: number; lastLine: string; parsed: unknown } {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const command = `${[TSX, join(REPO, "src", "cli", `${cli}.ts`), ...args].map(quote).join(" ")} | ${quote(process.execPath)} -e ${quote(READER)}`;
+  const command = `${[TSX, join(REPO, "src", "tools", "cli", `${cli}.ts`), ...args].map(quote).join(" ")} | ${quote(process.execPath)} -e ${quote(READER)}`;
   const r = spawnSync("bash", ["-o", "pipefail", "-c", command], { cwd: REPO, encoding: "utf8", timeout: 180_000, maxBuffer: 64 * 1024 * 1024 });
   const report = JSON.parse(r.stdout || "{}") as { bytes: number; lastLine: string; parsed: unknown };
   return { status: r.status, stderr: r.stderr, ...report };

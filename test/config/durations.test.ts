@@ -2,11 +2,11 @@
 // exporter flag, the exporter's own flag parser accepts; what it would refuse, the config refuses.
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseDuration } from "../../exporter/src/duration";
+import { parseDuration } from "../../src/contract/duration";
 import { parseFlags } from "../../exporter/src/flags";
-import { loadStackFile, validateStackConfig, type Inventory } from "../../src/config/index";
-import { durationFlagProblem, durationSeconds, isPrometheusDuration } from "../../src/config/durations";
-import { stackArtifacts } from "../../src/render/stack-artifacts";
+import { loadStackFile, validateStackConfig, type Inventory } from "../../src/model/index";
+import { durationFlagProblem, durationSeconds, isPrometheusDuration } from "../../src/model/durations";
+import { stackArtifacts } from "../../src/build/stack-artifacts";
 import { REPO } from "../helpers/run";
 
 const P = "wireguard-monitoring:";

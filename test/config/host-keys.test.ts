@@ -2,8 +2,8 @@
 // OpenSSH server. ssh-rsa is refused: the provider offers only the pinned key's type as host-key
 // algorithm, and for RSA that is the SHA-1 "ssh-rsa" signature OpenSSH 8.8+ turns down.
 import { describe, expect, it } from "vitest";
-import { validateStackConfig } from "../../src/config/index";
-import { sshHostKeyProblem, sshHostKeyType } from "../../src/config/validators";
+import { validateStackConfig } from "../../src/model/index";
+import { sshHostKeyProblem, sshHostKeyType } from "../../src/model/validators";
 
 const ED25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC5T7KVG0Jx6Chq6Q/n3wk+i3HXNcS4lpuw+hW1BxRka";
 // Generated with ssh-keygen for these tests (public halves only).

@@ -8,13 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { load } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keyPath, validateStackConfig, type Inventory } from "../../src/config/index";
-import { stackFolder } from "../../src/grafana/stack-names";
-import { exporterArgs, unitArg } from "../../src/hosts/systemd-unit";
-import { renderWebConfig, withBasicAuthUser } from "../../src/hosts/web-config";
-import { installScript } from "../../src/provision/host-scripts";
-import { prometheusApplyScript } from "../../src/provision/prometheus-scripts";
-import { stackArtifacts, stackBuildErrors } from "../../src/render/stack-artifacts";
+import { keyPath, validateStackConfig, type Inventory } from "../../src/model/index";
+import { stackFolder } from "../../src/build/grafana/stack-names";
+import { exporterArgs, unitArg } from "../../src/build/hosts/systemd-unit";
+import { renderWebConfig, withBasicAuthUser } from "../../src/build/hosts/web-config";
+import { installScript } from "../../src/deploy/host-scripts";
+import { prometheusApplyScript } from "../../src/deploy/prometheus-scripts";
+import { stackArtifacts, stackBuildErrors } from "../../src/build/stack-artifacts";
 
 /** Scratch directory of the tests that run tools (made when they run, not when tests are listed). */
 let work: string;

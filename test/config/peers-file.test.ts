@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dump, load } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadStackFile } from "../../src/config/index";
-import { programConfigValues } from "../../src/config/program-config";
+import { loadStackFile } from "../../src/model/index";
+import { programConfigValues } from "../../src/model/program-config";
 import { REPO } from "../helpers/run";
 
 const P = "wireguard-monitoring";

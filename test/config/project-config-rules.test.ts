@@ -6,11 +6,11 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { loadStackFile, validateStackConfig } from "../../src/config/index";
-import { programConfigValues } from "../../src/config/program-config";
-import { cliConfigRun } from "../../src/config/project-config-rules";
-import { inventoryFromPulumiConfig, requireSecretConfig } from "../../src/config/pulumi-config";
-import { DECLARED_CONFIG_KEYS, DECLARED_SECRET_KEYS, SECRET_KEYS, TEXT_KEYS } from "../../src/config/schema";
+import { loadStackFile, validateStackConfig } from "../../src/model/index";
+import { programConfigValues } from "../../src/model/program-config";
+import { cliConfigRun } from "../../src/model/project-config-rules";
+import { inventoryFromPulumiConfig, requireSecretConfig } from "../../src/deploy/pulumi-config";
+import { DECLARED_CONFIG_KEYS, DECLARED_SECRET_KEYS, SECRET_KEYS, TEXT_KEYS } from "../../src/model/schema";
 import { REPO } from "../helpers/run";
 
 const P = "wireguard-monitoring";

@@ -4,9 +4,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { validateStackConfig, type Inventory } from "../../src/config/index";
-import { programConfigValues } from "../../src/config/program-config";
-import { cliConfigRun } from "../../src/config/project-config-rules";
+import { validateStackConfig, type Inventory } from "../../src/model/index";
+import { programConfigValues } from "../../src/model/program-config";
+import { cliConfigRun } from "../../src/model/project-config-rules";
 import { REPO } from "../helpers/run";
 
 const P = "wireguard-monitoring:";

@@ -1,7 +1,7 @@
 // Secrets whose value could not work where it is used are refused by key, without showing the value.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { requireSecretConfig } from "../../src/config/pulumi-config";
+import { requireSecretConfig } from "../../src/deploy/pulumi-config";
 
 const KEY = "wireguard-monitoring:exporterBasicAuthPassword";
 const set = (value: string) => pulumi.runtime.setAllConfig({ [KEY]: value }, [KEY]);

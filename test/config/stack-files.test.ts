@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { loadStackFile, validateStackConfig } from "../../src/config/index";
-import { DECLARED_CONFIG_KEYS } from "../../src/config/schema";
+import { loadStackFile, validateStackConfig } from "../../src/model/index";
+import { DECLARED_CONFIG_KEYS } from "../../src/model/schema";
 import { REPO } from "../helpers/run";
 
 describe("committed stacks", () => {

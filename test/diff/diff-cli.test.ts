@@ -5,12 +5,12 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatMarkdown } from "../../src/diff/format";
-import type { DiffReport } from "../../src/diff/report";
+import { formatMarkdown } from "../../src/tools/diff/format";
+import type { DiffReport } from "../../src/tools/diff/report";
 import { REPO } from "../helpers/run";
 
 /** The diff tool's own files, copied over the committed tree so the test runs the code under test. */
-const TOOL_FILES = ["src/diff", "src/cli/diff.ts"];
+const TOOL_FILES = ["src/tools/diff", "src/tools/cli/diff.ts"];
 
 let repo = "";
 
@@ -31,7 +31,7 @@ const SCENARIOS: Record<string, () => void> = {
   "peer-added": () =>
     edit("Pulumi.example.yaml", "  wireguard-monitoring:peers:\n", "  wireguard-monitoring:peers:\n    - publicKey: 2xVtQ3cGZ9EvcQmNqvN2m4PqjbxKx0wZB1x4a0o0hFE=\n      friendlyName: dave-laptop\n      owner: dave\n      host: vpn-fra-1\n      interface: wg0\n"),
   threshold: () => edit("Pulumi.example.yaml", "staleHandshake: 5m", "staleHandshake: 10m"),
-  panel: () => edit("src/grafana/overview.ts", 'q.activePeers(q.peersSelector), "short")', '"count(wireguard_peer_connected == 1)", "short")'),
+  panel: () => edit("src/build/grafana/overview.ts", 'q.activePeers(q.peersSelector), "short")', '"count(wireguard_peer_connected == 1)", "short")'),
   "host-removed": () => {
     const file = join(repo, "Pulumi.example.yaml");
     const text = readFileSync(file, "utf8");
@@ -44,7 +44,7 @@ const SCENARIOS: Record<string, () => void> = {
 };
 
 function diff(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(REPO, "node_modules/tsx/dist/cli.mjs"), join(repo, "src/cli/diff.ts"), ...args], { cwd: repo, encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(process.execPath, [join(REPO, "node_modules/tsx/dist/cli.mjs"), join(repo, "src/tools/cli/diff.ts"), ...args], { cwd: repo, encoding: "utf8", timeout: 120_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

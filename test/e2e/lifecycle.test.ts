@@ -1,6 +1,6 @@
 // `pulumi up`, again and again, as the engine runs it: each scenario captures the program's plan for
 // an edited stack (loaded as Pulumi's runtime loads it, under mocks), computes the engine's steps
-// from the previous deployment's plan (src/plan/lifecycle.ts) and performs them over real SSH on
+// from the previous deployment's plan (src/tools/plan/lifecycle.ts) and performs them over real SSH on
 // booted Debian hosts (systemd as PID 1, sshd, a WireGuard tunnel each). Every scenario is checked on
 // the hosts: units, files with their modes and owners, /metrics, Prometheus, what restarted, what is left.
 import { randomBytes } from "node:crypto";
@@ -8,10 +8,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CapturedPlan } from "../../src/plan/capture";
-import { describeSteps, engineSteps, type Lifecycle } from "../../src/plan/lifecycle";
-import { shellQuote } from "../../src/provision/shell";
-import { filesOnStdin } from "../../src/provision/stdin-files";
+import type { CapturedPlan } from "../../src/tools/plan/capture";
+import { describeSteps, engineSteps, type Lifecycle } from "../../src/tools/plan/lifecycle";
+import { shellQuote } from "../../src/deploy/shell";
+import { filesOnStdin } from "../../src/deploy/stdin-files";
 import { readStdinFiles } from "../helpers/stdin-files";
 import { capturePlanInChild } from "../harness/plan";
 import { SECOND_HOST, startTestHost, stopTestHost, type TestHost } from "../harness/test-host";

@@ -1,4 +1,4 @@
-// Performs the engine's steps between two captured plans (src/plan/lifecycle.ts) for real, over SSH,
+// Performs the engine's steps between two captured plans (src/tools/plan/lifecycle.ts) for real, over SSH,
 // doing for each remote.Command / remote.CopyToRemote step what pulumi-command v1.2.1 does:
 // - Command create runs `create`, update runs `update` (else `create`) with the new inputs, delete
 //   runs `delete` with the inputs in state — connection and stdin included
@@ -12,8 +12,8 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
-import { revealSecrets as reveal } from "../../src/plan/capture";
-import type { EngineStep, Lifecycle } from "../../src/plan/lifecycle";
+import { revealSecrets as reveal } from "../../src/tools/plan/capture";
+import type { EngineStep, Lifecycle } from "../../src/tools/plan/lifecycle";
 import { run } from "../harness/test-host";
 
 interface ConnectionInputs {

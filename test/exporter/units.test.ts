@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseDuration } from "../../exporter/src/duration";
+import { parseDuration } from "../../src/contract/duration";
 import { PeerTracker } from "../../exporter/src/events";
 import { escapeLabelValue, renderPeerSeries } from "../../exporter/src/exposition";
 import { parseFlags } from "../../exporter/src/flags";

@@ -2,11 +2,11 @@
 // and rendered per stack with the stack's datasource and job as defaults and uids of its own.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadStackFile } from "../../src/config/index";
-import { grafanaArtifacts } from "../../src/grafana/artifacts";
-import { buildDashboards, dashboardArtifacts } from "../../src/grafana/dashboards";
-import { DASHBOARD_NAMES } from "../../src/grafana/stack-names";
-import { committedArtifacts } from "../../src/render/committed-artifacts";
+import { loadStackFile } from "../../src/model/index";
+import { grafanaArtifacts } from "../../src/build/grafana/artifacts";
+import { buildDashboards, dashboardArtifacts } from "../../src/build/grafana/dashboards";
+import { DASHBOARD_NAMES } from "../../src/build/grafana/stack-names";
+import { committedArtifacts } from "../../src/tools/render/committed-artifacts";
 import { dataPanels } from "./lint-rules";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

@@ -16,7 +16,7 @@ import { committedDashboards, dashboardQueries, regexValue, type DashboardQuerie
 import { startExporter, type RunningExporter } from "../harness/exporter";
 import { requirePrometheus, startPrometheus, type RunningPrometheus } from "../harness/prometheus";
 import { requireTunnelPrerequisites, startTunnel, waitForHandshake, type Tunnel } from "../harness/tunnel";
-import { expectedNotConnected } from "../../src/promql/expressions";
+import { expectedNotConnected } from "../../src/build/promql/expressions";
 import { dataPanels } from "./lint-rules";
 
 const JOB = "wireguard";

@@ -5,12 +5,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadStackFile, type Inventory } from "../../src/config/index";
-import { grafanaArtifacts } from "../../src/grafana/artifacts";
-import { DASHBOARD_NAMES, GRAFANA_UID_MAX_LENGTH, grafanaNameErrors, stackFolder } from "../../src/grafana/stack-names";
-import { stackDashboards } from "../../src/provision/grafana-dashboards";
-import type { Artifact } from "../../src/render/artifact";
-import { stackArtifacts } from "../../src/render/stack-artifacts";
+import { loadStackFile, type Inventory } from "../../src/model/index";
+import { grafanaArtifacts } from "../../src/build/grafana/artifacts";
+import { DASHBOARD_NAMES, GRAFANA_UID_MAX_LENGTH, grafanaNameErrors, stackFolder } from "../../src/build/grafana/stack-names";
+import { stackDashboards } from "../../src/deploy/grafana-dashboards";
+import type { Artifact } from "../../src/build/artifact";
+import { stackArtifacts } from "../../src/build/stack-artifacts";
 import { REPO, runCli } from "../helpers/run";
 
 const STACKS = ["example", "prod"];

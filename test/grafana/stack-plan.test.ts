@@ -2,9 +2,9 @@
 // its dashboards under the environment's uids, created with overwrite=false so that a create
 // never takes over a dashboard another stack (or a person) owns.
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadStackFile, type Inventory } from "../../src/config/index";
-import { DASHBOARD_NAMES, stackFolder } from "../../src/grafana/stack-names";
-import type { CapturedPlan, PlannedResource } from "../../src/plan/capture";
+import { loadStackFile, type Inventory } from "../../src/model/index";
+import { DASHBOARD_NAMES, stackFolder } from "../../src/build/grafana/stack-names";
+import type { CapturedPlan, PlannedResource } from "../../src/tools/plan/capture";
 import { capturePlanInChild, committedStackConfig } from "../harness/plan";
 import { REPO } from "../helpers/run";
 

@@ -1,8 +1,8 @@
 // Captures index.ts's plan for a stack: the program runs in a child process, loaded the way
-// Pulumi's Node.js runtime loads it, under mocks (src/plan/capture.ts).
+// Pulumi's Node.js runtime loads it, under mocks (src/tools/plan/capture.ts).
 import { resolve } from "node:path";
-import { loadStackFile } from "../../src/config/index";
-import { capturePlan, type CapturedPlan } from "../../src/plan/capture";
+import { loadStackFile } from "../../src/model/index";
+import { capturePlan, type CapturedPlan } from "../../src/tools/plan/capture";
 
 export interface PlanRequest {
   stack: string;

@@ -1,4 +1,4 @@
-// Runs one of our CLIs the way a user does (`tsx src/cli/<name>.ts …`) and returns what it printed.
+// Runs one of our CLIs the way a user does (`tsx src/tools/cli/<name>.ts …`) and returns what it printed.
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 
@@ -11,7 +11,7 @@ export interface CliResult {
 }
 
 export function runCli(name: "render" | "preview", args: readonly string[]): CliResult {
-  const r = spawnSync(process.execPath, [resolve(REPO, "node_modules/tsx/dist/cli.mjs"), resolve(REPO, `src/cli/${name}.ts`), ...args], {
+  const r = spawnSync(process.execPath, [resolve(REPO, "node_modules/tsx/dist/cli.mjs"), resolve(REPO, `src/tools/cli/${name}.ts`), ...args], {
     cwd: REPO,
     encoding: "utf8",
     timeout: 120_000,

@@ -1,4 +1,4 @@
-// Reads back what src/provision/stdin-files.ts puts on an install step's stdin: name → content.
+// Reads back what src/deploy/stdin-files.ts puts on an install step's stdin: name → content.
 export function readStdinFiles(stdin: string): Map<string, string> {
   const marker = stdin.indexOf("\n--\n");
   if (!stdin.startsWith("wireguard-monitoring files\n") || marker === -1) throw new Error("not a wireguard-monitoring files stdin");

@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dump, load } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseStackFile } from "../../src/config/index";
-import { parseWgQuick } from "../../src/import-peers/parse";
+import { parseStackFile } from "../../src/model/index";
+import { parseWgQuick } from "../../src/tools/import-peers/parse";
 import { REPO } from "../helpers/run";
 
 const PRIVATE_KEY = "FitQ6a6Ex9e/W6YKq1AnVkD3ClFH8W+n39yuwr2QCdE=";
@@ -49,7 +49,7 @@ const dir = mkdtempSync(join(tmpdir(), "wgm-import-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function importPeers(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(REPO, "node_modules/tsx/dist/cli.mjs"), join(REPO, "src/cli/import-peers.ts"), ...args], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, [join(REPO, "node_modules/tsx/dist/cli.mjs"), join(REPO, "src/tools/cli/import-peers.ts"), ...args], { cwd: dir, encoding: "utf8", timeout: 60_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -107,7 +107,7 @@ describe("npm run import-peers -- <wg show all dump>", () => {
 
   it("reads `wg show wg0 dump` from stdin, with the interface given", () => {
     const fixture = readFileSync(join(REPO, "test/exporter/fixtures/wg-show-wg0-dump.txt"), "utf8");
-    const r = spawnSync(process.execPath, [join(REPO, "node_modules/tsx/dist/cli.mjs"), join(REPO, "src/cli/import-peers.ts"), "-", "--interface", "wg0"], { input: fixture, encoding: "utf8" });
+    const r = spawnSync(process.execPath, [join(REPO, "node_modules/tsx/dist/cli.mjs"), join(REPO, "src/tools/cli/import-peers.ts"), "-", "--interface", "wg0"], { input: fixture, encoding: "utf8" });
     expect(r.status).toBe(0);
     const peers = (load(r.stdout) as { peers: { interface: string }[] }).peers;
     expect(peers.length).toBe(fixture.split("\n").filter((l) => l.split("\t").length === 8).length);

@@ -2,8 +2,8 @@
 // program loaded as Pulumi loads it, under mocks): every content edit is an in-place update of the
 // affected resources, and renames and moves are what the engine makes of them.
 import { beforeAll, describe, expect, it } from "vitest";
-import type { CapturedPlan } from "../../src/plan/capture";
-import { changedPaths, describeSteps, engineSteps, pathContains } from "../../src/plan/lifecycle";
+import type { CapturedPlan } from "../../src/tools/plan/capture";
+import { changedPaths, describeSteps, engineSteps, pathContains } from "../../src/tools/plan/lifecycle";
 import { capturePlanInChild, committedStackConfig } from "../harness/plan";
 
 const SECRETS = {

@@ -5,8 +5,8 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, write
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { capturePlan } from "../../src/plan/capture";
-import { exporterBundle, PREBUILT_BUNDLE_ENV } from "../../src/provision/exporter-bundle";
+import { capturePlan } from "../../src/tools/plan/capture";
+import { exporterBundle, PREBUILT_BUNDLE_ENV } from "../../src/deploy/exporter-bundle";
 import { capturePlanInChild, committedStackConfig } from "../harness/plan";
 
 const ROOT = resolve(__dirname, "..", "..");
@@ -44,10 +44,11 @@ describe("loading the program as Pulumi's Node.js runtime does", () => {
 });
 
 describe("the exporter bundle a deployment uses", () => {
-  /** A checkout after `npm ci`: the exporter's sources, package.json and node_modules, no exporter/dist. */
+  /** A checkout after `npm ci`: the exporter's sources and the contract they import, package.json and node_modules, no exporter/dist. */
   const checkout = (name: string) => {
     const dir = join(scratch, name);
     cpSync(join(ROOT, "exporter", "src"), join(dir, "exporter", "src"), { recursive: true });
+    cpSync(join(ROOT, "src", "contract"), join(dir, "src", "contract"), { recursive: true });
     cpSync(join(ROOT, "package.json"), join(dir, "package.json"));
     symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
     return dir;

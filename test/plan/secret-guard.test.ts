@@ -2,8 +2,8 @@
 // in upper or lower case, as hex, or inside base64 / base64url data (at any alignment, across lines).
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { revealsStandIn } from "../../src/plan/secret-guard";
-import { filesOnStdin } from "../../src/provision/stdin-files";
+import { revealsStandIn } from "../../src/tools/plan/secret-guard";
+import { filesOnStdin } from "../../src/deploy/stdin-files";
 
 const STAND_IN = "preview-stand-in-not-a-real-secret";
 

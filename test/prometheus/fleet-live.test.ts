@@ -18,8 +18,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dump, load } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { validateStackConfig, type Inventory } from "../../src/config/index";
-import { stackArtifacts } from "../../src/render/stack-artifacts";
+import { validateStackConfig, type Inventory } from "../../src/model/index";
+import { stackArtifacts } from "../../src/build/stack-artifacts";
 import {
   amtool,
   startAlertmanager,

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { load } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { alertArtifacts, prometheusArtifacts } from "../../src/prometheus/artifacts";
-import { ALERT_NAMES } from "../../src/prometheus/rules";
+import { alertArtifacts, prometheusArtifacts } from "../../src/build/prometheus/artifacts";
+import { ALERT_NAMES } from "../../src/build/prometheus/rules";
 import { promtool } from "../harness/prometheus";
 import { committedStacks, REPO_ROOT, withServerPathsUnder } from "./stacks";
 
@@ -23,7 +23,7 @@ function writeAll(root: string, files: { path: string; content: string }[]): voi
 }
 
 describe("alerts/wireguard.rules.yml", () => {
-  it("is what the builder produces (run `npm run render` after changing src/prometheus or src/promql)", () => {
+  it("is what the builder produces (run `npm run render` after changing src/build/prometheus or src/build/promql)", () => {
     const [artifact] = alertArtifacts();
     expect(artifact.path).toBe("alerts/wireguard.rules.yml");
     expect(readFileSync(join(REPO_ROOT, artifact.path), "utf8")).toBe(artifact.content);

@@ -5,8 +5,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { dashboardQueries, metricNamesIn, metricsDashboardsAndRulesRead } from "../../src/prometheus/read-metrics";
-import { wireGuardOnlyRelabel } from "../../src/prometheus/remote-write";
+import { dashboardQueries, metricNamesIn, metricsDashboardsAndRulesRead } from "../../src/build/prometheus/read-metrics";
+import { wireGuardOnlyRelabel } from "../../src/build/prometheus/remote-write";
 import { parsePromQL, selectors } from "../grafana/promql";
 import { REPO_ROOT } from "./stacks";
 

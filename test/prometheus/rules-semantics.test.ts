@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dump } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadStackFile } from "../../src/config/index";
-import { renderRules, ruleSettingsFor } from "../../src/prometheus/rules";
-import { expectedOrZero } from "../../src/promql/expressions";
+import { loadStackFile } from "../../src/model/index";
+import { renderRules, ruleSettingsFor } from "../../src/build/prometheus/rules";
+import { expectedOrZero } from "../../src/build/promql/expressions";
 import { promtool } from "../harness/prometheus";
 import { REPO_ROOT } from "./stacks";
 

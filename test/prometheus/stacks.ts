@@ -1,7 +1,7 @@
 // The committed stacks (Pulumi.<name>.yaml at the repo root), validated, for tests of the renders.
 import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { loadStackFile, type Inventory, type PrometheusServer } from "../../src/config/index";
+import { loadStackFile, type Inventory, type PrometheusServer } from "../../src/model/index";
 
 export const REPO_ROOT = resolve(__dirname, "../..");
 

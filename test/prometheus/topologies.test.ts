@@ -6,10 +6,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { load } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { validateStackConfig, type Inventory } from "../../src/config/index";
-import { prometheusArtifacts } from "../../src/prometheus/artifacts";
-import { ALERTMANAGER_PASSWORD_FILE, PASSWORD_FILE, REMOTE_WRITE_PASSWORD_FILE } from "../../src/prometheus/scrape-config";
-import { stackArtifacts } from "../../src/render/stack-artifacts";
+import { validateStackConfig, type Inventory } from "../../src/model/index";
+import { prometheusArtifacts } from "../../src/build/prometheus/artifacts";
+import { ALERTMANAGER_PASSWORD_FILE, PASSWORD_FILE, REMOTE_WRITE_PASSWORD_FILE } from "../../src/build/prometheus/scrape-config";
+import { stackArtifacts } from "../../src/build/stack-artifacts";
 import { promtool } from "../harness/prometheus";
 import { withServerPathsUnder } from "./stacks";
 

@@ -9,11 +9,11 @@ import { load } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { parsePeersFile } from "../../exporter/src/peers-file";
 import { parseWebConfig } from "../../exporter/src/web-config";
-import { loadStackFile, peersOnHost, type Inventory } from "../../src/config/index";
-import { hostArtifacts } from "../../src/hosts/artifacts";
-import { renderExporterUnit } from "../../src/hosts/systemd-unit";
-import { basicAuthHash, renderWebConfig, withBasicAuthUser } from "../../src/hosts/web-config";
-import { renderWgHelperService, renderWgHelperSocket } from "../../src/hosts/wg-helper";
+import { loadStackFile, peersOnHost, type Inventory } from "../../src/model/index";
+import { hostArtifacts } from "../../src/build/hosts/artifacts";
+import { renderExporterUnit } from "../../src/build/hosts/systemd-unit";
+import { basicAuthHash, renderWebConfig, withBasicAuthUser } from "../../src/build/hosts/web-config";
+import { renderWgHelperService, renderWgHelperSocket } from "../../src/build/hosts/wg-helper";
 
 const ROOT = resolve(__dirname, "..", "..");
 const stacks = ["example", "prod"].map((name) => {

@@ -3,8 +3,8 @@
 import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadStackFile, type Inventory } from "../../src/config/index";
-import { isSecretValue, revealSecrets, type CapturedPlan, type PlannedResource } from "../../src/plan/capture";
+import { loadStackFile, type Inventory } from "../../src/model/index";
+import { isSecretValue, revealSecrets, type CapturedPlan, type PlannedResource } from "../../src/tools/plan/capture";
 import { capturePlanInChild, committedStackConfig } from "../harness/plan";
 import { readStdinFiles } from "../helpers/stdin-files";
 

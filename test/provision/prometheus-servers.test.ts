@@ -4,10 +4,10 @@
 // secrets; and growing a stack from one server to two is what the engine makes of it, step by step.
 import { beforeAll, describe, expect, it } from "vitest";
 import { load } from "js-yaml";
-import { isSecretValue, revealSecrets, type CapturedPlan, type PlannedResource } from "../../src/plan/capture";
-import { formatPlan, redactPlan } from "../../src/plan/format";
-import { describeSteps, engineSteps } from "../../src/plan/lifecycle";
-import { revealsStandIn } from "../../src/plan/secret-guard";
+import { isSecretValue, revealSecrets, type CapturedPlan, type PlannedResource } from "../../src/tools/plan/capture";
+import { formatPlan, redactPlan } from "../../src/tools/plan/format";
+import { describeSteps, engineSteps } from "../../src/tools/plan/lifecycle";
+import { revealsStandIn } from "../../src/tools/plan/secret-guard";
 import { capturePlanInChild, committedStackConfig } from "../harness/plan";
 import { readStdinFiles } from "../helpers/stdin-files";
 

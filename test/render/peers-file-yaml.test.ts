@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { dump } from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { peersYaml } from "../../src/hosts/peers-file";
+import { peersYaml } from "../../src/build/hosts/peers-file";
 
 const OPTIONS = { lineWidth: -1, noRefs: true, sortKeys: false } as const;
 const key = () => randomBytes(32).toString("base64");

@@ -3,10 +3,10 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, stat
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadStackFile } from "../../src/config/index";
-import { committedArtifacts } from "../../src/render/committed-artifacts";
-import { staleArtifacts } from "../../src/render/freshness";
-import { stackArtifacts } from "../../src/render/stack-artifacts";
+import { loadStackFile } from "../../src/model/index";
+import { committedArtifacts } from "../../src/tools/render/committed-artifacts";
+import { staleArtifacts } from "../../src/tools/render/freshness";
+import { stackArtifacts } from "../../src/build/stack-artifacts";
 import { REPO, runCli } from "../helpers/run";
 
 const work = mkdtempSync(join(tmpdir(), "wgm-render-"));
@@ -60,7 +60,7 @@ describe.each(["example", "prod"])("render --stack %s", (stack) => {
 describe("render refuses what it must not do", () => {
   it("will not replace a directory it did not write", () => {
     const mine = join(work, "user-dir");
-    cpSync(join(REPO, "src/config"), mine, { recursive: true });
+    cpSync(join(REPO, "src/model"), mine, { recursive: true });
     const before = tree(mine);
     const r = runCli("render", ["--out", mine]);
     expect(r.status).toBe(1);

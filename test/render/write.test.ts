@@ -5,8 +5,8 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Artifact } from "../../src/render/artifact";
-import { RENDER_MARKER, writeOutputDirectory } from "../../src/render/write";
+import type { Artifact } from "../../src/build/artifact";
+import { RENDER_MARKER, writeOutputDirectory } from "../../src/tools/render/write";
 
 const work = mkdtempSync(join(tmpdir(), "wgm-write-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
