@@ -1,4 +1,4 @@
-// JSON bodies of /health and /peers (the guide's Flask endpoints). Pure.
+// JSON bodies of /health and /peers, for health checks and scripts that read JSON rather than metrics. Pure.
 import type { Collection, CollectionSummary } from "./collector";
 import type { PeersFileStatus } from "./peers-file";
 

@@ -137,7 +137,7 @@ describe("exposition", () => {
     expect(escapeLabelValue("plain")).toBe("plain");
   });
 
-  it("writes the DESIGN label set, HELP with units, and empty friendly_name when unknown", () => {
+  it("labels peer series by interface, public_key, allowed_ips, friendly_name (empty when unknown); HELP with units", () => {
     const text = [...renderPeerSeries([table([peer({ rxBytes: 5, txBytes: 7, latestHandshake: 100 }), peer({ publicKey: K2, friendlyName: 'say "hi"', owner: "o", known: true, expected: true, connected: true })])], { exportEndpoints: false })].join("");
     expect(text).toContain(`wireguard_sent_bytes_total{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 7\n`);
     expect(text).toContain(`wireguard_received_bytes_total{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 5\n`);

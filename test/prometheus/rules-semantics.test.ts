@@ -1,5 +1,6 @@
 // Rule semantics that need more than the committed file: a stack's own thresholds (per-peer
-// bandwidth limits, one absent() per host), and the guide's hand-written rules measured the same way.
+// bandwidth limits, one absent() per host), and the hand-written rules commonly published for this
+// exporter measured the same way.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -154,9 +155,9 @@ describe("wireguard_peer_expected only for expected peers: the replacements the 
   });
 });
 
-describe("the guide's rules, measured with promtool (why ours differ)", () => {
-  // Verbatim from the guide's "Alert Rules" section (annotations trimmed to what is tested).
-  const guide = `groups:
+describe("hand-written rules commonly published for this exporter, measured with promtool (why ours differ)", () => {
+  // The usual hand-written set, annotations trimmed to what is tested.
+  const handWritten = `groups:
   - name: wireguard
     rules:
       - alert: WireGuardPeerDown
@@ -171,7 +172,7 @@ describe("the guide's rules, measured with promtool (why ours differ)", () => {
 `;
   it("fire WireGuardPeerDown for a peer that never connected, and never fire NoPeers or ExporterDown when the series are absent", () => {
     const neverConnected = peer("vpn-fra-1", "wg0", "oOq43byKsSojz47t6h8RpOPUC/BTqGr9F6INZJcvCCU=", "bob-phone");
-    const r = promtoolTest("guide", guide, [
+    const r = promtoolTest("hand-written", handWritten, [
       {
         name: "never-connected peer",
         interval: "1m",

@@ -1,4 +1,4 @@
-// Filebeat inputs for one host (the guide's "Centralizing Logs"): the exporter's connection events
+// Filebeat inputs for one host, to centralise its logs: the exporter's connection events
 // (JSON lines on stderr, so in the journal of its unit) and the wg-quick@ units of the host's interfaces.
 import { dump } from "js-yaml";
 import type { Host, Inventory } from "../../model/index";

@@ -50,7 +50,7 @@ export function wireGuardScrapeJob(inventory: Inventory, server: PrometheusServe
   // file_sd: Prometheus watches the file, so adding a host needs no reload.
   job.file_sd_configs = [{ files: [`${p.targetsDir}/${TARGETS_FILE}`] }];
   // instance = host name rather than address:port, so alerts and dashboards name the machine and
-  // survive an address change. Peer names need no relabelling (the guide's peer_id from
+  // survive an address change. Peer names need no relabelling (no peer_id derived from
   // allowed_ips): the exporter labels every peer series with friendly_name from the peers file.
   job.relabel_configs = [{ source_labels: ["host"], target_label: "instance" }];
   return job;

@@ -1,7 +1,7 @@
 // PromQL for WireGuard, written once: the alert rules (src/build/prometheus/rules.ts) and the
 // dashboards (src/build/grafana) build their queries from these functions, so a fix lands in both.
 //
-// API (stable; the dashboards branch depends on it):
+// API (stable; the alert rules and the dashboard builders depend on it):
 //   Every function takes `sel`, a label-matcher list WITHOUT braces, e.g. `job="wireguard"` or
 //   `job="wireguard", host=~"$host"` ("" selects everything), and returns a PromQL string.
 //   Windows (`window`, `range`) are PromQL durations or Grafana variables: "5m", "$__rate_interval".
