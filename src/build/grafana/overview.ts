@@ -12,15 +12,14 @@ import {
   boolMapping,
   handshakeAgeSteps,
   instantQuery,
+  lastValue,
   neverMapping,
   rangeQuery,
   steps,
   wireguardDashboard,
-} from "./panels";
+} from "./dashboard-parts";
 import * as q from "./queries";
 import type { DashboardSettings } from "./settings";
-
-const lastValue = () => new common.ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false);
 
 function summaryStat(title: string, description: string, expr: string, unit: string, legend = title): stat.PanelBuilder {
   return new stat.PanelBuilder()

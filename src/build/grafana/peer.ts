@@ -9,16 +9,16 @@ import {
   boolMapping,
   datasource,
   handshakeAgeSteps,
+  lastValue,
   neverMapping,
   rangeQuery,
   steps,
   wireguardDashboard,
-} from "./panels";
+} from "./dashboard-parts";
 import * as q from "./queries";
 import type { DashboardSettings } from "./settings";
 
 const sel = q.onePeerSelector;
-const lastValue = () => new common.ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false);
 const legendList = () => new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom);
 const tooltipAll = () => new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.None);
 

@@ -1,5 +1,6 @@
 // Small helpers shared by both dashboards: the templated datasource, Prometheus targets,
-// threshold steps and variables, so each dashboard file reads as a list of panels.
+// threshold steps, value mappings, reduce options and variables, so each dashboard file reads as a list of panels.
+import * as common from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
 import { PEER_VARIABLE_REGEX, variableQueries } from "./queries";
@@ -41,6 +42,9 @@ export function boolMapping(yes: string, no: string): dashboard.ValueMapping[] {
     },
   ];
 }
+
+/** Stats and gauges show the last non-null value of the range. */
+export const lastValue = () => new common.ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false);
 
 /** Handshake timestamps of 0 ("never") become ages above 10^9 s; show them as words. */
 export const neverMapping: dashboard.ValueMapping[] = [
