@@ -1,7 +1,7 @@
 // Durations in the stack config use the exporter's grammar (src/contract/duration.ts), so a value
 // rendered into an exporter flag is one the exporter accepts. Keys Prometheus reads must in
 // addition be durations Prometheus parses.
-import { parseDuration, parseDurationFlag, type DurationFlag } from "../contract/duration";
+import { DURATION_UNITS, durationParts, parseDuration, parseDurationFlag, type DurationFlag, type DurationUnit } from "../contract/duration";
 
 export type { DurationFlag };
 
@@ -37,17 +37,25 @@ export function durationFlagProblem(flag: DurationFlag, text: string): string | 
   return durationProblem(text) ?? `${ms.message} (the exporter's --${flag}), ${got(text)}`;
 }
 
-// prometheus/common model/time.go ParseDuration (what prometheus.yml's durations go through):
-// whole numbers, units from largest to smallest, each at most once, at most 2^63-1 ns. Its units
-// y and w are left out because the shared grammar has no such units.
-const PROMETHEUS_DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-const PROMETHEUS_UNIT_NS = [86_400n, 3_600n, 60n, 1n].map((s) => s * 1_000_000_000n).concat([1_000_000n]);
+// Prometheus reads the durations of prometheus.yml with prometheus/common's model.ParseDuration and
+// refuses the whole file (on reload, the running config stays) when one does not parse: whole
+// numbers, a unit on every part, units from largest to smallest and each at most once, at most
+// 2^63-1 ns, nothing around them. Its units y and w are left out: the shared grammar has none.
+const UNIT_NS: Record<DurationUnit, bigint> = { d: 86_400_000_000_000n, h: 3_600_000_000_000n, m: 60_000_000_000n, s: 1_000_000_000n, ms: 1_000_000n };
 const MAX_NS = 2n ** 63n - 1n;
 
+/** Whether `text` is a duration of the shared grammar in the narrower form Prometheus parses. */
 export function isPrometheusDuration(text: string): boolean {
-  const m = PROMETHEUS_DURATION.exec(text);
-  if (!m || text === "") return false;
-  const ns = m.slice(1).reduce((sum, v, i) => sum + (v ? BigInt(v) * PROMETHEUS_UNIT_NS[i]! : 0n), 0n);
+  const parts = durationParts(text);
+  if (parts === undefined) return false;
+  let ns = 0n;
+  let previous = -1;
+  for (const { amount, unit } of parts) {
+    const rank = unit === null ? -1 : DURATION_UNITS.indexOf(unit);
+    if (rank <= previous || !/^\d+$/.test(amount)) return false;
+    previous = rank;
+    ns += BigInt(amount) * UNIT_NS[unit!];
+  }
   return ns <= MAX_NS;
 }
 
