@@ -1,7 +1,8 @@
 // The Pulumi program: read the stack config, build the artifacts, declare the components.
 import { installsNode } from "./src/model/index";
 import { inventoryFromPulumiConfig, requireSecretConfig } from "./src/deploy/pulumi-config";
-import { localHealthUrl } from "./src/build/hosts/paths";
+import { EXPORTER_BUNDLE, localHealthUrl } from "./src/build/hosts/paths";
+import { secretFilePlacement } from "./src/build/prometheus/artifacts";
 import { stackFolder } from "./src/build/grafana/stack-names";
 import { exporterBundle, GrafanaDashboards, machineOf, PrometheusServer, prometheusComponent, prometheusSecretsNeeded, sshConnection, stackDashboards, WireGuardHost } from "./src/deploy/index";
 import { stackArtifacts } from "./src/build/stack-artifacts";
@@ -22,10 +23,9 @@ const wireguardHosts = new Map(
     new WireGuardHost(host.name, {
       stack: inventory.stack,
       machine: machineOf(host),
-      userspaceWireGuard: host.userspaceWireGuard,
       connection: sshConnection(inventory, { label: `host ${host.name}`, ...host }, privateKey),
       artifacts: artifacts.filter((a) => a.host === host.name),
-      exporterBundle: bundle,
+      exporterBundle: { ...bundle, placement: EXPORTER_BUNDLE },
       installNode: installsNode(inventory, host),
       healthUrl: localHealthUrl(inventory.exporter),
       basicAuth: basicAuthPassword && { username: inventory.exporter.basicAuth.username, password: basicAuthPassword },
@@ -41,7 +41,7 @@ const prometheusServers = inventory.prometheusServers.map((server, i) => {
     settings: server,
     connection: sshConnection(inventory, { label: component.name, ...server }, privateKey),
     artifacts: artifacts.filter((a) => a.prometheusServer === server.name),
-    secretFiles: prometheusSecrets.map((s) => ({ name: s.file, value: s.value })),
+    secretFiles: prometheusSecrets.map((s) => ({ name: s.file, placement: secretFilePlacement(server, s.file), value: s.value })),
     waitFor: server.hosts.map((h) => wireguardHosts.get(h.name)!.install),
     formerName: component.formerName,
   });

@@ -11,6 +11,20 @@ export interface Placement {
   group: string;
   /** Whether a change to it needs the service restarted (a file the service reloads by itself does not). */
   restarts: boolean;
+  /**
+   * A systemd unit the component enables and keeps running, named as its target's file: the service itself
+   * (`main`: started last, stopped first, checked for health) or a unit it needs (`before-main`).
+   */
+  service?: "main" | "before-main";
+  /** What promtool checks it as before anything is swapped in. */
+  check?: "config" | "rules";
+  /**
+   * It replaces a file the user may own: the first install keeps that file at this path, and a delete moves
+   * it back. Without one, the installed file stays on delete: the service cannot start without it.
+   */
+  keepOriginal?: string;
+  /** Its directory belongs to the system (systemd's unit directory): a delete never removes it, even when empty. */
+  sharedDir?: boolean;
 }
 
 export interface Artifact {
@@ -25,6 +39,14 @@ export interface Artifact {
   prometheusServer?: string;
   /** Where it is installed, for files the host or Prometheus component puts on a machine. */
   placement?: Placement;
+  /**
+   * A server's main config: the path that server loads its configuration from, which its component checks
+   * whole after every swap. Installed there only when it has a placement; otherwise the user's own file
+   * there includes the scrape fragment.
+   */
+  mainConfig?: string;
+  /** A secret the deploy adds to the content, which the builder never sees: the exporters' basic-auth users. */
+  deployFills?: "basic-auth-users";
   /** Grafana dashboards: the uid the stack deploys it under. */
   dashboardUid?: string;
 }

@@ -1,27 +1,21 @@
 // The shell steps of the host component: install (the Command's create and update) and remove (its
 // delete). Pure text, so tests read them and the lifecycle tests run exactly these over SSH.
+import { posix } from "node:path";
 import type { Placement } from "../build/artifact";
-import { EXPORTER_SERVICE, EXPORTER_USER, HOST_PATHS } from "../build/hosts/paths";
+import { EXPORTER_USER, HOST_PATHS } from "../build/hosts/paths";
 import { claimMachine, leaveIfOwnedByAnother, refuseOtherStack, releaseMachine, type Deployment } from "./deployment";
 import { shellQuote } from "./shell";
-import { PUT_FILE } from "./put-file";
+import { PUT_FILE, type PlacedFile } from "./put-file";
 import { UNPACK_STDIN } from "./stdin-files";
-
-/** One file from stdin and where it goes. */
-export interface HostFile {
-  name: string;
-  placement: Placement;
-}
 
 export interface HostScriptOptions {
   host: string;
   deployment: Deployment;
-  /** Units started before the exporter and stopped after it (the wg helper's socket). */
-  helperUnits: string[];
   installNode: boolean;
-  files: HostFile[];
+  /** The files on stdin; those whose placement names a service say which units run and in which order. */
+  files: PlacedFile[];
   /** The exporter bundle: its sha256 and where it is installed. The staged copy is $1. */
-  bundle: { sha256: string; target: string };
+  bundle: { sha256: string; placement: Placement };
   healthUrl: string;
   /** With basic auth, stdin carries the password (file HEALTH_PASSWORD_FILE) to call /health. */
   healthUser?: string;
@@ -31,7 +25,15 @@ export interface HostScriptOptions {
 export const HEALTH_PASSWORD_FILE = "health-password";
 
 const q = shellQuote;
-const SYSTEMD_UNIT_DIR = "/etc/systemd/system";
+const word = (text: string) => (/^[A-Za-z0-9_.-]+$/.test(text) ? text : q(text));
+
+/** The units the files install that the host keeps running: the ones the main service needs, then it. */
+export function hostServices(o: Pick<HostScriptOptions, "host" | "files">): { before: string[]; main: string } {
+  const units = (service: Placement["service"]) => o.files.filter((f) => f.placement.service === service).map((f) => posix.basename(f.placement.target));
+  const main = units("main");
+  if (main.length !== 1) throw new Error(`host ${o.host}: expected one file placed as the main service, got ${main.length}`);
+  return { before: units("before-main"), main: main[0]! };
+}
 
 /** Runs as root with umask 077, the files on stdin and $1 = the uploaded exporter bundle. Idempotent. */
 export function installScript(o: HostScriptOptions): string {
@@ -45,7 +47,8 @@ export function installScript(o: HostScriptOptions): string {
         `  [ "$(node_major)" -ge 18 ] || fail "the distribution's nodejs is $(${HOST_PATHS.nodeBinary} --version); the exporter needs Node.js >= 18"`,
       ]
     : [`  fail "Node.js >= 18 is required at ${HOST_PATHS.nodeBinary} (found: $(${HOST_PATHS.nodeBinary} --version 2>/dev/null || echo none)); install it or set installNode: true for this host"`];
-  const bundle = q(o.bundle.target);
+  const bundle = q(o.bundle.placement.target);
+  const { before, main } = hostServices(o);
   return [
     "umask 077",
     'staged_bundle=$1',
@@ -66,19 +69,19 @@ export function installScript(o: HostScriptOptions): string {
     `  [ -f "$staged_bundle" ] || fail "the exporter bundle was not uploaded to $staged_bundle"`,
     '  cp "$staged_bundle" "$work/bundle"',
     `  [ "$(sha256sum <"$work/bundle" | cut -d' ' -f1)" = ${o.bundle.sha256} ] || fail "$staged_bundle is not the bundle this deployment built (sha256 differs)"`,
-    `  put "$work/bundle" ${bundle} 0644 root yes`,
+    `  put "$work/bundle" ${bundle} ${o.bundle.placement.mode} ${word(o.bundle.placement.group)} ${o.bundle.placement.restarts ? "yes" : "no"}`,
     "fi",
     ...o.files.map((f) => `put "$files"/${q(f.name)} ${q(f.placement.target)} ${f.placement.mode} ${q(f.placement.group)} ${f.placement.restarts ? "yes" : "no"}`),
     `if [ $changed = 1 ]; then systemctl daemon-reload; fi`,
-    `for unit in ${[...o.helperUnits, EXPORTER_SERVICE].join(" ")}; do`,
+    `for unit in ${[...before, main].join(" ")}; do`,
     '  systemctl is-enabled --quiet "$unit" || systemctl enable --quiet "$unit"',
     '  if ! systemctl is-active --quiet "$unit"; then systemctl start "$unit"; elif [ $restart = 1 ]; then systemctl restart "$unit"; fi',
     "done",
     `export WGM_HEALTH_URL=${q(o.healthUrl)} WGM_HEALTH_USER=${q(o.healthUser ?? "")} WGM_HEALTH_PASSWORD="$health_password"`,
-    `if ! ${HOST_PATHS.nodeBinary} -e ${q(HEALTH_WAIT)}; then journalctl -u ${EXPORTER_SERVICE} -n 20 --no-pager >&2 || true; fail "${EXPORTER_SERVICE} did not become healthy"; fi`,
+    `if ! ${HOST_PATHS.nodeBinary} -e ${q(HEALTH_WAIT)}; then journalctl -u ${main} -n 20 --no-pager >&2 || true; fail "${main} did not become healthy"; fi`,
     "# uploads of earlier builds are not needed any more",
     'for f in "$(dirname "$staged_bundle")"/wireguard-exporter-*.cjs; do [ "$f" = "$staged_bundle" ] || rm -f "$f"; done',
-    `echo ${q(`host ${o.host}: ${EXPORTER_SERVICE} healthy`)} "(files changed: $changed, restarted: $restart)"`,
+    `echo ${q(`host ${o.host}: ${main} healthy`)} "(files changed: $changed, restarted: $restart)"`,
   ].join("\n");
 }
 
@@ -113,12 +116,15 @@ poll();
  * installScript made — unless another deployment owns the machine by now (a rename or a move to
  * the same machine under another address), which it then leaves in place.
  */
-export function removeScript(o: Pick<HostScriptOptions, "host" | "deployment" | "helperUnits" | "files" | "bundle">): string {
-  const paths = [o.bundle.target, ...o.files.map((f) => f.placement.target)];
+export function removeScript(o: Pick<HostScriptOptions, "host" | "deployment" | "files" | "bundle">): string {
+  const placements = [o.bundle.placement, ...o.files.map((f) => f.placement)];
+  const paths = placements.map((p) => p.target);
   // Directories `put` may have created (the exporter's own, Filebeat's inputs dir) go when empty;
-  // systemd's unit directory is never a candidate.
-  const dirs = [...new Set(paths.map((p) => p.replace(/\/[^/]+$/, "")))].filter((d) => d !== SYSTEMD_UNIT_DIR).map(q).join(" ");
-  const units = [EXPORTER_SERVICE, ...o.helperUnits].join(" ");
+  // one a placement shares with the system never does.
+  const shared = new Set(placements.filter((p) => p.sharedDir).map((p) => posix.dirname(p.target)));
+  const dirs = [...new Set(paths.map((p) => posix.dirname(p)))].filter((d) => !shared.has(d)).map(q).join(" ");
+  const { before, main } = hostServices(o);
+  const units = [main, ...before].join(" ");
   return [
     leaveIfOwnedByAnother(o.deployment),
     `for unit in ${units}; do systemctl disable --now --quiet "$unit" 2>/dev/null || true; done`,

@@ -3,27 +3,17 @@
 import { posix } from "node:path";
 import type { Placement } from "../build/artifact";
 import { claimMachine, leaveIfOwnedByAnother, refuseOtherStack, releaseMachine, type Deployment } from "./deployment";
-import { PUT_FILE } from "./put-file";
+import { PUT_FILE, type PlacedFile } from "./put-file";
 import { shellQuote } from "./shell";
 import { UNPACK_STDIN } from "./stdin-files";
 
 const q = shellQuote;
 
-/** A user's own prometheus.yml is kept here when `configMode: full` replaces it, and restored on delete. */
-export const ORIGINAL_SUFFIX = ".before-wireguard-monitoring";
-
-export interface PrometheusFile {
-  name: string;
-  placement: Placement;
-  /** What promtool checks it as before the swap; a secret is only installed. */
-  check: "config" | "rules" | "none";
-}
-
 export interface PrometheusScriptOptions {
   deployment: Deployment;
+  /** The server's main config (the artifact's `mainConfig`): checked whole after the swap. */
   configFile: string;
-  configMode: "full" | "fragment";
-  files: PrometheusFile[];
+  files: PlacedFile[];
   reload: "http" | "sighup" | "systemctl";
   reloadUrl: string;
   service: string;
@@ -42,7 +32,7 @@ function reloadCommand(o: PrometheusScriptOptions): string {
 
 /** Runs as root with umask 077 and the files on stdin. */
 export function prometheusApplyScript(o: PrometheusScriptOptions): string {
-  const checked = (kind: PrometheusFile["check"]) => o.files.filter((f) => f.check === kind);
+  const checked = (kind: Placement["check"]) => o.files.filter((f) => f.placement.check === kind);
   const rules = checked("rules").map((f) => `"$files"/${q(f.name)}`);
   return [
     "umask 077",
@@ -65,7 +55,7 @@ export function prometheusApplyScript(o: PrometheusScriptOptions): string {
     '  [ -f "$backup/list" ] || return 0',
     '  while read -r k path; do if [ "$k" = - ]; then rm -f "$path"; else cp -p "$backup/$k" "$path"; fi; done <"$backup/list"',
     "}",
-    ...(o.configMode === "full" ? [`[ ! -f ${q(o.configFile)} ] || [ -f ${q(o.configFile + ORIGINAL_SUFFIX)} ] || cp -p ${q(o.configFile)} ${q(o.configFile + ORIGINAL_SUFFIX)}`] : []),
+    ...keepingOriginal(o.files).map(({ target, original }) => `[ ! -f ${target} ] || [ -f ${original} ] || cp -p ${target} ${original}`),
     // A group that may not exist on this server (e.g. `prometheus` for the password file) falls back to root.
     ...o.files.map((f) => {
       const args = `"$files"/${q(f.name)} ${q(f.placement.target)}`;
@@ -79,19 +69,23 @@ export function prometheusApplyScript(o: PrometheusScriptOptions): string {
   ].join("\n");
 }
 
-/** Runs as root: removes what the apply step installed, restores a replaced prometheus.yml, reloads. */
+/** The files that replace one the user may own, quoted: where each goes and where the user's file is kept. */
+function keepingOriginal(files: readonly PlacedFile[]): { target: string; original: string }[] {
+  return files.flatMap(({ placement: p }) => (p.keepOriginal === undefined ? [] : [{ target: q(p.target), original: q(p.keepOriginal) }]));
+}
+
+/** Runs as root: removes what the apply step installed, puts back the files it replaced, reloads. */
 export function prometheusRemoveScript(o: PrometheusScriptOptions): string {
-  const isConfig = (f: PrometheusFile) => f.placement.target === o.configFile;
-  const removable = o.files.filter((f) => !isConfig(f)).map((f) => q(f.placement.target));
-  const original = q(o.configFile + ORIGINAL_SUFFIX);
-  const dirs = [...new Set(o.files.filter((f) => !isConfig(f)).map((f) => q(posix.dirname(f.placement.target))))];
+  const installed = o.files.filter((f) => f.placement.keepOriginal === undefined);
+  const removable = installed.map((f) => q(f.placement.target));
+  const dirs = [...new Set(installed.map((f) => q(posix.dirname(f.placement.target))))];
   return [
     leaveIfOwnedByAnother(o.deployment),
     ...(removable.length > 0 ? [`rm -f ${removable.join(" ")}`] : []),
     // Directories the apply step may have created; left alone when anything else is in them.
     ...(dirs.length > 0 ? [`for d in ${dirs.join(" ")}; do [ ! -d "$d" ] || rmdir --ignore-fail-on-non-empty "$d"; done`] : []),
-    // Without a user's original, the generated prometheus.yml stays: Prometheus needs a config.
-    ...(o.configMode === "full" ? [`[ ! -f ${original} ] || mv -f ${original} ${q(o.configFile)}`] : []),
+    // Without a user's original, the installed file stays: Prometheus needs a config.
+    ...keepingOriginal(o.files).map(({ target, original }) => `[ ! -f ${original} ] || mv -f ${original} ${target}`),
     releaseMachine(o.deployment),
     `${reloadCommand(o)} || echo ${q(`wireguard-monitoring: prometheus: reload (${o.reload}) after removal failed`)} >&2`,
     'echo "prometheus: files removed"',

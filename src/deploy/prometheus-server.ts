@@ -5,11 +5,12 @@ import { posix } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { remote } from "@pulumi/command";
 import { SINGLE_PROMETHEUS_NAME, type Inventory } from "../model/index";
-import type { Artifact } from "../build/artifact";
+import type { Artifact, Placement } from "../build/artifact";
 import type { Connection } from "./connection";
 import type { Deployment } from "./deployment";
 import { installStep } from "./install-step";
-import { prometheusApplyScript, prometheusRemoveScript, type PrometheusFile } from "./prometheus-scripts";
+import { prometheusApplyScript, prometheusRemoveScript } from "./prometheus-scripts";
+import type { PlacedFile } from "./put-file";
 import { asRoot } from "./shell";
 
 /**
@@ -27,12 +28,12 @@ export interface PrometheusServerArgs {
   stack: string;
   /** `address:port` of the SSH target (see machineOf). */
   machine: string;
-  /** This server's settings (one of inventory.prometheusServers). */
-  settings: Inventory["prometheus"];
+  /** How this server reloads (one of inventory.prometheusServers). */
+  settings: Pick<Inventory["prometheus"], "reload" | "reloadUrl" | "service">;
   connection: Connection;
-  /** This server's artifacts; each one with a placement is installed there. */
+  /** This server's artifacts: each one with a placement is installed there; the one with `mainConfig` names its config. */
   artifacts: Artifact[];
-  /** Passwords the generated config reads from files (password_file), each written to secretsDir under its name. */
+  /** Passwords the generated config reads from files (password_file), each installed where its placement says. */
   secretFiles?: PrometheusSecretFile[];
   /** Steps to finish first (the installs of the hosts it scrapes), so that the first scrape finds the exporters. */
   waitFor?: pulumi.Resource[];
@@ -44,10 +45,12 @@ export interface PrometheusServerArgs {
   formerName?: string;
 }
 
-/** One secret Prometheus reads from a file in its secretsDir, e.g. the exporters' basic-auth password. */
+/** One secret Prometheus reads from a file, e.g. the exporters' basic-auth password. */
 export interface PrometheusSecretFile {
   /** File name in secretsDir, where the generated config's password_file points. */
   name: string;
+  /** secretFilePlacement: in the server's secretsDir. */
+  placement: Placement;
   value: pulumi.Output<string>;
 }
 
@@ -58,20 +61,13 @@ export class PrometheusServer extends pulumi.ComponentResource {
     super("wireguard-monitoring:index:PrometheusServer", name, {}, args.formerName ? { ...opts, aliases: [...(opts?.aliases ?? []), { name: args.formerName }] } : opts);
     const s = args.settings;
     const deployment: Deployment = { stack: args.stack, component: name, role: "prometheus", machine: args.machine };
-    const files: (PrometheusFile & { content: pulumi.Input<string> })[] = args.artifacts.flatMap((a) =>
-      a.placement ? [{ name: posix.basename(a.path), placement: a.placement, check: a.kind === "rules" ? "rules" : a.kind === "prometheus" ? "config" : "none", content: a.content }] : [],
+    const files: (PlacedFile & { content: pulumi.Input<string> })[] = args.artifacts.flatMap((a) =>
+      a.placement ? [{ name: posix.basename(a.path), placement: a.placement, content: a.content }] : [],
     );
-    // Readable by Prometheus (group prometheus) and nobody else. No reload: Prometheus reads a password
-    // file at every request (prometheus/common config/http_config.go, FileSecret.Fetch, Immutable false).
-    for (const secret of args.secretFiles ?? []) {
-      files.push({
-        name: secret.name,
-        placement: { target: posix.join(s.secretsDir, secret.name), mode: "0640", group: "prometheus", restarts: false },
-        check: "none",
-        content: pulumi.secret(secret.value),
-      });
-    }
-    const options = { deployment, configFile: s.configFile, configMode: s.configMode, files, reload: s.reload, reloadUrl: s.reloadUrl, service: s.service };
+    for (const secret of args.secretFiles ?? []) files.push({ name: secret.name, placement: secret.placement, content: pulumi.secret(secret.value) });
+    const mainConfigs = args.artifacts.flatMap((a) => (a.mainConfig === undefined ? [] : [a.mainConfig]));
+    if (mainConfigs.length !== 1) throw new Error(`${name}: expected one artifact that is the server's main config, got ${mainConfigs.length}`);
+    const options = { deployment, configFile: mainConfigs[0]!, files, reload: s.reload, reloadUrl: s.reloadUrl, service: s.service };
     this.apply = installStep(this, `${name}-files`, {
       connection: args.connection,
       machine: args.machine,

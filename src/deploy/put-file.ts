@@ -1,4 +1,11 @@
 // How both install steps (host and Prometheus) put one file in place on their machine.
+import type { Placement } from "../build/artifact";
+
+/** A file on the install step's stdin, under its name there, and where it goes. */
+export interface PlacedFile {
+  name: string;
+  placement: Placement;
+}
 
 /**
  * Shell (as root) defining `put SOURCE TARGET MODE GROUP RESTARTS`: installs only when content, mode

@@ -5,26 +5,25 @@
 import { posix } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
-import type { Artifact } from "../build/artifact";
-import { EXPORTER_SERVICE, HELPER_SOCKET_UNIT, HOST_PATHS } from "../build/hosts/paths";
+import type { Artifact, Placement } from "../build/artifact";
 import { basicAuthHash, withBasicAuthUser } from "../build/hosts/web-config";
 import type { Connection } from "./connection";
 import type { Deployment } from "./deployment";
 import type { ExporterBundle } from "./exporter-bundle";
-import { HEALTH_PASSWORD_FILE, installScript, removeScript, type HostFile } from "./host-scripts";
+import { HEALTH_PASSWORD_FILE, hostServices, installScript, removeScript } from "./host-scripts";
 import { installStep } from "./install-step";
+import type { PlacedFile } from "./put-file";
 import { asRoot, shellQuote } from "./shell";
 
 export interface WireGuardHostArgs {
   stack: string;
   /** `address:port` of the SSH target (see machineOf). */
   machine: string;
-  /** Installs the root `wg` helper for wireguard-go hosts. */
-  userspaceWireGuard: boolean;
   connection: Connection;
   /** This host's artifacts; each one with a placement is installed there. */
   artifacts: Artifact[];
-  exporterBundle: ExporterBundle;
+  /** The bundle and where it goes (EXPORTER_BUNDLE). */
+  exporterBundle: ExporterBundle & { placement: Placement };
   installNode: boolean;
   healthUrl: string;
   basicAuth?: { username: string; password: pulumi.Output<string> };
@@ -46,15 +45,17 @@ export class WireGuardHost extends pulumi.ComponentResource {
     super("wireguard-monitoring:index:WireGuardHost", name, {}, opts);
     const deployment: Deployment = { stack: args.stack, component: name, role: "exporter", machine: args.machine };
     const placed = args.artifacts.filter((a): a is Artifact & Required<Pick<Artifact, "placement">> => a.placement !== undefined);
-    const files: HostFile[] = placed.map((a) => ({ name: posix.basename(a.path), placement: a.placement }));
+    const files: PlacedFile[] = placed.map((a) => ({ name: posix.basename(a.path), placement: a.placement }));
 
-    // The one secret added here: the web config gets the bcrypt hash of the basic-auth password,
-    // and the install step the password itself, to call /health.
+    // The one secret added here: the file that asks for it gets the bcrypt hash of the basic-auth
+    // password, and the install step the password itself, to call /health.
     const auth = args.basicAuth;
-    const onStdin: { name: string; content: pulumi.Input<string> }[] = placed.map((a, i) => ({
-      name: files[i]!.name,
-      content: a.kind === "web-config" && auth ? pulumi.secret(auth.password).apply((pw) => withBasicAuthUser(a.content, auth.username, basicAuthHash(pw, `${args.stack}/${name}`))) : a.content,
-    }));
+    const filled = (a: Artifact): pulumi.Input<string> => {
+      if (a.deployFills !== "basic-auth-users") return a.content;
+      if (!auth) throw new Error(`host ${name}: ${a.path} takes the basic-auth users, and no basic-auth password was given`);
+      return pulumi.secret(auth.password).apply((pw) => withBasicAuthUser(a.content, auth.username, basicAuthHash(pw, `${args.stack}/${name}`)));
+    };
+    const onStdin: { name: string; content: pulumi.Input<string> }[] = placed.map((a, i) => ({ name: files[i]!.name, content: filled(a) }));
     if (auth) onStdin.push({ name: HEALTH_PASSWORD_FILE, content: pulumi.secret(auth.password).apply((pw) => `${pw}\n`) });
 
     // CopyToRemote (provider/pkg/provider/remote/copyController.go:137-154, pulumi-command v1.2.1):
@@ -71,10 +72,9 @@ export class WireGuardHost extends pulumi.ComponentResource {
     const options = {
       host: name,
       deployment,
-      helperUnits: args.userspaceWireGuard ? [HELPER_SOCKET_UNIT] : [],
       installNode: args.installNode,
       files,
-      bundle: { sha256: args.exporterBundle.sha256, target: HOST_PATHS.bundle },
+      bundle: { sha256: args.exporterBundle.sha256, placement: args.exporterBundle.placement },
       healthUrl: args.healthUrl,
       healthUser: args.basicAuth?.username,
     };
@@ -87,6 +87,6 @@ export class WireGuardHost extends pulumi.ComponentResource {
       dependsOn: [this.bundleUpload],
     });
 
-    this.registerOutputs({ service: EXPORTER_SERVICE, installed: this.install.stdout });
+    this.registerOutputs({ service: hostServices(options).main, installed: this.install.stdout });
   }
 }

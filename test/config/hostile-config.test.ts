@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyPath, validateStackConfig, type Inventory } from "../../src/model/index";
 import { stackFolder } from "../../src/build/grafana/stack-names";
 import { exporterArgs, unitArg } from "../../src/build/hosts/systemd-unit";
+import { EXPORTER_BUNDLE, HOST_FILES } from "../../src/build/hosts/paths";
 import { renderWebConfig, withBasicAuthUser } from "../../src/build/hosts/web-config";
 import { installScript } from "../../src/deploy/host-scripts";
 import { prometheusApplyScript } from "../../src/deploy/prometheus-scripts";
@@ -373,10 +374,9 @@ describe("the shell steps", () => {
   const hostOptions = {
     host: `vpn-a$(touch ${CANARY})\`touch ${CANARY}\`'"`,
     deployment,
-    helperUnits: [],
     installNode: false,
-    files: [],
-    bundle: { sha256: "0".repeat(64), target: "/opt/wireguard-exporter/wireguard-exporter.cjs" },
+    files: [{ name: HOST_FILES.unit.name, placement: HOST_FILES.unit.placement }],
+    bundle: { sha256: "0".repeat(64), placement: EXPORTER_BUNDLE },
     healthUrl: "http://127.0.0.1:9586/health",
   };
 
@@ -391,7 +391,7 @@ describe("the shell steps", () => {
     expect(r.stderr).toContain(`wireguard-monitoring: host ${hostOptions.host}: the files on stdin are not readable`);
     expect(existsSync(CANARY)).toBe(false);
     const p = runUntilFirstCheck(
-      prometheusApplyScript({ deployment: { ...deployment, role: "prometheus" }, configFile: `/etc/prometheus/prom$(touch ${CANARY}).yml`, configMode: "full", files: [], reload: "http", reloadUrl: "http://127.0.0.1:9090/-/reload", service: "prometheus" }),
+      prometheusApplyScript({ deployment: { ...deployment, role: "prometheus" }, configFile: `/etc/prometheus/prom$(touch ${CANARY}).yml`, files: [], reload: "http", reloadUrl: "http://127.0.0.1:9090/-/reload", service: "prometheus" }),
     );
     expect(p.status).toBe(1);
     expect(p.stderr).toContain("wireguard-monitoring: prometheus: the files on stdin are not readable");

@@ -9,8 +9,20 @@ import { prometheusConfig, RULES_FILE, scrapeFragment, targetGroups, TARGETS_FIL
 /** Where `configMode: fragment` puts the scrape job, for the user's own prometheus.yml to include. */
 export const FRAGMENT_FILE = "wireguard-monitoring.scrape.yml";
 
+/** Where `configMode: full` keeps the user's own prometheus.yml, put back when the stack's server goes. */
+export const ORIGINAL_SUFFIX = ".before-wireguard-monitoring";
+
 /** `restarts` here means "Prometheus must reload"; file_sd targets are re-read without one. */
-const onServer = (target: string, reloads: boolean): Placement => ({ target, mode: "0644", group: "root", restarts: reloads });
+const onServer = (target: string, reloads: boolean, more: Partial<Placement> = {}): Placement => ({ target, mode: "0644", group: "root", restarts: reloads, ...more });
+
+/**
+ * Where a server keeps a password its config reads from a file (password_file): readable by Prometheus
+ * (group prometheus) and nobody else. No reload: Prometheus reads a password file at every request
+ * (prometheus/common config/http_config.go, FileSecret.Fetch, Immutable false).
+ */
+export function secretFilePlacement(server: Pick<PrometheusServer, "secretsDir">, file: string): Placement {
+  return { target: posix.join(server.secretsDir, file), mode: "0640", group: "prometheus", restarts: false };
+}
 
 /** Every server's files, each server's under its own out/ directory (see PrometheusServer.outDir). */
 export function prometheusArtifacts(inventory: Inventory): Artifact[] {
@@ -25,10 +37,11 @@ export function serverArtifacts(inventory: Inventory, server: PrometheusServer):
   const at = (file: string) => `${p.outDir}/${file}`;
   const own = { prometheusServer: p.name };
   const targets = onServer(posix.join(p.targetsDir, TARGETS_FILE), false);
-  const rules = onServer(posix.join(p.rulesDir, RULES_FILE), true);
+  const rules = onServer(posix.join(p.rulesDir, RULES_FILE), true, { check: "rules" });
+  const config = onServer(p.configFile, true, { check: "config", keepOriginal: p.configFile + ORIGINAL_SUFFIX });
   return [
-    { path: at("prometheus.yml"), content: prometheusConfig(inventory, p), kind: "prometheus", ...own, ...(full ? { placement: onServer(p.configFile, true) } : {}) },
-    { path: at("scrape-fragment.yml"), content: scrapeFragment(inventory, p), kind: "prometheus", ...own, ...(full ? {} : { placement: onServer(fragment, true) }) },
+    { path: at("prometheus.yml"), content: prometheusConfig(inventory, p), kind: "prometheus", ...own, mainConfig: p.configFile, ...(full ? { placement: config } : {}) },
+    { path: at("scrape-fragment.yml"), content: scrapeFragment(inventory, p), kind: "prometheus", ...own, ...(full ? {} : { placement: onServer(fragment, true, { check: "config" }) }) },
     { path: at(`targets/${TARGETS_FILE}`), content: jsonText(targetGroups(inventory, p)), kind: "targets", ...own, placement: targets },
     { path: at(`rules/${RULES_FILE}`), content: renderRules(serverRuleSettings(inventory, p)), kind: "rules", ...own, placement: rules },
   ];
