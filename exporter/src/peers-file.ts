@@ -4,9 +4,9 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { load as loadYaml } from "js-yaml";
+import { MAX_PEERS_FILE_BYTES, PEERS_LIST, PEER_FIELDS, PEER_FIELD_NAMES, peerEntryProblems } from "../../src/contract/peers-file-fields";
 
-/** Largest peers file read (~110,000 peers with name, owner and expected set). */
-export const MAX_PEERS_FILE_BYTES = 16 << 20;
+export { MAX_PEERS_FILE_BYTES };
 /** Errors reported for one file; the rest are counted. */
 export const MAX_REPORTED_ERRORS = 20;
 /**
@@ -31,11 +31,7 @@ export interface PeersFile {
 
 export type PeersFileResult = { ok: true; file: PeersFile } | { ok: false; errors: string[] };
 
-const ENTRY_FIELDS = new Set(["public_key", "friendly_name", "owner", "expected", "interface"]);
-
-export function isWireGuardKey(s: string): boolean {
-  return /^[A-Za-z0-9+/]{43}=$/.test(s) && Buffer.from(s, "base64").length === 32;
-}
+const ENTRY_FIELDS: ReadonlySet<string> = new Set(PEER_FIELD_NAMES);
 
 /** A key that reads like a field name is shown in errors; anything else may be content. */
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
@@ -131,18 +127,18 @@ export function parsePeersFile(text: string, fileName: string): PeersFileResult 
     if (dups.length > 0) return { ok: false, errors: capped(dups.map((p) => `${where}: ${p}: duplicate key`), where) };
   }
   if (doc === null || doc === undefined) doc = { peers: [] };
-  if (typeof doc !== "object" || Array.isArray(doc)) return { ok: false, errors: [`${where}: expected a mapping with a "peers" list`] };
+  if (typeof doc !== "object" || Array.isArray(doc)) return { ok: false, errors: [`${where}: expected a mapping with a "${PEERS_LIST}" list`] };
   const errors: string[] = [];
   for (const key of Object.keys(doc as object)) {
-    if (key !== "peers") errors.push(`${where}: ${fieldName(key)}: unknown field`);
+    if (key !== PEERS_LIST) errors.push(`${where}: ${fieldName(key)}: unknown field`);
   }
-  const list = (doc as { peers?: unknown }).peers ?? [];
-  if (!Array.isArray(list)) return { ok: false, errors: capped([...errors, `${where}: peers: expected a list`], where) };
+  const list = (doc as Record<string, unknown>)[PEERS_LIST] ?? [];
+  if (!Array.isArray(list)) return { ok: false, errors: capped([...errors, `${where}: ${PEERS_LIST}: expected a list`], where) };
 
   const peers: PeerMeta[] = [];
   const seen = new Map<string, number>();
   list.forEach((entry: unknown, i: number) => {
-    const at = `${where}: peers[${i}]`;
+    const at = `${where}: ${PEERS_LIST}[${i}]`;
     if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
       errors.push(`${at}: expected a mapping`);
       return;
@@ -154,26 +150,19 @@ export function parsePeersFile(text: string, fileName: string): PeersFileResult 
       good = false;
     };
     for (const key of Object.keys(e)) if (!ENTRY_FIELDS.has(key)) err(fieldName(key), "unknown field");
-    const pk = e.public_key;
-    if (typeof pk !== "string") err("public_key", "required, a base64 WireGuard public key");
-    else if (!isWireGuardKey(pk)) err("public_key", "not a base64-encoded 32-byte key");
-    const name = e.friendly_name;
-    if (typeof name !== "string" || name.trim() === "") err("friendly_name", "required, a non-empty string");
-    if (e.owner !== undefined && typeof e.owner !== "string") err("owner", "must be a string");
-    if (e.expected !== undefined && typeof e.expected !== "boolean") err("expected", "must be true or false");
-    if (e.interface !== undefined && (typeof e.interface !== "string" || e.interface === "")) err("interface", "must be a non-empty string");
+    for (const [field, why] of peerEntryProblems(e)) err(field, why);
     if (!good) return;
     const meta: PeerMeta = {
-      publicKey: pk as string,
-      friendlyName: name as string,
-      owner: (e.owner as string | undefined) ?? "",
-      expected: (e.expected as boolean | undefined) ?? false,
-      interface: (e.interface as string | undefined) ?? null,
+      publicKey: e[PEER_FIELDS.publicKey] as string,
+      friendlyName: e[PEER_FIELDS.friendlyName] as string,
+      owner: (e[PEER_FIELDS.owner] as string | undefined) ?? "",
+      expected: (e[PEER_FIELDS.expected] as boolean | undefined) ?? false,
+      interface: (e[PEER_FIELDS.interface] as string | undefined) ?? null,
     };
     const dupKey = `${meta.interface ?? "*"} ${meta.publicKey}`;
     const prev = seen.get(dupKey);
     if (prev !== undefined) {
-      errors.push(`${at}.public_key: duplicate of peers[${prev}]`);
+      errors.push(`${at}.${PEER_FIELDS.publicKey}: duplicate of ${PEERS_LIST}[${prev}]`);
       return;
     }
     seen.set(dupKey, i);

@@ -1,6 +1,9 @@
 // The stack config as users write it in Pulumi.<stack>.yaml under `wireguard-monitoring:*`.
 // Shape and defaults live here; cross-field rules (duplicates, references) live in validate.ts.
 import { z } from "zod";
+import { EXPORTER_DEFAULTS, EXPORTER_FLAGS } from "../contract/exporter-flags";
+import { isWellFormedText } from "../contract/peers-file-fields";
+import { isWireGuardKey } from "../contract/wireguard-key";
 import { durationFlagProblem, durationProblem, prometheusDurationProblem, type DurationFlag } from "./durations";
 import {
   absolutePathProblem,
@@ -16,7 +19,6 @@ import {
   isHostOrIp,
   isInterfaceName,
   isLabelName,
-  isWireGuardKey,
   listenAddressProblem,
   sshHostKeyProblem,
   sshUserProblem,
@@ -56,7 +58,7 @@ const nonEmpty = z
   .string()
   .trim()
   .min(1, { error: "expected a non-empty string" })
-  .refine((text) => !/[\uD800-\uDFFF]/u.test(text), { error: (i) => `expected well-formed Unicode text (no lone surrogate), got ${got(i.input)}` });
+  .refine(isWellFormedText, { error: (i) => `expected well-formed Unicode text (no lone surrogate), got ${got(i.input)}` });
 /** Paths reach shell steps, YAML and Prometheus's rule_files globs; see absolutePathProblem. */
 const absolutePath = checked(absolutePathProblem);
 const httpUrl = checked(httpUrlProblem);
@@ -220,7 +222,7 @@ export const thresholdsSchema = z
     /** A peer whose handshake is older than this is "down" (WireGuardPeerDown). */
     staleHandshake: duration.default("5m"),
     /** The exporter's --wireguard.connected-threshold: newer handshakes count as connected. */
-    connected: exporterFlagDuration("wireguard.connected-threshold").default("3m"),
+    connected: exporterFlagDuration(EXPORTER_FLAGS.connectedThreshold).default(EXPORTER_DEFAULTS.connectedThreshold),
     /** Default per-peer limit for WireGuardHighBandwidth, bytes per second (rx + tx). */
     highBandwidthBytesPerSecond: z.number().positive().default(100_000_000),
   })
@@ -229,9 +231,9 @@ export const thresholdsSchema = z
 export const exporterSchema = z
   .strictObject({
     listenAddress: checked(listenAddressProblem).default("0.0.0.0"),
-    port: port.default(9586),
-    telemetryPath: checked(telemetryPathProblem).default("/metrics"),
-    collectorTimeout: exporterFlagDuration("collector.timeout").default("5s"),
+    port: port.default(EXPORTER_DEFAULTS.port),
+    telemetryPath: checked(telemetryPathProblem).default(EXPORTER_DEFAULTS.telemetryPath),
+    collectorTimeout: exporterFlagDuration(EXPORTER_FLAGS.collectorTimeout).default(EXPORTER_DEFAULTS.collectorTimeout),
     exportEndpoints: z.boolean().default(false),
     installNode: z.boolean().default(false),
     tls: z

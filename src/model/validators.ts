@@ -1,16 +1,12 @@
-// Small checks the schema shares: what counts as a host address, a WireGuard key, an SSH host key.
+// Small checks the schema shares: what counts as a host address, an SSH host key (WireGuard keys: src/contract).
 import { isIP } from "node:net";
+import { EXPORTER_PAGES, isInterfaceName as isExporterInterfaceName } from "../contract/exporter-flags";
+import { isWellFormedText } from "../contract/peers-file-fields";
 
 const HOSTNAME = /^(?=.{1,253}$)(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
 export function isHostOrIp(text: string): boolean {
   return isIP(text) !== 0 || HOSTNAME.test(text);
-}
-
-/** WireGuard keys are 32 bytes, written as 44 characters of standard base64. */
-export function isWireGuardKey(text: string): boolean {
-  if (!/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/.test(text)) return false;
-  return Buffer.from(text, "base64").length === 32;
 }
 
 /**
@@ -59,9 +55,12 @@ export function sshHostKeyProblem(text: string): string | undefined {
   return `expected an OpenSSH public host key such as "ssh-ed25519 AAAA…" (key type, then the key as base64)${hint}, got ${JSON.stringify(text)}`;
 }
 
-/** Linux interface names: 1..15 characters, no slash, no white space. */
+/**
+ * A name the exporter's --wireguard.interfaces takes, without its "=" and "+": the Filebeat inputs
+ * match the journal by the unit `wg-quick@<name>.service`, and a unit name cannot hold either.
+ */
 export function isInterfaceName(text: string): boolean {
-  return /^[A-Za-z0-9_.-]{1,15}$/.test(text);
+  return isExporterInterfaceName(text) && !/[=+]/.test(text);
 }
 
 /** Prometheus label names, which host labels become. */
@@ -87,7 +86,7 @@ export function listenAddressProblem(text: string): string | undefined {
  */
 export function telemetryPathProblem(text: string): string | undefined {
   const usable = /^\/[A-Za-z0-9\-._~$&+,/:;=@]*$/.test(text) && !text.split("/").some((s) => s === "." || s === "..");
-  if (usable && !["/", "/health", "/peers"].includes(text)) return undefined;
+  if (usable && !EXPORTER_PAGES.includes(text)) return undefined;
   return (
     'expected a URL path Prometheus requests as written: "/" then letters, digits and - . _ ~ $ & + , / : ; = @ ' +
     `(no quotes, spaces, "%", "?", "#", non-ASCII, "." or ".." segments; not "/", "/health" or "/peers"), got ${JSON.stringify(text)}`
@@ -163,12 +162,11 @@ export function pathPrefixProblem(text: string): string | undefined {
 }
 
 const CONTROL = /[\x00-\x1f\x7f]/;
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 /** A receiver name of the user's Alertmanager: any well-formed text on one line (YAML quotes it). */
 export function receiverNameProblem(text: string): string | undefined {
   if (text.trim() === "") return "expected a receiver name, got an empty one";
-  if (CONTROL.test(text) || LONE_SURROGATE.test(text) || text !== text.trim()) {
+  if (CONTROL.test(text) || !isWellFormedText(text) || text !== text.trim()) {
     return `expected a receiver name on one line without control characters or white space around it, got ${JSON.stringify(text)}`;
   }
   return undefined;
@@ -211,7 +209,7 @@ export function remoteWriteHeaderNameProblem(text: string): string | undefined {
 
 /** An HTTP header value: one line (a line break would start another header), no white space around it (HTTP trims it). */
 export function headerValueProblem(text: string): string | undefined {
-  if (CONTROL.test(text) || LONE_SURROGATE.test(text) || text !== text.trim()) {
+  if (CONTROL.test(text) || !isWellFormedText(text) || text !== text.trim()) {
     return `expected a header value on one line, without control characters or white space around it, got ${JSON.stringify(text)}`;
   }
   return undefined;

@@ -1,31 +1,37 @@
 // The exporter's peers file for one host (team-notes format): friendly names, owners and
 // `expected` for the peers this host serves. Stable order (interface, then name) for clean diffs.
 import { dump } from "js-yaml";
+import { PEERS_LIST, PEER_FIELDS as F, type PeersFileEntry } from "../../contract/peers-file-fields";
 import { peersOnHost, type Host, type Inventory } from "../../model/index";
 
 export function renderPeersFile(inventory: Inventory, host: Host): string {
   const peers = peersOnHost(inventory, host)
     .slice()
     .sort((a, b) => a.interface.localeCompare(b.interface) || a.friendlyName.localeCompare(b.friendlyName) || a.publicKey.localeCompare(b.publicKey))
-    .map((p) => ({
-      public_key: p.publicKey,
-      friendly_name: p.friendlyName,
-      ...(p.owner !== undefined ? { owner: p.owner } : {}),
-      expected: p.expected,
-      // Host-less peers apply to every host with that interface; the key alone identifies them.
-      interface: p.interface,
-    }));
+    .map(
+      (p): PeerEntry => ({
+        [F.publicKey]: p.publicKey,
+        [F.friendlyName]: p.friendlyName,
+        ...(p.owner !== undefined ? { [F.owner]: p.owner } : {}),
+        [F.expected]: p.expected,
+        // Host-less peers apply to every host with that interface; the key alone identifies them.
+        [F.interface]: p.interface,
+      }),
+    );
   const header = `# Managed by wireguard-monitoring (stack ${inventory.stack}, host ${host.name}); changes are overwritten.\n`;
   return header + peersYaml(peers);
 }
 
-interface PeerEntry {
-  public_key: string;
-  friendly_name: string;
-  owner?: string;
-  expected: boolean;
-  interface: string;
-}
+/** Every entry says whether it is expected and on which interface. */
+type PeerEntry = PeersFileEntry & Required<Pick<PeersFileEntry, typeof F.expected | typeof F.interface>>;
+
+const LINE = {
+  publicKey: `  - ${F.publicKey}: `,
+  friendlyName: `\n    ${F.friendlyName}: `,
+  owner: `\n    ${F.owner}: `,
+  expected: `\n    ${F.expected}: `,
+  interface: `\n    ${F.interface}: `,
+};
 
 const DUMP_OPTIONS = { lineWidth: -1, noRefs: true, sortKeys: false } as const;
 
@@ -36,18 +42,18 @@ const DUMP_OPTIONS = { lineWidth: -1, noRefs: true, sortKeys: false } as const;
  * quoting of that one value (test/render/peers-file-yaml.test.ts checks the two agree).
  */
 export function peersYaml(peers: readonly PeerEntry[]): string {
-  if (peers.length === 0) return dump({ peers }, DUMP_OPTIONS);
-  let out = "peers:\n";
+  if (peers.length === 0) return dump({ [PEERS_LIST]: peers }, DUMP_OPTIONS);
+  let out = `${PEERS_LIST}:\n`;
   for (const p of peers) {
     const key = scalar(p.public_key);
     const name = scalar(p.friendly_name);
     const owner = p.owner === undefined ? "" : scalar(p.owner);
     const iface = scalar(p.interface);
     // A multi-line value is a block scalar, indented by where it stands: js-yaml writes the file then.
-    if (key === undefined || name === undefined || owner === undefined || iface === undefined) return dump({ peers }, DUMP_OPTIONS);
-    out += `  - public_key: ${key}\n    friendly_name: ${name}\n`;
-    if (p.owner !== undefined) out += `    owner: ${owner}\n`;
-    out += `    expected: ${p.expected ? "true" : "false"}\n    interface: ${iface}\n`;
+    if (key === undefined || name === undefined || owner === undefined || iface === undefined) return dump({ [PEERS_LIST]: peers }, DUMP_OPTIONS);
+    out += LINE.publicKey + key + LINE.friendlyName + name;
+    if (p.owner !== undefined) out += LINE.owner + owner;
+    out += LINE.expected + (p.expected ? "true" : "false") + LINE.interface + iface + "\n";
   }
   return out;
 }

@@ -3,7 +3,7 @@
 // never printed nor stored; stderr says how many were skipped.
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { isWireGuardKey } from "../../model/validators";
+import { isWireGuardKey } from "../../contract/wireguard-key";
 import { peersYaml, placeholderName } from "../import-peers/format";
 import { parsePeersInput, type ImportedPeer } from "../import-peers/parse";
 

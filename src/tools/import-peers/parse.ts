@@ -1,7 +1,7 @@
 // Reads the public half of a WireGuard setup — a wg-quick config or `wg show [all|<if>] dump` output —
 // into peers for a stack's peers list. Private and preshared keys are never kept, only counted, so
 // the caller can say that it skipped them; endpoints (personal data) are not read at all.
-import { isWireGuardKey } from "../../model/validators";
+import { isWireGuardKey } from "../../contract/wireguard-key";
 
 export interface ImportedPeer {
   publicKey: string;
