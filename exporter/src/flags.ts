@@ -1,5 +1,7 @@
 // Command-line flags in the exporter-toolkit style (--group.name=value or --group.name value).
+// The names, shared defaults and value rules are the contract's, which the unit builder renders from.
 import { formatDuration, parseDurationFlag } from "../../src/contract/duration";
+import { EXPORTER_DEFAULTS, EXPORTER_FLAGS as F, EXPORTER_PAGES, INTERFACE_SEPARATOR, isInterfaceName, type ExporterFlag } from "../../src/contract/exporter-flags";
 
 export interface Config {
   listenHost: string | undefined; // undefined = all addresses
@@ -23,24 +25,24 @@ export type FlagsResult =
   | { kind: "error"; message: string };
 
 interface FlagSpec {
-  name: string;
+  name: ExporterFlag;
   help: string;
   default: string;
   boolean?: boolean;
 }
 
 const SPECS: FlagSpec[] = [
-  { name: "web.listen-address", default: ":9586", help: "Address to listen on, host:port (IPv6 as [addr]:port; port 0 picks a free one)." },
-  { name: "web.telemetry-path", default: "/metrics", help: "Path under which to expose metrics." },
-  { name: "web.disable-compression", default: "false", boolean: true, help: "Never gzip /metrics (by default it is gzip-compressed when the scraper sends Accept-Encoding: gzip)." },
-  { name: "web.config.file", default: "", help: "Exporter-toolkit web config (tls_server_config, basic_auth_users with bcrypt hashes)." },
-  { name: "wireguard.interfaces", default: "", help: "Comma-separated interfaces to read (default: all, via `wg show all dump`)." },
-  { name: "wireguard.peers-file", default: "", help: "YAML/JSON peer metadata (friendly names, owner, expected); reloaded when it changes." },
-  { name: "wireguard.connected-threshold", default: "180s", help: "A peer is connected if its latest handshake is at most this old." },
-  { name: "wireguard.command", default: "wg", help: "Path of the wg binary (or a wrapper taking the same arguments)." },
-  { name: "wireguard.export-endpoints", default: "false", boolean: true, help: "Expose peer endpoints (personal data) on wireguard_peer_endpoint_info, /peers and event logs." },
-  { name: "collector.timeout", default: "5s", help: "Kill the wg call and fail the scrape after this long." },
-  { name: "log.level", default: "info", help: "Minimum log level: debug, info, warn, error." },
+  { name: F.listenAddress, default: `:${EXPORTER_DEFAULTS.port}`, help: "Address to listen on, host:port (IPv6 as [addr]:port; port 0 picks a free one)." },
+  { name: F.telemetryPath, default: EXPORTER_DEFAULTS.telemetryPath, help: "Path under which to expose metrics." },
+  { name: F.disableCompression, default: "false", boolean: true, help: "Never gzip /metrics (by default it is gzip-compressed when the scraper sends Accept-Encoding: gzip)." },
+  { name: F.webConfigFile, default: "", help: "Exporter-toolkit web config (tls_server_config, basic_auth_users with bcrypt hashes)." },
+  { name: F.interfaces, default: "", help: "Comma-separated interfaces to read (default: all, via `wg show all dump`)." },
+  { name: F.peersFile, default: "", help: "YAML/JSON peer metadata (friendly names, owner, expected); reloaded when it changes." },
+  { name: F.connectedThreshold, default: EXPORTER_DEFAULTS.connectedThreshold, help: "A peer is connected if its latest handshake is at most this old." },
+  { name: F.wgCommand, default: "wg", help: "Path of the wg binary (or a wrapper taking the same arguments)." },
+  { name: F.exportEndpoints, default: "false", boolean: true, help: "Expose peer endpoints (personal data) on wireguard_peer_endpoint_info, /peers and event logs." },
+  { name: F.collectorTimeout, default: EXPORTER_DEFAULTS.collectorTimeout, help: "Kill the wg call and fail the scrape after this long." },
+  { name: F.logLevel, default: "info", help: "Minimum log level: debug, info, warn, error." },
 ];
 
 export function helpText(): string {
@@ -71,38 +73,38 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
     else return { kind: "error", message: `flag --${name} needs a value` };
     values.set(name, value);
   }
-  const v = (n: string) => values.get(n)!;
-  const fail = (flag: string, why: string): FlagsResult => ({ kind: "error", message: `--${flag}: ${why}` });
+  const v = (n: ExporterFlag) => values.get(n)!;
+  const fail = (flag: ExporterFlag, why: string): FlagsResult => ({ kind: "error", message: `--${flag}: ${why}` });
 
-  const listen = parseListenAddress(v("web.listen-address"));
-  if (listen instanceof Error) return fail("web.listen-address", listen.message);
+  const listen = parseListenAddress(v(F.listenAddress));
+  if (listen instanceof Error) return fail(F.listenAddress, listen.message);
 
-  const path = v("web.telemetry-path");
-  if (!path.startsWith("/")) return fail("web.telemetry-path", `must start with "/", got "${path}"`);
-  if (["/health", "/peers", "/"].includes(path)) return fail("web.telemetry-path", `"${path}" is reserved`);
+  const path = v(F.telemetryPath);
+  if (!path.startsWith("/")) return fail(F.telemetryPath, `must start with "/", got "${path}"`);
+  if (EXPORTER_PAGES.includes(path)) return fail(F.telemetryPath, `"${path}" is reserved`);
 
-  const interfaces = v("wireguard.interfaces").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const interfaces = v(F.interfaces).split(INTERFACE_SEPARATOR).map((s) => s.trim()).filter((s) => s !== "");
   for (const name of interfaces) {
-    if (!/^[A-Za-z0-9_.=+-]{1,15}$/.test(name)) return fail("wireguard.interfaces", `invalid interface name "${name}"`);
+    if (!isInterfaceName(name)) return fail(F.interfaces, `invalid interface name "${name}"`);
   }
 
-  const threshold = parseDurationFlag("wireguard.connected-threshold", v("wireguard.connected-threshold"));
-  if (threshold instanceof Error) return fail("wireguard.connected-threshold", threshold.message);
+  const threshold = parseDurationFlag(F.connectedThreshold, v(F.connectedThreshold));
+  if (threshold instanceof Error) return fail(F.connectedThreshold, threshold.message);
 
-  const timeout = parseDurationFlag("collector.timeout", v("collector.timeout"));
-  if (timeout instanceof Error) return fail("collector.timeout", timeout.message);
+  const timeout = parseDurationFlag(F.collectorTimeout, v(F.collectorTimeout));
+  if (timeout instanceof Error) return fail(F.collectorTimeout, timeout.message);
 
-  const endpoints = parseBool(v("wireguard.export-endpoints"));
-  if (endpoints === undefined) return fail("wireguard.export-endpoints", `expected true or false, got "${v("wireguard.export-endpoints")}"`);
+  const endpoints = parseBool(v(F.exportEndpoints));
+  if (endpoints === undefined) return fail(F.exportEndpoints, `expected true or false, got "${v(F.exportEndpoints)}"`);
 
-  const noCompression = parseBool(v("web.disable-compression"));
-  if (noCompression === undefined) return fail("web.disable-compression", `expected true or false, got "${v("web.disable-compression")}"`);
+  const noCompression = parseBool(v(F.disableCompression));
+  if (noCompression === undefined) return fail(F.disableCompression, `expected true or false, got "${v(F.disableCompression)}"`);
 
-  const level = v("log.level");
+  const level = v(F.logLevel);
   if (level !== "debug" && level !== "info" && level !== "warn" && level !== "error") {
-    return fail("log.level", `expected debug, info, warn or error, got "${level}"`);
+    return fail(F.logLevel, `expected debug, info, warn or error, got "${level}"`);
   }
-  if (v("wireguard.command") === "") return fail("wireguard.command", "must not be empty");
+  if (v(F.wgCommand) === "") return fail(F.wgCommand, "must not be empty");
 
   return {
     kind: "run",
@@ -110,11 +112,11 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       listenHost: listen.host,
       listenPort: listen.port,
       telemetryPath: path,
-      webConfigFile: v("web.config.file") || undefined,
+      webConfigFile: v(F.webConfigFile) || undefined,
       interfaces,
-      peersFile: v("wireguard.peers-file") || undefined,
+      peersFile: v(F.peersFile) || undefined,
       connectedThresholdMs: threshold,
-      wgCommand: v("wireguard.command"),
+      wgCommand: v(F.wgCommand),
       collectorTimeoutMs: timeout,
       exportEndpoints: endpoints,
       compression: !noCompression,

@@ -100,7 +100,7 @@ describe("rule settings", () => {
 
   it("the committed generic file has default thresholds, no per-peer limits and no per-host absent()", () => {
     const [artifact] = alertArtifacts();
-    expect(ruleGroups(DEFAULT_RULE_SETTINGS).groups.map((g) => g.name)).toEqual(["wireguard.alerts", "wireguard.records"]);
+    expect(ruleGroups(DEFAULT_RULE_SETTINGS).groups.map((g) => g.name)).toEqual(["wireguard.alerts"]);
     expect(artifact.content).toContain('absent(up{job="wireguard"})');
     expect(artifact.content).not.toContain("host=");
     expect(artifact.content).toContain("> 300 and");

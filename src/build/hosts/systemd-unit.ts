@@ -1,6 +1,7 @@
 // The exporter's systemd unit, hardened: its own system user, CAP_NET_ADMIN as the only capability
 // (`wg show` needs it for kernel WireGuard), a read-only view of the system and a narrow syscall set.
 // Checked by `systemd-analyze security --offline=yes` (exposure ≤ 2.0) and `systemd-analyze verify`.
+import { EXPORTER_FLAGS as F, INTERFACE_SEPARATOR, flagArgument, formatListenAddress } from "../../contract/exporter-flags";
 import type { Host, Inventory } from "../../model/index";
 import { EXPORTER_SERVICE, EXPORTER_USER, HOST_PATHS } from "./paths";
 import { KERNEL_AND_HOST_PROTECTION } from "./sandbox";
@@ -8,7 +9,7 @@ import { KERNEL_AND_HOST_PROTECTION } from "./sandbox";
 /** `host:port` for --web.listen-address; IPv6 literals in brackets. */
 export function listenAddress(inventory: Inventory): string {
   const { listenAddress: addr, port } = inventory.exporter;
-  return addr.includes(":") ? `[${addr}]:${port}` : `${addr}:${port}`;
+  return formatListenAddress(addr, port);
 }
 
 /** The exporter's command line, one flag per element (the flags exporter/src/flags.ts parses). */
@@ -17,16 +18,16 @@ export function exporterArgs(inventory: Inventory, host: Host): string[] {
   const args = [
     HOST_PATHS.nodeBinary,
     HOST_PATHS.bundle,
-    `--web.listen-address=${listenAddress(inventory)}`,
-    `--web.telemetry-path=${e.telemetryPath}`,
-    `--web.config.file=${HOST_PATHS.webConfig}`,
-    `--wireguard.peers-file=${HOST_PATHS.peersFile}`,
-    `--wireguard.interfaces=${host.interfaces.join(",")}`,
-    `--wireguard.connected-threshold=${inventory.thresholds.connected}`,
-    `--collector.timeout=${e.collectorTimeout}`,
+    flagArgument(F.listenAddress, listenAddress(inventory)),
+    flagArgument(F.telemetryPath, e.telemetryPath),
+    flagArgument(F.webConfigFile, HOST_PATHS.webConfig),
+    flagArgument(F.peersFile, HOST_PATHS.peersFile),
+    flagArgument(F.interfaces, host.interfaces.join(INTERFACE_SEPARATOR)),
+    flagArgument(F.connectedThreshold, inventory.thresholds.connected),
+    flagArgument(F.collectorTimeout, e.collectorTimeout),
   ];
-  if (host.userspaceWireGuard) args.push(`--wireguard.command=${HOST_PATHS.helperClient}`);
-  if (e.exportEndpoints) args.push("--wireguard.export-endpoints");
+  if (host.userspaceWireGuard) args.push(flagArgument(F.wgCommand, HOST_PATHS.helperClient));
+  if (e.exportEndpoints) args.push(flagArgument(F.exportEndpoints));
   return args;
 }
 

@@ -15,13 +15,8 @@ export const ALERT_NAMES = [
 ] as const;
 export type AlertName = (typeof ALERT_NAMES)[number];
 
-/** Recording rule names (dashboards may query them instead of repeating the expression). */
-export const RECORDED = {
-  handshakeAge: "wireguard_peer:handshake_age_seconds",
-  bandwidth: "wireguard_peer:bandwidth_bytes_per_second:rate5m",
-  connectedPerInterface: "wireguard_interface:peers_connected:sum",
-  bandwidthLimit: "wireguard_peer:bandwidth_limit_bytes_per_second",
-} as const;
+/** The per-peer bandwidth limits' recorded series, joined by WireGuardHighBandwidth. */
+const BANDWIDTH_LIMIT_SERIES = "wireguard_peer:bandwidth_limit_bytes_per_second";
 
 /** Where each alert's runbook_url points (the alerts table in alerts/README.md, by anchor). */
 export const RUNBOOK_BASE_URL = "alerts/README.md";
@@ -39,7 +34,7 @@ export interface RuleSettings {
   staleHandshakeSeconds: number;
   /** WireGuardHighBandwidth: default per-peer limit, received + sent bytes per second. */
   highBandwidthBytesPerSecond: number;
-  /** Rate window of the bandwidth alert and recording rule. */
+  /** Rate window of the bandwidth alert. */
   bandwidthWindow: string;
   /** Peers with their own limit; rendered as one recording series each (see rules below). */
   peerBandwidthLimits: readonly PeerBandwidthLimit[];
@@ -167,19 +162,10 @@ function alertRules(s: RuleSettings): AlertRule[] {
     rule(
       "WireGuardHighBandwidth",
       "warning",
-      q.overBandwidthLimit(sel, s.bandwidthWindow, s.highBandwidthBytesPerSecond, RECORDED.bandwidthLimit),
+      q.overBandwidthLimit(sel, s.bandwidthWindow, s.highBandwidthBytesPerSecond, BANDWIDTH_LIMIT_SERIES),
       "WireGuard peer uses a lot of bandwidth",
       `Peer ${PEER} on ${WHERE} moves {{ $value | humanize }}B/s (received + sent, ${s.bandwidthWindow} average), above its limit.`,
     ),
-  ];
-}
-
-function recordingRules(s: RuleSettings): RecordingRule[] {
-  const sel = `job="${s.jobName}"`;
-  return [
-    { record: RECORDED.handshakeAge, expr: q.handshakeAgeSeconds(sel) },
-    { record: RECORDED.bandwidth, expr: q.peerBandwidth(sel, "5m") },
-    { record: RECORDED.connectedPerInterface, expr: q.activePeersPerInterface(sel) },
   ];
 }
 
@@ -192,7 +178,7 @@ function bandwidthLimitRules(s: RuleSettings): RecordingRule[] {
   return [...s.peerBandwidthLimits]
     .sort((a, b) => (a.publicKey < b.publicKey ? -1 : a.publicKey > b.publicKey ? 1 : 0))
     .map((p) => ({
-      record: RECORDED.bandwidthLimit,
+      record: BANDWIDTH_LIMIT_SERIES,
       expr: `vector(${p.bytesPerSecond})`,
       labels: { public_key: p.publicKey, friendly_name: p.friendlyName },
     }));
@@ -203,7 +189,6 @@ export function ruleGroups(s: RuleSettings): { groups: { name: string; rules: (A
   return {
     groups: [
       { name: "wireguard.alerts", rules: alertRules(s) },
-      { name: "wireguard.records", rules: recordingRules(s) },
       ...(limits.length > 0 ? [{ name: "wireguard.bandwidth-limits", rules: limits }] : []),
     ],
   };

@@ -11,7 +11,6 @@
 //                                           connected (timestamp 0) are left out instead of being ~56 years old
 //   neverConnected(sel)                     per peer: peers whose handshake timestamp is 0 (value 0)
 //   activePeers(sel, by?)                   connected peers (exporter's wireguard_peer_connected), summed by `by`
-//   activePeersPerInterface(sel)            connected peers per interface, keeping every target label (host, env, …)
 //   configuredPeers(sel, by?)               peers the exporter reports, counted by `by`
 //   receiveRate / transmitRate(sel, window) per peer: bytes/s received from / sent to the peer
 //   peerBandwidth(sel, window)              per peer: received + sent bytes/s
@@ -56,11 +55,6 @@ export function neverConnected(sel: string): string {
 
 export function activePeers(sel: string, groupBy: readonly string[] = []): string {
   return `sum${by(groupBy)} (${series("wireguard_peer_connected", sel)})`;
-}
-
-/** Drops only the per-peer labels, so custom target labels (site, tier, …) survive the sum. */
-export function activePeersPerInterface(sel: string): string {
-  return `sum without (public_key, allowed_ips, friendly_name) (${series("wireguard_peer_connected", sel)})`;
 }
 
 export function configuredPeers(sel: string, groupBy: readonly string[] = []): string {
