@@ -2,6 +2,7 @@
 // exposition needs: each peer's label set from its public key on, ready to copy into every
 // line, then its endpoint. At 100k peers an object and strings per peer, or wg's output and
 // a rendered copy of the labels beside it, cost more time and memory than all the rest.
+import { WIREGUARD_KEY_LENGTH } from "../../src/contract/wireguard-key";
 import { grown } from "./columns";
 import type { PeerMeta } from "./peers-file";
 
@@ -25,7 +26,7 @@ export interface WgPeer {
   persistentKeepalive: number | null; // seconds, null for off
 }
 
-export const KEY_LENGTH = 44; // base64 of 32 bytes
+export const KEY_LENGTH = WIREGUARD_KEY_LENGTH;
 
 /** Room for this many peers from the start: untouched until used, and no garbage from
  * growing step by step up to it. */
