@@ -1,7 +1,14 @@
 // Command-line flags in the exporter-toolkit style (--group.name=value or --group.name value).
 // The names, shared defaults and value rules are the contract's, which the unit builder renders from.
 import { formatDuration, parseDurationFlag } from "../../src/contract/duration";
-import { EXPORTER_DEFAULTS, EXPORTER_FLAGS as F, EXPORTER_PAGES, INTERFACE_SEPARATOR, isInterfaceName, type ExporterFlag } from "../../src/contract/exporter-flags";
+import {
+  EXPORTER_DEFAULTS,
+  EXPORTER_FLAGS as F,
+  EXPORTER_PAGES,
+  INTERFACE_SEPARATOR,
+  isInterfaceName,
+  type ExporterFlag,
+} from "../../src/contract/exporter-flags";
 
 export interface Config {
   listenHost: string | undefined; // undefined = all addresses
@@ -32,15 +39,33 @@ interface FlagSpec {
 }
 
 const SPECS: FlagSpec[] = [
-  { name: F.listenAddress, default: `:${EXPORTER_DEFAULTS.port}`, help: "Address to listen on, host:port (IPv6 as [addr]:port; port 0 picks a free one)." },
+  {
+    name: F.listenAddress,
+    default: `:${EXPORTER_DEFAULTS.port}`,
+    help: "Address to listen on, host:port (IPv6 as [addr]:port; port 0 picks a free one).",
+  },
   { name: F.telemetryPath, default: EXPORTER_DEFAULTS.telemetryPath, help: "Path under which to expose metrics." },
-  { name: F.disableCompression, default: "false", boolean: true, help: "Never gzip /metrics (by default it is gzip-compressed when the scraper sends Accept-Encoding: gzip)." },
+  {
+    name: F.disableCompression,
+    default: "false",
+    boolean: true,
+    help: "Never gzip /metrics (by default it is gzip-compressed when the scraper sends Accept-Encoding: gzip).",
+  },
   { name: F.webConfigFile, default: "", help: "Exporter-toolkit web config (tls_server_config, basic_auth_users with bcrypt hashes)." },
   { name: F.interfaces, default: "", help: "Comma-separated interfaces to read (default: all, via `wg show all dump`)." },
   { name: F.peersFile, default: "", help: "YAML/JSON peer metadata (friendly names, owner, expected); reloaded when it changes." },
-  { name: F.connectedThreshold, default: EXPORTER_DEFAULTS.connectedThreshold, help: "A peer is connected if its latest handshake is at most this old." },
+  {
+    name: F.connectedThreshold,
+    default: EXPORTER_DEFAULTS.connectedThreshold,
+    help: "A peer is connected if its latest handshake is at most this old.",
+  },
   { name: F.wgCommand, default: "wg", help: "Path of the wg binary (or a wrapper taking the same arguments)." },
-  { name: F.exportEndpoints, default: "false", boolean: true, help: "Expose peer endpoints (personal data) on wireguard_peer_endpoint_info, /peers and event logs." },
+  {
+    name: F.exportEndpoints,
+    default: "false",
+    boolean: true,
+    help: "Expose peer endpoints (personal data) on wireguard_peer_endpoint_info, /peers and event logs.",
+  },
   { name: F.collectorTimeout, default: EXPORTER_DEFAULTS.collectorTimeout, help: "Kill the wg call and fail the scrape after this long." },
   { name: F.logLevel, default: "info", help: "Minimum log level: debug, info, warn, error." },
 ];

@@ -127,7 +127,9 @@ export function parsePeersFile(text: string, fileName: string): PeersFileResult 
     if (dups.length > 0) return { ok: false, errors: capped(dups.map((p) => `${where}: ${p}: duplicate key`), where) };
   }
   if (doc === null || doc === undefined) doc = { peers: [] };
-  if (typeof doc !== "object" || Array.isArray(doc)) return { ok: false, errors: [`${where}: expected a mapping with a "${PEERS_LIST}" list`] };
+  if (typeof doc !== "object" || Array.isArray(doc)) {
+    return { ok: false, errors: [`${where}: expected a mapping with a "${PEERS_LIST}" list`] };
+  }
   const errors: string[] = [];
   for (const key of Object.keys(doc as object)) {
     if (key !== PEERS_LIST) errors.push(`${where}: ${fieldName(key)}: unknown field`);

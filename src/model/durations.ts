@@ -1,7 +1,14 @@
 // Durations in the stack config use the exporter's grammar (src/contract/duration.ts), so a value
 // rendered into an exporter flag is one the exporter accepts. Keys Prometheus reads must in
 // addition be durations Prometheus parses.
-import { DURATION_UNITS, durationParts, parseDuration, parseDurationFlag, type DurationFlag, type DurationUnit } from "../contract/duration";
+import {
+  DURATION_UNITS,
+  durationParts,
+  parseDuration,
+  parseDurationFlag,
+  type DurationFlag,
+  type DurationUnit,
+} from "../contract/duration";
 
 export type { DurationFlag };
 
@@ -41,7 +48,14 @@ export function durationFlagProblem(flag: DurationFlag, text: string): string | 
 // refuses the whole file (on reload, the running config stays) when one does not parse: whole
 // numbers, a unit on every part, units from largest to smallest and each at most once, at most
 // 2^63-1 ns, nothing around them. Its units y and w are left out: the shared grammar has none.
-const UNIT_NS: Record<DurationUnit, bigint> = { d: 86_400_000_000_000n, h: 3_600_000_000_000n, m: 60_000_000_000n, s: 1_000_000_000n, ms: 1_000_000n };
+const SECOND_NS = 1_000_000_000n;
+const UNIT_NS: Record<DurationUnit, bigint> = {
+  d: 86_400n * SECOND_NS,
+  h: 3_600n * SECOND_NS,
+  m: 60n * SECOND_NS,
+  s: SECOND_NS,
+  ms: SECOND_NS / 1000n,
+};
 const MAX_NS = 2n ** 63n - 1n;
 
 /** Whether `text` is a duration of the shared grammar in the narrower form Prometheus parses. */

@@ -120,7 +120,8 @@ describe("every reader of keys follows the contract", () => {
 
   it("the exporter's dump parser refuses every text the contract refuses, except a last digit with bits past the 32 bytes", () => {
     // wg refuses such a key (see above), so it never prints one: the parser need not look at it.
-    const spareBits = (t: string) => t.length === 44 && t.endsWith("=") && BASE64_DIGIT[t.charCodeAt(42)] === 1 && KEY_LAST_DIGIT[t.charCodeAt(42)] === 0;
+    const spareBits = (t: string) =>
+      t.length === 44 && t.endsWith("=") && BASE64_DIGIT[t.charCodeAt(42)] === 1 && KEY_LAST_DIGIT[t.charCodeAt(42)] === 0;
     const refused = all.filter((t) => !isWireGuardKey(t) && !t.includes("\t") && !t.includes("\n"));
     const accepted = refused.filter(parserAccepts);
     expect(accepted.filter((t) => !spareBits(t))).toEqual([]);

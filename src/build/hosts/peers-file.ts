@@ -50,7 +50,9 @@ export function peersYaml(peers: readonly PeerEntry[]): string {
     const owner = p.owner === undefined ? "" : scalar(p.owner);
     const iface = scalar(p.interface);
     // A multi-line value is a block scalar, indented by where it stands: js-yaml writes the file then.
-    if (key === undefined || name === undefined || owner === undefined || iface === undefined) return dump({ [PEERS_LIST]: peers }, DUMP_OPTIONS);
+    if (key === undefined || name === undefined || owner === undefined || iface === undefined) {
+      return dump({ [PEERS_LIST]: peers }, DUMP_OPTIONS);
+    }
     out += LINE.publicKey + key + LINE.friendlyName + name;
     if (p.owner !== undefined) out += LINE.owner + owner;
     out += LINE.expected + (p.expected ? "true" : "false") + LINE.interface + iface + "\n";
