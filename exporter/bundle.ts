@@ -37,7 +37,7 @@ function bcryptWorkerSource(root: string): string {
   return result.outputFiles[0]!.text;
 }
 
-export function bundleOptions(root: string): BuildOptions {
+function bundleOptions(root: string): BuildOptions {
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
   return {
     entryPoints: [join(root, "exporter", "src", "main.ts")],

@@ -14,12 +14,12 @@ export type AuthResult = "ok" | "denied" | "busy";
 
 /** At most this many bcrypt comparisons are under way (one computing, the rest queued in the
  * worker); two lets an HA pair's first scrapes in together. */
-export const MAX_CONCURRENT_CHECKS = 2;
+const MAX_CONCURRENT_CHECKS = 2;
 /** Successful credentials remembered (bcrypt ignores bytes past 72, so variants are unbounded). */
 const CACHE_SIZE = 64;
 
 /** The cost (log2 rounds) of a bcrypt hash: `$2y$12$…` → 12. */
-export function bcryptCost(hash: string): number {
+function bcryptCost(hash: string): number {
   const m = BCRYPT_HASH.exec(hash);
   return m ? Number(m[1]) : 0;
 }

@@ -10,7 +10,7 @@ import { PeerTable } from "./peer-table";
  * parseMs: time spent parsing, most of it while `wg` was still running. failures: interfaces
  * left out of the table, with the reason (the rest of the table is good).
  */
-export type ReadOutcome = { ok: true; table: PeerTable; failures?: string[]; parseMs: number } | { ok: false; error: string };
+type ReadOutcome = { ok: true; table: PeerTable; failures?: string[]; parseMs: number } | { ok: false; error: string };
 /** stopped: onData asked to stop. */
 type RunOutcome = { ok: true } | { ok: false; error: string; stopped?: boolean };
 export interface ReadResult {
@@ -31,7 +31,7 @@ const STDERR_LIMIT = 2048;
  * Runs a command and hands its stdout to onData as it arrives; onData returns false to stop
  * it. On timeout or stop, the command and every process it started are killed (killTree).
  */
-export function runCommand(command: string, args: readonly string[], timeoutMs: number, onData: (bytes: Buffer) => boolean): Promise<RunOutcome> {
+function runCommand(command: string, args: readonly string[], timeoutMs: number, onData: (bytes: Buffer) => boolean): Promise<RunOutcome> {
   return new Promise((resolve) => {
     let child: ChildProcess;
     try {
@@ -162,7 +162,7 @@ const SIGNAL_ROUNDS = 8;
  * both pipes and was re-parented away cannot be told from any other process and remains;
  * the systemd unit's cgroup (KillMode=control-group) is what catches that one.
  */
-export function killTree(child: ChildProcess, pipes: ReadonlySet<string>): void {
+function killTree(child: ChildProcess, pipes: ReadonlySet<string>): void {
   const root = child.pid;
   if (root === undefined) return;
   // Once the child is reaped its pid may be reused: then only its group (whose id is not

@@ -15,7 +15,7 @@ import zlib from "node:zlib";
  * 2% better (measured on 10k peers: 3.90× in 24 ms against 3.82× in 41 ms). Any inflater reads
  * it: a smaller window only limits how far back the compressor looks.
  */
-export const GZIP_LEVEL = 1;
+const GZIP_LEVEL = 1;
 const WINDOW_BITS = 12;
 
 // ID1 ID2, CM = deflate, FLG = 0, MTIME = 0 (none), XFL = 0, OS = 255 (unknown), as Go writes it.

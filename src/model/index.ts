@@ -1,7 +1,7 @@
 // The stack config: schema, validation, and the Inventory every builder reads.
-export { durationSeconds, isDuration } from "./durations";
-export { formatErrors, keyPath, PROJECT, type ConfigError } from "./errors";
-export { installsNode, peersOnHost, scrapesHost, SINGLE_PROMETHEUS_NAME, type Host, type Inventory, type Peer, type PrometheusServer } from "./inventory";
+export { durationSeconds } from "./durations";
+export { formatErrors, keyPath, type ConfigError } from "./errors";
+export { installsNode, peersOnHost, SINGLE_PROMETHEUS_NAME, type Host, type Inventory, type PrometheusServer } from "./inventory";
 export { SECRET_KEYS, type SecretKey } from "./schema";
-export { loadStackFile, parseStackFile, projectConfigValues, stackFilePath, type LoadResult } from "./stack-file";
-export { validateStackConfig, type ValidationResult } from "./validate";
+export { loadStackFile, parseStackFile } from "./stack-file";
+export { validateStackConfig } from "./validate";

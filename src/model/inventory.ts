@@ -39,7 +39,7 @@ export interface Inventory extends Omit<StackConfig, "prometheus"> {
 }
 
 /** Whether a host's labels hold every pair of `scrapes`. */
-export function scrapesHost(scrapes: Readonly<Record<string, string>>, host: Host): boolean {
+function scrapesHost(scrapes: Readonly<Record<string, string>>, host: Host): boolean {
   return Object.entries(scrapes).every(([label, value]) => host.labels[label] === value);
 }
 

@@ -15,8 +15,6 @@
 // refresh.go:255-279). Not modelled: ESC environments merged into the stack config
 // (config.go:267-293), dotted (path) keys, and secrets nested inside maps or lists.
 
-export type ConfigTypeName = "string" | "integer" | "boolean" | "array" | "object";
-
 interface ItemsType {
   type: string;
   items?: ItemsType;

@@ -63,7 +63,7 @@ const nonEmpty = z
 const absolutePath = checked(absolutePathProblem);
 const httpUrl = checked(httpUrlProblem);
 
-export const sshSchema = z
+const sshSchema = z
   .strictObject({
     port: port.default(22),
     user: checked(sshUserProblem).default("root"),
@@ -72,7 +72,7 @@ export const sshSchema = z
   })
   .prefault({});
 
-export const hostSchema = z.strictObject({
+const hostSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: (i) => `expected a host name of lower-case letters, digits and '-', got ${got(i.input)}` }),
   address,
   ssh: sshSchema,
@@ -117,12 +117,12 @@ const prometheusServerShape = {
 };
 
 /** One Prometheus server, as an object: artifacts under prometheus/, exactly as before servers could be listed. */
-export const prometheusSchema = z.strictObject(prometheusServerShape).prefault({});
+const prometheusSchema = z.strictObject(prometheusServerShape).prefault({});
 
 const labelName = z.string().refine(isLabelName, { error: (i) => `expected a Prometheus label name, got ${got(i.input)}` });
 
 /** One entry of a list of Prometheus servers: artifacts under prometheus/<name>/. */
-export const listedPrometheusSchema = z.strictObject({
+const listedPrometheusSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, {
     error: (i) => `expected a server name of 1-31 lower-case letters, digits and '-' (not starting with '-'), got ${got(i.input)}`,
   }),
@@ -134,7 +134,7 @@ export const listedPrometheusSchema = z.strictObject({
 });
 
 /** One server (an object) or several (a list); see errors.ts for how a value of neither shape is reported. */
-export const prometheusServersSchema = z.union([
+const prometheusServersSchema = z.union([
   prometheusSchema,
   z.array(listedPrometheusSchema).min(1, { error: "expected at least one Prometheus server in the list (or one server as a map)" }),
 ]);
@@ -145,7 +145,7 @@ const clientTlsSchema = z.strictObject({
   insecureSkipVerify: z.boolean().default(false),
 });
 
-export const alertmanagerSchema = z.strictObject({
+const alertmanagerSchema = z.strictObject({
   /** Alertmanagers of one entry: same scheme and path (Prometheus's scheme/path_prefix are per entry). */
   urls: z.array(checked(alertmanagerUrlProblem)).min(1, { error: "expected at least one Alertmanager URL" }).optional(),
   /** Or a file_sd file listing them, kept up to date by someone else. */
@@ -160,7 +160,7 @@ export const alertmanagerSchema = z.strictObject({
 /** Severity → receiver names in the user's Alertmanager; warning and info go to critical's when unset. */
 const receiverName = checked(receiverNameProblem);
 
-export const alertRouteSchema = z.strictObject({
+const alertRouteSchema = z.strictObject({
   receivers: z.strictObject({ critical: receiverName, warning: receiverName.optional(), info: receiverName.optional() }),
   groupBy: z
     .array(z.string().refine((t) => t === "..." || isLabelName(t), { error: (i) => `expected a label name or "...", got ${got(i.input)}` }))
@@ -171,7 +171,7 @@ export const alertRouteSchema = z.strictObject({
   repeatInterval: prometheusDuration.default("4h"),
 });
 
-export const alertingSchema = z
+const alertingSchema = z
   .strictObject({
     alertmanagers: z.array(alertmanagerSchema).default([]),
     /** Renders out/<stack>/alertmanager/: the route and inhibit rules for an existing Alertmanager. */
@@ -181,7 +181,7 @@ export const alertingSchema = z
 
 const positiveInt = z.number().int().positive();
 
-export const remoteWriteSchema = z.strictObject({
+const remoteWriteSchema = z.strictObject({
   url: httpUrl,
   /** Prometheus's remote_write name (its metrics and logs say it); unique. */
   name: z
@@ -208,7 +208,7 @@ export const remoteWriteSchema = z.strictObject({
   wireGuardOnly: z.boolean().default(false),
 });
 
-export const grafanaSchema = z
+const grafanaSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     url: httpUrl.default("http://127.0.0.1:3000"),
@@ -217,7 +217,7 @@ export const grafanaSchema = z
   })
   .prefault({});
 
-export const thresholdsSchema = z
+const thresholdsSchema = z
   .strictObject({
     /** A peer whose handshake is older than this is "down" (WireGuardPeerDown). */
     staleHandshake: duration.default("5m"),
@@ -228,7 +228,7 @@ export const thresholdsSchema = z
   })
   .prefault({});
 
-export const exporterSchema = z
+const exporterSchema = z
   .strictObject({
     listenAddress: checked(listenAddressProblem).default("0.0.0.0"),
     port: port.default(EXPORTER_DEFAULTS.port),
@@ -255,7 +255,7 @@ export const exporterSchema = z
   })
   .prefault({});
 
-export const logsSchema = z
+const logsSchema = z
   .strictObject({
     filebeat: z.boolean().default(false),
     filebeatInputsDir: absolutePath.default("/etc/filebeat/inputs.d"),
@@ -315,7 +315,6 @@ export type StackConfig = z.output<typeof stackConfigSchema>;
 export type HostConfig = z.output<typeof hostSchema>;
 export type PeerConfig = z.output<typeof peerSchema>;
 export type PrometheusServerConfig = z.output<typeof prometheusSchema>;
-export type ListedPrometheusConfig = z.output<typeof listedPrometheusSchema>;
 export type RemoteWriteConfig = z.output<typeof remoteWriteSchema>;
 export type AlertmanagerConfig = z.output<typeof alertmanagerSchema>;
 export type AlertRouteConfig = z.output<typeof alertRouteSchema>;

@@ -9,7 +9,7 @@ import { validateStackConfig } from "./validate";
 
 const SECRET_KEY_SET: ReadonlySet<string> = new Set(SECRET_KEYS);
 
-export interface ProjectConfigValues {
+interface ProjectConfigValues {
   /** Non-secret values, keyed without the `wireguard-monitoring:` prefix. */
   values: Record<string, unknown>;
   /** Secret keys that are set (their ciphertext is never read). */
@@ -21,7 +21,7 @@ export interface ProjectConfigValues {
  * Splits a stack file's `config:` map into our plain values and the names of our secrets.
  * Keys of other namespaces (provider settings) are left alone.
  */
-export function projectConfigValues(config: Record<string, unknown>): ProjectConfigValues {
+function projectConfigValues(config: Record<string, unknown>): ProjectConfigValues {
   const values: Record<string, unknown> = {};
   const secretsSet: string[] = [];
   const errors: ConfigError[] = [];
@@ -41,7 +41,7 @@ export function projectConfigValues(config: Record<string, unknown>): ProjectCon
   return { values, secretsSet: secretsSet.sort(), errors };
 }
 
-export function stackFilePath(projectDir: string, stack: string): string {
+function stackFilePath(projectDir: string, stack: string): string {
   return join(projectDir, `Pulumi.${stack}.yaml`);
 }
 

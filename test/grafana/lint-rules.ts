@@ -18,11 +18,6 @@ const VALID_UNITS = new Set([
 const TEMPLATED_DATASOURCE = new Set(["$datasource", "${datasource}"]);
 const VARIABLE_FUNCTIONS = ["label_names", "label_values", "metrics", "query_result"];
 
-export interface Problem {
-  rule: string;
-  message: string;
-}
-
 const where = (d: Json, p?: Json) => (p ? `dashboard '${d.uid}', panel '${p.title}'` : `dashboard '${d.uid}'`);
 
 /** Every panel that shows data (rows and the panels folded inside collapsed rows included). */

@@ -3,7 +3,7 @@
 // the way grafana/dashboard-linter does with Prometheus' own parser. Grafana variables are kept
 // as text: `$__rate_interval` is a valid range, `"$job"` a valid string.
 
-export interface Matcher {
+interface Matcher {
   name: string;
   op: "=" | "!=" | "=~" | "!~";
   value: string;

@@ -15,10 +15,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./prometheus";
 
-export const ALERTMANAGER = "/usr/bin/prometheus-alertmanager";
-export const AMTOOL = "/usr/bin/amtool";
+const ALERTMANAGER = "/usr/bin/prometheus-alertmanager";
+const AMTOOL = "/usr/bin/amtool";
 
-export function requireAlertmanager(): void {
+function requireAlertmanager(): void {
   for (const tool of [ALERTMANAGER, AMTOOL]) {
     if (!existsSync(tool)) throw new Error(`these tests need ${tool} (apt-get install prometheus-alertmanager)`);
   }
@@ -36,7 +36,7 @@ export function amtool(args: string[], cwd?: string): { code: number; stdout: st
   }
 }
 
-export interface WaitOptions {
+interface WaitOptions {
   /** Milliseconds before giving up (default 60 s). */
   ms?: number;
   /** Named in the timeout error. */
@@ -94,7 +94,7 @@ export interface AlertmanagerAlert {
 }
 
 /** An alert to POST to /api/v2/alerts, as Prometheus sends them. */
-export interface PostableAlert {
+interface PostableAlert {
   labels: Record<string, string>;
   annotations?: Record<string, string>;
   startsAt?: string;

@@ -9,23 +9,23 @@ import { dataPanels } from "../grafana/lint-rules";
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Json = any;
 
-export const DASHBOARD_UIDS = ["wireguard-overview", "wireguard-peer"] as const;
+const DASHBOARD_UIDS = ["wireguard-overview", "wireguard-peer"] as const;
 
 /** Grafana's time variables for a 1 s scrape interval at the zoom the tests use. */
-export const TIME_VARIABLES: Readonly<Record<string, string>> = {
+const TIME_VARIABLES: Readonly<Record<string, string>> = {
   __rate_interval: "10s", // what Grafana computes for a 1 s scrape interval at this zoom: ≥ 4 scrapes
   __range: "1m",
   __interval: "1s",
 };
 /** The query_range window of range targets, in seconds. */
-export const RANGE_SECONDS = 30;
+const RANGE_SECONDS = 30;
 
-export interface SeriesValue {
+interface SeriesValue {
   metric: Record<string, string>;
   value: number;
 }
 
-export interface VariableOption {
+interface VariableOption {
   text: string;
   value: string;
 }
@@ -43,7 +43,7 @@ export function regexValue(values: string[]): string {
 }
 
 /** Grafana's interpolation of the global and dashboard variables used in our queries; a variable left over throws. */
-export function interpolate(expr: string, vars: Record<string, string>): string {
+function interpolate(expr: string, vars: Record<string, string>): string {
   const all: Record<string, string> = { ...TIME_VARIABLES, ...vars };
   const out = expr.replace(/\$\{([a-zA-Z_]\w*)\}|\$([a-zA-Z_]\w*)/g, (m, a: string | undefined, b: string | undefined) => all[(a ?? b)!] ?? m);
   const left = /\$\{?[a-zA-Z_]\w*/.exec(out);

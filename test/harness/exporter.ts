@@ -13,10 +13,10 @@ import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-export const REPO_ROOT = resolve(__dirname, "../..");
-export const BUNDLE = join(REPO_ROOT, "exporter/dist/wireguard-exporter.cjs");
+const REPO_ROOT = resolve(__dirname, "../..");
+const BUNDLE = join(REPO_ROOT, "exporter/dist/wireguard-exporter.cjs");
 
-export interface LogLine {
+interface LogLine {
   ts?: string;
   level?: string;
   msg: string;

@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { dump, load } from "js-yaml";
 
-export const PROMETHEUS = "/usr/bin/prometheus";
+const PROMETHEUS = "/usr/bin/prometheus";
 export const PROMTOOL = "/usr/bin/promtool";
 
 export interface PrometheusOptions {
@@ -37,7 +37,7 @@ export interface PrometheusOptions {
   readyTimeoutMs?: number;
 }
 
-export interface Sample {
+interface Sample {
   metric: Record<string, string>;
   value: number;
 }
@@ -50,7 +50,7 @@ export interface ActiveAlert {
   value: string;
 }
 
-export interface ActiveTarget {
+interface ActiveTarget {
   labels: Record<string, string>;
   discoveredLabels: Record<string, string>;
   scrapePool: string;
@@ -59,7 +59,7 @@ export interface ActiveTarget {
   lastError: string;
 }
 
-export interface WaitOptions {
+interface WaitOptions {
   timeoutMs?: number;
   intervalMs?: number;
   /** Named in the timeout error. */

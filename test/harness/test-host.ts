@@ -5,11 +5,7 @@ import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-export const NAME = "wgm-e2e";
-export const STATE = `/var/tmp/${NAME}-state`;
-export const TREE = `/var/tmp/${NAME}`;
-/** Container side of the veth (198.51.100.0/26); the root namespace is .1. */
-export const ADDRESS = "198.51.100.2";
+const NAME = "wgm-e2e";
 
 export interface RunResult {
   code: number;

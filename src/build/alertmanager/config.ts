@@ -9,7 +9,7 @@ import { severityReceivers, wireGuardRoute } from "./route";
 const SOURCE = "src/build/alertmanager/config.ts";
 
 /** The root route's receiver in the complete config: alerts that are not this stack's WireGuard alerts. */
-export const DEFAULT_RECEIVER = "default";
+const DEFAULT_RECEIVER = "default";
 
 export function routeFragment(inventory: Inventory, route: AlertRouteConfig): string {
   return generatedYaml(SOURCE, { route: wireGuardRoute(inventory, route), inhibit_rules: wireGuardInhibitRules() }, [

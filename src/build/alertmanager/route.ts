@@ -3,7 +3,7 @@
 import type { Inventory } from "../../model/index";
 import type { AlertRouteConfig } from "../../model/schema";
 
-export const SEVERITIES = ["critical", "warning", "info"] as const;
+const SEVERITIES = ["critical", "warning", "info"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
 /** Matches every alert the rules define (they all start with "WireGuard"). */

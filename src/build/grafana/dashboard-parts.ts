@@ -58,7 +58,7 @@ export function handshakeAgeSteps(s: DashboardSettings): dashboard.ThresholdsCon
 
 // --- variables ------------------------------------------------------------------------------
 
-export function datasourceVariable(s: DashboardSettings): dashboard.DatasourceVariableBuilder {
+function datasourceVariable(s: DashboardSettings): dashboard.DatasourceVariableBuilder {
   const v = new dashboard.DatasourceVariableBuilder("datasource").label("Data source").type("prometheus");
   return s.datasourceUid ? v.current({ text: s.datasourceUid, value: s.datasourceUid, selected: true }) : v;
 }
@@ -77,19 +77,19 @@ function labelVariable(name: string, label: string, query: string, description: 
   return v.multi(true).includeAll(true).allValue(".+").current({ text: ["All"], value: ["$__all"], selected: true });
 }
 
-export function jobVariable(s: DashboardSettings): dashboard.QueryVariableBuilder {
+function jobVariable(s: DashboardSettings): dashboard.QueryVariableBuilder {
   const v = labelVariable("job", "Job", variableQueries.job, "Prometheus job(s) scraping the WireGuard exporter.");
   return s.jobName ? v.current({ text: [s.jobName], value: [s.jobName], selected: true }) : v;
 }
 
-export const instanceVariable = () =>
+const instanceVariable = () =>
   labelVariable("instance", "Instance", variableQueries.instance, "Exporter target(s): one per WireGuard host.");
 
-export const interfaceVariable = () =>
+const interfaceVariable = () =>
   labelVariable("interface", "Interface", variableQueries.interface, "WireGuard interface(s) on the selected hosts.");
 
 /** Peers by friendly name (the value is the public key). Multi on the overview, single on the peer dashboard. */
-export function peerVariable(multi: boolean): dashboard.QueryVariableBuilder {
+function peerVariable(multi: boolean): dashboard.QueryVariableBuilder {
   const description = "Peer(s), listed by friendly name; the value is the public key.";
   return labelVariable("peer", "Peer", variableQueries.peer, description, multi).regex(PEER_VARIABLE_REGEX);
 }

@@ -8,7 +8,7 @@ import { peerDashboard } from "./peer";
 import { defaultDashboardSettings, type DashboardSettings } from "./settings";
 import { DASHBOARD_NAMES } from "./stack-names";
 
-export type DashboardModel = dashboard.Dashboard;
+type DashboardModel = dashboard.Dashboard;
 
 export interface BuiltDashboard {
   /** The generic name, the same in every stack: the file name stem (`wireguard-overview`). */
@@ -34,7 +34,7 @@ export function buildDashboards(settings: DashboardSettings = defaultDashboardSe
  * - panels lose `repeatDirection` (no panel repeats); links lose `placement`, which Grafana 12
  *   uses to hide links in a menu and older versions reject in strict validation.
  */
-export function finalizeForGrafana(model: DashboardModel): DashboardModel {
+function finalizeForGrafana(model: DashboardModel): DashboardModel {
   // A JSON round trip: the SDK objects carry helper functions that are not part of the model.
   const m = JSON.parse(JSON.stringify(model)) as DashboardModel;
   type Loose = Record<string, unknown>;

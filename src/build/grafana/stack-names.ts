@@ -5,7 +5,7 @@ import { keyPath, type ConfigError, type Inventory } from "../../model/index";
 
 /** Each dashboard's generic name: its committed file name stem and uid, and the stem of every stack's uid. */
 export const DASHBOARD_NAMES = { overview: "wireguard-overview", peer: "wireguard-peer" } as const;
-export type DashboardKey = keyof typeof DASHBOARD_NAMES;
+type DashboardKey = keyof typeof DASHBOARD_NAMES;
 export type DashboardUids = Record<DashboardKey, string>;
 
 /** Grafana refuses longer dashboard and folder uids ("uid too long, max 40 characters"). */

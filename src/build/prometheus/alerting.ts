@@ -6,7 +6,7 @@ import type { AlertmanagerConfig } from "../../model/schema";
 import { ALERTMANAGER_PASSWORD_FILE } from "./secret-files";
 
 /** The external label that tells the servers of an HA group apart. */
-export const REPLICA_LABEL = "replica";
+const REPLICA_LABEL = "replica";
 
 /** tls_config towards an Alertmanager or a remote-write endpoint. */
 export function clientTls(tls: { caFile?: string; insecureSkipVerify: boolean }): Record<string, unknown> {

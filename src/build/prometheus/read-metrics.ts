@@ -51,7 +51,7 @@ export function dashboardQueries(model: unknown): string[] {
 }
 
 /** Every PromQL expression of the committed rules (one bandwidth limit and one host, so every rule shape is there). */
-export function ruleExpressions(): string[] {
+function ruleExpressions(): string[] {
   const peerBandwidthLimits = [{ publicKey: "k", friendlyName: "n", bytesPerSecond: 1 }];
   const settings = { ...DEFAULT_RULE_SETTINGS, expectedHosts: ["host"], peerBandwidthLimits };
   return ruleGroups(settings).groups.flatMap((g) => g.rules.map((r) => r.expr));

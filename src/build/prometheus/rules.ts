@@ -19,9 +19,9 @@ export type AlertName = (typeof ALERT_NAMES)[number];
 const BANDWIDTH_LIMIT_SERIES = "wireguard_peer:bandwidth_limit_bytes_per_second";
 
 /** Where each alert's runbook_url points (the alerts table in alerts/README.md, by anchor). */
-export const RUNBOOK_BASE_URL = "alerts/README.md";
+const RUNBOOK_BASE_URL = "alerts/README.md";
 
-export interface PeerBandwidthLimit {
+interface PeerBandwidthLimit {
   publicKey: string;
   friendlyName: string;
   bytesPerSecond: number;

@@ -6,14 +6,11 @@
 //   `job="wireguard", host=~"$host"` ("" selects everything), and returns a PromQL string.
 //   Windows (`window`, `range`) are PromQL durations or Grafana variables: "5m", "$__rate_interval".
 //
-//   series(metric, sel)                     metric{sel}
 //   handshakeAgeSeconds(sel)                per peer: seconds since the last handshake; peers that never
 //                                           connected (timestamp 0) are left out instead of being ~56 years old
-//   neverConnected(sel)                     per peer: peers whose handshake timestamp is 0 (value 0)
 //   activePeers(sel, by?)                   connected peers (exporter's wireguard_peer_connected), summed by `by`
 //   configuredPeers(sel, by?)               peers the exporter reports, counted by `by`
 //   receiveRate / transmitRate(sel, window) per peer: bytes/s received from / sent to the peer
-//   peerBandwidth(sel, window)              per peer: received + sent bytes/s
 //   trafficTotal(sel, range, direction, by?) bytes moved in `range` ("rx" | "tx" | "both"), summed by `by`
 //   peerDown(sel, staleSeconds)             per peer: handshake older than staleSeconds for peers that connected
 //                                           at least once (value: handshake age, s), plus expected peers that never
@@ -34,23 +31,19 @@
 // friendly_name plus the target labels host, env, …); PEER_IDENTITY is what joins them.
 
 /** Labels that identify one peer series across the exporter's metric families. */
-export const PEER_IDENTITY = ["job", "instance", "interface", "public_key"] as const;
+const PEER_IDENTITY = ["job", "instance", "interface", "public_key"] as const;
 /** Labels that identify one scrape target. */
-export const TARGET_IDENTITY = ["job", "instance"] as const;
+const TARGET_IDENTITY = ["job", "instance"] as const;
 
 const on = (labels: readonly string[]) => `on (${labels.join(", ")})`;
 const by = (labels: readonly string[]) => (labels.length === 0 ? "" : ` by (${labels.join(", ")})`);
 
-export function series(metric: string, sel: string): string {
+function series(metric: string, sel: string): string {
   return sel.trim() === "" ? metric : `${metric}{${sel}}`;
 }
 
 export function handshakeAgeSeconds(sel: string): string {
   return `time() - (${series("wireguard_latest_handshake_seconds", sel)} > 0)`;
-}
-
-export function neverConnected(sel: string): string {
-  return `${series("wireguard_latest_handshake_seconds", sel)} == 0`;
 }
 
 export function activePeers(sel: string, groupBy: readonly string[] = []): string {
@@ -70,7 +63,7 @@ export function transmitRate(sel: string, window: string): string {
 }
 
 /** Both families carry the same labels, so `+` pairs them peer by peer. */
-export function peerBandwidth(sel: string, window: string): string {
+function peerBandwidth(sel: string, window: string): string {
   return `${receiveRate(sel, window)} + ${transmitRate(sel, window)}`;
 }
 

@@ -6,13 +6,13 @@ import type { Artifact } from "../../build/artifact";
 
 export type Change = "added" | "removed" | "changed";
 
-export interface ArtifactChange {
+interface ArtifactChange {
   path: string;
   change: Change;
   kind: Artifact["kind"];
 }
 
-export interface FieldChange {
+interface FieldChange {
   field: string;
   before?: string;
   after?: string;
@@ -28,7 +28,7 @@ export interface RuleChange {
   fields: FieldChange[];
 }
 
-export interface PanelChange {
+interface PanelChange {
   title: string;
   change: Change;
   /** What differs in a changed panel besides its queries (type, position, options, …). */
@@ -156,7 +156,7 @@ function ruleFields(a: RuleDoc, b: RuleDoc): FieldChange[] {
   return fields;
 }
 
-export function diffRuleFiles(file: string, before: string | undefined, after: string | undefined): RuleChange[] {
+function diffRuleFiles(file: string, before: string | undefined, after: string | undefined): RuleChange[] {
   const a = rulesOf(before);
   const b = rulesOf(after);
   const changes: RuleChange[] = [];

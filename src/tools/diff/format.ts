@@ -4,10 +4,10 @@ import type { Change, DashboardChange, HostChange, RuleChange } from "./compare"
 import type { DiffReport, SideError, StackDiff } from "./report";
 
 /** GitHub refuses a comment (and a job summary step) longer than this many characters. */
-export const GITHUB_COMMENT_LIMIT = 65_536;
+const GITHUB_COMMENT_LIMIT = 65_536;
 
 /** The first line of the markdown: a workflow finds its earlier comment by it, to edit instead of adding one. */
-export const MARKDOWN_MARKER = "<!-- wireguard-monitoring-diff -->";
+const MARKDOWN_MARKER = "<!-- wireguard-monitoring-diff -->";
 
 const SIGN: Record<Change, string> = { added: "+", removed: "-", changed: "~" };
 

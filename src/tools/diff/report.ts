@@ -12,7 +12,7 @@ import { planSteps, type PlanStep } from "./plan-steps";
 import { renderStackIn, stacksIn, type StackRender } from "./render-tree";
 import { pathsChangedSince, type Revision } from "./revision";
 
-export type Side = "base" | "working tree";
+type Side = "base" | "working tree";
 
 export interface SideError {
   side: Side;
@@ -46,7 +46,7 @@ export interface DiffReport {
  * What the exporter bundle is built from, and so what its bytes and revision depend on
  * (exporter/bundle.ts takes its revision from the last commit touching exactly these).
  */
-export const EXPORTER_SOURCES = ["exporter/src", "exporter/bundle.ts", "package.json"];
+const EXPORTER_SOURCES = ["exporter/src", "exporter/bundle.ts", "package.json"];
 
 export interface DiffOptions {
   /** Stacks to compare; default: every `Pulumi.<stack>.yaml` on either side. */

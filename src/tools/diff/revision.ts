@@ -24,7 +24,7 @@ function git(repoDir: string, args: string[]): { status: number; stdout: string;
   return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
-export function resolveCommit(repoDir: string, ref: string): { ok: true; commit: string } | { ok: false; error: string } {
+function resolveCommit(repoDir: string, ref: string): { ok: true; commit: string } | { ok: false; error: string } {
   if (ref.startsWith("-")) return { ok: false, error: `not a git revision: ${JSON.stringify(ref)}` };
   const r = git(repoDir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
   if (r.status !== 0) {

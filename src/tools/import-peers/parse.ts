@@ -91,7 +91,7 @@ export function parseWgQuick(text: string): ImportResult {
  * led by the interface name: 5 and 9). Fields as in wg(8): the interface's private key is the first
  * after its name; a peer's preshared key is its second field, `(none)` when unset.
  */
-export function parseWgDump(text: string): ImportResult {
+function parseWgDump(text: string): ImportResult {
   const result: ImportResult = { format: "wg-dump", peers: [], skipped: { privateKeys: 0, presharedKeys: 0 }, errors: [] };
   text.split(/\r?\n/).forEach((raw, i) => {
     if (raw.trim() === "") return;

@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { PROJECT } from "../../model/errors";
 
 /** Resource options as the engine receives them (provider SDKs add theirs, e.g. replaceOnChanges). */
-export interface ResourceOptions {
+interface ResourceOptions {
   replaceOnChanges: string[];
   deleteBeforeReplace: boolean;
   aliases: { urn?: string; name?: string; type?: string; stack?: string; project?: string; parentUrn?: string; noParent?: boolean }[];

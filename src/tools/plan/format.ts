@@ -2,10 +2,10 @@
 // block per resource in declaration order.
 import { isSecretValue, type CapturedPlan, type PlannedResource } from "./capture";
 
-export const SECRET_MARK = "[secret]";
+const SECRET_MARK = "[secret]";
 
 /** A deep copy with every secret value replaced by [secret]. */
-export function redact(value: unknown): unknown {
+function redact(value: unknown): unknown {
   if (isSecretValue(value)) return SECRET_MARK;
   if (Array.isArray(value)) return value.map(redact);
   if (value !== null && typeof value === "object") {

@@ -12,7 +12,7 @@
 // - creates and updates run in dependency order; deletes run last, dependents before what they depend on.
 import { revealSecrets, type CapturedPlan, type PlannedResource } from "./capture";
 
-export type StepOp = "create" | "update" | "delete";
+type StepOp = "create" | "update" | "delete";
 
 export interface EngineStep {
   op: StepOp;

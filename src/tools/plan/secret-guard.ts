@@ -11,7 +11,7 @@ function base64Inside(bytes: Buffer, offset: number): string {
 }
 
 /** The case-sensitive forms of a stand-in looked for: base64 (standard and URL-safe) at each alignment. */
-export function encodedForms(standIn: string): string[] {
+function encodedForms(standIn: string): string[] {
   const forms = new Set<string>();
   for (const variant of [standIn, standIn.toUpperCase(), standIn.toLowerCase()]) {
     const bytes = Buffer.from(variant, "utf8");

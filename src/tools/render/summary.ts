@@ -2,7 +2,7 @@
 import type { Inventory } from "../../model/index";
 import type { Artifact } from "../../build/artifact";
 
-export function countRules(artifacts: readonly Artifact[]): { alerts: number; records: number } {
+function countRules(artifacts: readonly Artifact[]): { alerts: number; records: number } {
   let alerts = 0;
   let records = 0;
   for (const a of artifacts) {
@@ -13,7 +13,7 @@ export function countRules(artifacts: readonly Artifact[]): { alerts: number; re
   return { alerts, records };
 }
 
-export function countPanels(artifacts: readonly Artifact[]): number {
+function countPanels(artifacts: readonly Artifact[]): number {
   let panels = 0;
   for (const a of artifacts) {
     if (a.kind !== "dashboard" || !a.path.endsWith(".json")) continue;
