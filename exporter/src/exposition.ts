@@ -13,11 +13,6 @@ const CHUNK_BYTES = 1 << 18;
 /** Chunks handed out by renderPeerSeries; give each back with release() once written. */
 export const outputChunks = new ChunkPool(CHUNK_BYTES, 8);
 
-/** Buffer's (undocumented, long-standing) utf8Write: buf.write(s, at, "utf8") re-parses its
- * arguments on every call. Returns bytes written. */
-const utf8Write = (b: Buffer, s: string, at: number): number =>
-  (b as unknown as { utf8Write(s: string, at: number): number }).utf8Write(s, at);
-
 interface Family {
   name: string;
   type: "counter" | "gauge";
@@ -109,7 +104,7 @@ function writeValue(buf: Buffer, pos: number, v: number): number {
     buf[pos] = 48 + v;
     return pos + 1;
   }
-  if (!Number.isSafeInteger(v) || v < 0) return pos + utf8Write(buf, String(v), pos);
+  if (!Number.isSafeInteger(v) || v < 0) return pos + buf.write(String(v), pos, "utf8"); // rare: fractions, negatives, above 2^53
   // digits straight into the buffer: no number-to-string per line
   let digits = 1;
   for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;

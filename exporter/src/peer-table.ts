@@ -33,9 +33,8 @@ export const KEY_LENGTH = WIREGUARD_KEY_LENGTH;
 const FIRST_CAPACITY = 1 << 17;
 const FIRST_TEXT_BYTES = 1 << 24;
 
-// Buffer's latin1Slice skips toString's argument handling; keys are validated base64 (ASCII).
-export const latin1 = (b: Buffer, from: number, to: number): string =>
-  (b as unknown as { latin1Slice(from: number, to: number): string }).latin1Slice(from, to);
+/** b[from, to) as a string, one character per byte: keys are validated base64 (ASCII). */
+export const latin1 = (b: Buffer, from: number, to: number): string => b.toString("latin1", from, to);
 
 export class PeerTable {
   count = 0;
