@@ -11,9 +11,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Counter, Gauge, Registry } from "prom-client";
 import { startPrometheus } from "../../test/harness/prometheus";
+import { EXPORTER_NODE_FLAGS } from "../../src/build/hosts/systemd-unit";
 
 const ROOT = resolve(__dirname, "../..");
-const BUNDLE = join(ROOT, "exporter/dist/wireguard-exporter.cjs");
+// BENCH_BUNDLE: another build of the exporter (to compare two versions in alternating runs).
+const BUNDLE = resolve(process.env.BENCH_BUNDLE ?? join(ROOT, "exporter/dist/wireguard-exporter.cjs"));
+// node's flags as the generated systemd unit passes them (--expose-gc: see exporter/src/young-gc.ts),
+// so the numbers are those of a deployed exporter; BENCH_NODE_ARGS replaces them ("" for none).
+const NODE_ARGS = process.env.BENCH_NODE_ARGS === undefined ? [...EXPORTER_NODE_FLAGS] : process.env.BENCH_NODE_ARGS.split(" ").filter(Boolean);
 const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,100000").split(",").map(Number);
 const ns = `wgmbench-${process.pid}`;
 // wireguard-go caps an interface at 65536 peers (MaxPeers), so 100k peers need two interfaces.
@@ -195,7 +200,7 @@ async function main(): Promise<void> {
       old.kill("SIGTERM");
       await gone;
     }
-    exporter = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), BUNDLE, "--web.listen-address=127.0.0.1:0", `--wireguard.interfaces=${ifaces.join(",")}`, "--collector.timeout=30s", "--log.level=debug", ...extraArgs], { stdio: ["ignore", "ignore", "pipe"] });
+    exporter = spawn(process.execPath, [...NODE_ARGS, BUNDLE, "--web.listen-address=127.0.0.1:0", `--wireguard.interfaces=${ifaces.join(",")}`, "--collector.timeout=30s", "--log.level=debug", ...extraArgs], { stdio: ["ignore", "ignore", "pipe"] });
     const proc = exporter;
     return new Promise<number>((res, rej) => {
       let buf: string | null = "";

@@ -1,13 +1,22 @@
-// A young-generation garbage collection, run after each scrape is done (off the scrape's path).
-// Node reads `wg`'s stdout into a fresh 64 KB Buffer per read, about 9 MB per scrape at 100k
-// peers. The exporter allocates so little JavaScript otherwise that V8 collects them only after
-// tens of MB have piled up, and RSS swings by that much. A scavenge (~1 ms) returns them.
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
+// Garbage collections the exporter asks for, when node runs with `--expose-gc` (the generated
+// systemd unit passes it). Without the flag these are null and the exporter runs the same.
+//
+// A young-generation collection runs after each scrape is done (off the scrape's path): Node
+// reads `wg`'s stdout into a fresh 64 KB Buffer per read, about 9 MB per scrape at 100k peers,
+// and the exporter allocates so little JavaScript otherwise that V8 collects them only after
+// tens of MB have piled up. A scavenge (~1 ms) returns them. What that does to RSS is measured
+// in exporter/README.md (Benchmark).
 
-type Gc = (options?: { type: "minor" | "major" }) => void;
+/** V8's `gc` (from `--expose-gc`): no argument = a full collection; `{ type: "minor" }` = a
+ * scavenge of the young generation (so is any other truthy argument on older V8s). */
+type Gc = (options?: { type: "minor" }) => void;
 
-/** The collector, or null where the runtime does not offer one (then memory just swings more). */
+function exposedGc(): Gc | null {
+  const gc = (globalThis as { gc?: unknown }).gc;
+  return typeof gc === "function" ? (gc as Gc) : null;
+}
+
+/** The young-generation collector, or null without `--expose-gc`. */
 export function youngGenerationGc(): (() => void) | null {
   const gc = exposedGc();
   return gc ? () => gc({ type: "minor" }) : null;
@@ -16,20 +25,9 @@ export function youngGenerationGc(): (() => void) | null {
 /**
  * A full collection, for after output chunks were cut from slabs for a scraper that lagged
  * (chunk-pool.ts): a slab goes back to the system only once collected, and this process
- * otherwise runs full collections rarely.
+ * otherwise runs full collections rarely. Null without `--expose-gc`.
  */
 export function fullGc(): (() => void) | null {
   const gc = exposedGc();
-  return gc ? () => gc() : null; // no options: a full collection
-}
-
-function exposedGc(): Gc | null {
-  try {
-    // `--expose-gc` set at runtime applies to contexts created afterwards, such as this one.
-    setFlagsFromString("--expose-gc");
-    const gc = runInNewContext("gc") as Gc | undefined;
-    return typeof gc === "function" ? gc : null;
-  } catch {
-    return null;
-  }
+  return gc ? () => gc() : null;
 }

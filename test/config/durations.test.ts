@@ -7,6 +7,7 @@ import { parseFlags } from "../../exporter/src/flags";
 import { loadStackFile, validateStackConfig, type Inventory } from "../../src/model/index";
 import { durationFlagProblem, durationSeconds, isPrometheusDuration } from "../../src/model/durations";
 import { stackArtifacts } from "../../src/build/stack-artifacts";
+import { EXPORTER_NODE_FLAGS } from "../../src/build/hosts/systemd-unit";
 import { REPO } from "../helpers/run";
 
 const P = "wireguard-monitoring:";
@@ -44,7 +45,7 @@ function execStartArgs(unit: string): string[] {
 function renderedExporterFlags(inventory: Inventory): Array<{ path: string; flags: string[] }> {
   return stackArtifacts(inventory)
     .filter((a) => a.path.endsWith("/wireguard-exporter.service"))
-    .map((a) => ({ path: a.path, flags: execStartArgs(a.content).slice(2) }));
+    .map((a) => ({ path: a.path, flags: execStartArgs(a.content).slice(2 + EXPORTER_NODE_FLAGS.length) })); // after node, its flags and the bundle
 }
 
 describe("the shared grammar", () => {

@@ -9,7 +9,7 @@ import type { WgPeer } from "../../exporter/src/peer-table";
 import { isConnected } from "../../exporter/src/peer-view";
 import { KeyIndex } from "../../exporter/src/key-index";
 import { Collector } from "../../exporter/src/collector";
-import { youngGenerationGc } from "../../exporter/src/young-gc";
+import { fullGc, youngGenerationGc } from "../../exporter/src/young-gc";
 import { createSelfMetrics } from "../../exporter/src/self-metrics";
 import type { PeerTable } from "../../exporter/src/peer-table";
 import { randomBytes } from "node:crypto";
@@ -275,10 +275,22 @@ describe("collector", () => {
     expect(afterRelease).toBe(3);
   });
 
-  it("has a young-generation collection to run after each scrape", () => {
-    const gc = youngGenerationGc();
-    expect(gc).toBeTypeOf("function");
-    expect(() => gc!()).not.toThrow();
+  it("runs V8's collections only when node exposes gc (--expose-gc): young after each scrape, full on request", () => {
+    const g = globalThis as { gc?: unknown };
+    const had = Object.getOwnPropertyDescriptor(g, "gc");
+    try {
+      delete g.gc;
+      expect(youngGenerationGc()).toBeNull();
+      expect(fullGc()).toBeNull();
+      const calls: unknown[][] = [];
+      g.gc = (...args: unknown[]) => calls.push(args);
+      youngGenerationGc()!();
+      fullGc()!();
+      expect(calls).toEqual([[{ type: "minor" }], []]);
+    } finally {
+      delete g.gc;
+      if (had) Object.defineProperty(g, "gc", had);
+    }
   });
 });
 

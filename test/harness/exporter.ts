@@ -12,6 +12,7 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { EXPORTER_NODE_FLAGS } from "../../src/build/hosts/systemd-unit";
 
 const REPO_ROOT = resolve(__dirname, "../..");
 const BUNDLE = join(REPO_ROOT, "exporter/dist/wireguard-exporter.cjs");
@@ -68,7 +69,8 @@ process.once("exit", () => {
 
 export async function startExporter(o: ExporterOptions = {}): Promise<RunningExporter> {
   const bundle = ensureBundle();
-  const args = [bundle, `--web.listen-address=${o.listen ?? "127.0.0.1:0"}`, ...(o.peersFile ? [`--wireguard.peers-file=${o.peersFile}`] : []), ...(o.args ?? [])];
+  // node's flags as the generated systemd unit passes them (src/build/hosts/systemd-unit.ts)
+  const args = [...EXPORTER_NODE_FLAGS, bundle, `--web.listen-address=${o.listen ?? "127.0.0.1:0"}`, ...(o.peersFile ? [`--wireguard.peers-file=${o.peersFile}`] : []), ...(o.args ?? [])];
   const child = o.netns
     ? spawn("ip", ["netns", "exec", o.netns, process.execPath, ...args], { stdio: ["ignore", "pipe", "pipe"] })
     : spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });

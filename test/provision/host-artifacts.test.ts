@@ -12,6 +12,7 @@ import { parseWebConfig } from "../../exporter/src/web-config";
 import { loadStackFile, peersOnHost, type Inventory } from "../../src/model/index";
 import { hostArtifacts } from "../../src/build/hosts/artifacts";
 import { renderExporterUnit } from "../../src/build/hosts/systemd-unit";
+import { HOST_PATHS } from "../../src/build/hosts/paths";
 import { basicAuthHash, renderWebConfig, withBasicAuthUser } from "../../src/build/hosts/web-config";
 import { renderWgHelperService, renderWgHelperSocket } from "../../src/build/hosts/wg-helper";
 
@@ -53,6 +54,12 @@ describe.each(stacks.map((inv) => [inv.stack, inv] as [string, Inventory]))("hos
     for (const key of ["NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes", "RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET AF_INET6"]) {
       expect(unit).toContain(`\n${key}\n`);
     }
+  });
+
+  it("runs node with --expose-gc, before the bundle (the exporter's collection after each scrape)", () => {
+    const unit = renderExporterUnit(inventory, inventory.hosts[0]);
+    const execStart = /^ExecStart=(.*)$/m.exec(unit)![1]!.split(" ");
+    expect(execStart.slice(0, 3)).toEqual([HOST_PATHS.nodeBinary, "--expose-gc", HOST_PATHS.bundle]);
   });
 
   it("writes peers files the exporter accepts, with exactly each host's peers", () => {

@@ -12,11 +12,19 @@ export function listenAddress(inventory: Inventory): string {
   return formatListenAddress(addr, port);
 }
 
-/** The exporter's command line, one flag per element (the flags exporter/src/flags.ts parses). */
+/**
+ * node's flags for the exporter: `--expose-gc` lets it run V8's collections itself, a young one
+ * after each scrape (the read buffers of `wg`'s output) and a full one after a lagging scraper
+ * was dropped (exporter/src/young-gc.ts).
+ */
+export const EXPORTER_NODE_FLAGS: readonly string[] = ["--expose-gc"];
+
+/** The exporter's command line, one flag per element (node's flags, then the flags exporter/src/flags.ts parses). */
 export function exporterArgs(inventory: Inventory, host: Host): string[] {
   const e = inventory.exporter;
   const args = [
     HOST_PATHS.nodeBinary,
+    ...EXPORTER_NODE_FLAGS,
     HOST_PATHS.bundle,
     flagArgument(F.listenAddress, listenAddress(inventory)),
     flagArgument(F.telemetryPath, e.telemetryPath),
