@@ -29,7 +29,8 @@ const word = (text: string) => (/^[A-Za-z0-9_.-]+$/.test(text) ? text : q(text))
 
 /** The units the files install that the host keeps running: the ones the main service needs, then it. */
 export function hostServices(o: Pick<HostScriptOptions, "host" | "files">): { before: string[]; main: string } {
-  const units = (service: Placement["service"]) => o.files.filter((f) => f.placement.service === service).map((f) => posix.basename(f.placement.target));
+  const units = (service: Placement["service"]) =>
+    o.files.filter((f) => f.placement.service === service).map((f) => posix.basename(f.placement.target));
   const main = units("main");
   if (main.length !== 1) throw new Error(`host ${o.host}: expected one file placed as the main service, got ${main.length}`);
   return { before: units("before-main"), main: main[0]! };
@@ -48,7 +49,9 @@ export function installScript(o: HostScriptOptions): string {
       ]
     : [`  fail "Node.js >= 18 is required at ${HOST_PATHS.nodeBinary} (found: $(${HOST_PATHS.nodeBinary} --version 2>/dev/null || echo none)); install it or set installNode: true for this host"`];
   const bundle = q(o.bundle.placement.target);
+  const bundlePlacement = o.bundle.placement;
   const { before, main } = hostServices(o);
+  const unhealthy = `journalctl -u ${main} -n 20 --no-pager >&2 || true; fail "${main} did not become healthy"`;
   return [
     "umask 077",
     'staged_bundle=$1',
@@ -69,7 +72,7 @@ export function installScript(o: HostScriptOptions): string {
     `  [ -f "$staged_bundle" ] || fail "the exporter bundle was not uploaded to $staged_bundle"`,
     '  cp "$staged_bundle" "$work/bundle"',
     `  [ "$(sha256sum <"$work/bundle" | cut -d' ' -f1)" = ${o.bundle.sha256} ] || fail "$staged_bundle is not the bundle this deployment built (sha256 differs)"`,
-    `  put "$work/bundle" ${bundle} ${o.bundle.placement.mode} ${word(o.bundle.placement.group)} ${o.bundle.placement.restarts ? "yes" : "no"}`,
+    `  put "$work/bundle" ${bundle} ${bundlePlacement.mode} ${word(bundlePlacement.group)} ${bundlePlacement.restarts ? "yes" : "no"}`,
     "fi",
     ...o.files.map((f) => `put "$files"/${q(f.name)} ${q(f.placement.target)} ${f.placement.mode} ${q(f.placement.group)} ${f.placement.restarts ? "yes" : "no"}`),
     `if [ $changed = 1 ]; then systemctl daemon-reload; fi`,
@@ -78,7 +81,7 @@ export function installScript(o: HostScriptOptions): string {
     '  if ! systemctl is-active --quiet "$unit"; then systemctl start "$unit"; elif [ $restart = 1 ]; then systemctl restart "$unit"; fi',
     "done",
     `export WGM_HEALTH_URL=${q(o.healthUrl)} WGM_HEALTH_USER=${q(o.healthUser ?? "")} WGM_HEALTH_PASSWORD="$health_password"`,
-    `if ! ${HOST_PATHS.nodeBinary} -e ${q(HEALTH_WAIT)}; then journalctl -u ${main} -n 20 --no-pager >&2 || true; fail "${main} did not become healthy"; fi`,
+    `if ! ${HOST_PATHS.nodeBinary} -e ${q(HEALTH_WAIT)}; then ${unhealthy}; fi`,
     "# uploads of earlier builds are not needed any more",
     'for f in "$(dirname "$staged_bundle")"/wireguard-exporter-*.cjs; do [ "$f" = "$staged_bundle" ] || rm -f "$f"; done',
     `echo ${q(`host ${o.host}: ${main} healthy`)} "(files changed: $changed, restarted: $restart)"`,

@@ -64,9 +64,13 @@ export class PrometheusServer extends pulumi.ComponentResource {
     const files: (PlacedFile & { content: pulumi.Input<string> })[] = args.artifacts.flatMap((a) =>
       a.placement ? [{ name: posix.basename(a.path), placement: a.placement, content: a.content }] : [],
     );
-    for (const secret of args.secretFiles ?? []) files.push({ name: secret.name, placement: secret.placement, content: pulumi.secret(secret.value) });
+    for (const secret of args.secretFiles ?? []) {
+      files.push({ name: secret.name, placement: secret.placement, content: pulumi.secret(secret.value) });
+    }
     const mainConfigs = args.artifacts.flatMap((a) => (a.mainConfig === undefined ? [] : [a.mainConfig]));
-    if (mainConfigs.length !== 1) throw new Error(`${name}: expected one artifact that is the server's main config, got ${mainConfigs.length}`);
+    if (mainConfigs.length !== 1) {
+      throw new Error(`${name}: expected one artifact that is the server's main config, got ${mainConfigs.length}`);
+    }
     const options = { deployment, configFile: mainConfigs[0]!, files, reload: s.reload, reloadUrl: s.reloadUrl, service: s.service };
     this.apply = installStep(this, `${name}-files`, {
       connection: args.connection,

@@ -53,7 +53,8 @@ export class WireGuardHost extends pulumi.ComponentResource {
     const filled = (a: Artifact): pulumi.Input<string> => {
       if (a.deployFills !== "basic-auth-users") return a.content;
       if (!auth) throw new Error(`host ${name}: ${a.path} takes the basic-auth users, and no basic-auth password was given`);
-      return pulumi.secret(auth.password).apply((pw) => withBasicAuthUser(a.content, auth.username, basicAuthHash(pw, `${args.stack}/${name}`)));
+      const hashed = (pw: string) => withBasicAuthUser(a.content, auth.username, basicAuthHash(pw, `${args.stack}/${name}`));
+      return pulumi.secret(auth.password).apply(hashed);
     };
     const onStdin: { name: string; content: pulumi.Input<string> }[] = placed.map((a, i) => ({ name: files[i]!.name, content: filled(a) }));
     if (auth) onStdin.push({ name: HEALTH_PASSWORD_FILE, content: pulumi.secret(auth.password).apply((pw) => `${pw}\n`) });

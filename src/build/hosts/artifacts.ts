@@ -11,7 +11,13 @@ import { renderWebConfig } from "./web-config";
 
 export function hostArtifacts(inventory: Inventory): Artifact[] {
   return inventory.hosts.flatMap((host) => {
-    const file = ({ name, kind, placement }: HostFile, content: string): Artifact => ({ path: `hosts/${host.name}/${name}`, content, kind, host: host.name, placement });
+    const file = ({ name, kind, placement }: HostFile, content: string): Artifact => ({
+      path: `hosts/${host.name}/${name}`,
+      content,
+      kind,
+      host: host.name,
+      placement,
+    });
     const webConfig = file(HOST_FILES.webConfig, renderWebConfig(inventory, host));
     const files: Artifact[] = [
       file(HOST_FILES.unit, renderExporterUnit(inventory, host)),
@@ -25,7 +31,9 @@ export function hostArtifacts(inventory: Inventory): Artifact[] {
         file(HOST_FILES.helperClient, renderWgHelperClient()),
       );
     }
-    if (inventory.logs.filebeat) files.push(file(filebeatInputsFile(inventory.logs.filebeatInputsDir), renderFilebeatInputs(inventory, host)));
+    if (inventory.logs.filebeat) {
+      files.push(file(filebeatInputsFile(inventory.logs.filebeatInputsDir), renderFilebeatInputs(inventory, host)));
+    }
     return files;
   });
 }

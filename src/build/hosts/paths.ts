@@ -15,7 +15,14 @@ export interface HostFile {
 const unit = (name: string, restarts: boolean, service?: Placement["service"]): HostFile => ({
   name,
   kind: "systemd",
-  placement: { target: `/etc/systemd/system/${name}`, mode: "0644", group: "root", restarts, ...(service ? { service } : {}), sharedDir: true },
+  placement: {
+    target: `/etc/systemd/system/${name}`,
+    mode: "0644",
+    group: "root",
+    restarts,
+    ...(service ? { service } : {}),
+    sharedDir: true,
+  },
 });
 /** Readable by the exporter's group only: the web config carries the basic-auth hash once deployed. */
 const exporterReadable = (name: string, kind: Artifact["kind"], restarts: boolean): HostFile => ({
@@ -33,16 +40,26 @@ export const HOST_FILES = {
   helperSocket: unit("wireguard-exporter-wg.socket", true, "before-main"),
   // Started per connection: the next `wg` call runs the new unit.
   helperService: unit("wireguard-exporter-wg@.service", false),
-  helperClient: { name: "wg-via-helper", kind: "other", placement: { target: "/opt/wireguard-exporter/wg-via-helper", mode: "0755", group: "root", restarts: false } },
+  helperClient: {
+    name: "wg-via-helper",
+    kind: "other",
+    placement: { target: "/opt/wireguard-exporter/wg-via-helper", mode: "0755", group: "root", restarts: false },
+  },
 } as const satisfies Record<string, HostFile>;
 
 /** With logs.filebeat: the inputs snippet, in Filebeat's inputs directory (logs.filebeatInputsDir). */
 export function filebeatInputsFile(inputsDir: string): HostFile {
-  return { name: "filebeat-inputs.yml", kind: "logs", placement: { target: `${inputsDir}/wireguard-monitoring.yml`, mode: "0644", group: "root", restarts: false } };
+  const placement: Placement = { target: `${inputsDir}/wireguard-monitoring.yml`, mode: "0644", group: "root", restarts: false };
+  return { name: "filebeat-inputs.yml", kind: "logs", placement };
 }
 
 /** The exporter bundle: built by the deploy from exporter/src, not rendered, so it is no artifact. */
-export const EXPORTER_BUNDLE: Placement = { target: "/opt/wireguard-exporter/wireguard-exporter.cjs", mode: "0644", group: "root", restarts: true };
+export const EXPORTER_BUNDLE: Placement = {
+  target: "/opt/wireguard-exporter/wireguard-exporter.cjs",
+  mode: "0644",
+  group: "root",
+  restarts: true,
+};
 
 export const EXPORTER_SERVICE = HOST_FILES.unit.name;
 export const HELPER_SOCKET_UNIT = HOST_FILES.helperSocket.name;

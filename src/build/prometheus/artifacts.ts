@@ -13,7 +13,13 @@ export const FRAGMENT_FILE = "wireguard-monitoring.scrape.yml";
 export const ORIGINAL_SUFFIX = ".before-wireguard-monitoring";
 
 /** `restarts` here means "Prometheus must reload"; file_sd targets are re-read without one. */
-const onServer = (target: string, reloads: boolean, more: Partial<Placement> = {}): Placement => ({ target, mode: "0644", group: "root", restarts: reloads, ...more });
+const onServer = (target: string, reloads: boolean, more: Partial<Placement> = {}): Placement => ({
+  target,
+  mode: "0644",
+  group: "root",
+  restarts: reloads,
+  ...more,
+});
 
 /**
  * Where a server keeps a password its config reads from a file (password_file): readable by Prometheus
@@ -40,8 +46,21 @@ export function serverArtifacts(inventory: Inventory, server: PrometheusServer):
   const rules = onServer(posix.join(p.rulesDir, RULES_FILE), true, { check: "rules" });
   const config = onServer(p.configFile, true, { check: "config", keepOriginal: p.configFile + ORIGINAL_SUFFIX });
   return [
-    { path: at("prometheus.yml"), content: prometheusConfig(inventory, p), kind: "prometheus", ...own, mainConfig: p.configFile, ...(full ? { placement: config } : {}) },
-    { path: at("scrape-fragment.yml"), content: scrapeFragment(inventory, p), kind: "prometheus", ...own, ...(full ? {} : { placement: onServer(fragment, true, { check: "config" }) }) },
+    {
+      path: at("prometheus.yml"),
+      content: prometheusConfig(inventory, p),
+      kind: "prometheus",
+      ...own,
+      mainConfig: p.configFile,
+      ...(full ? { placement: config } : {}),
+    },
+    {
+      path: at("scrape-fragment.yml"),
+      content: scrapeFragment(inventory, p),
+      kind: "prometheus",
+      ...own,
+      ...(full ? {} : { placement: onServer(fragment, true, { check: "config" }) }),
+    },
     { path: at(`targets/${TARGETS_FILE}`), content: jsonText(targetGroups(inventory, p)), kind: "targets", ...own, placement: targets },
     { path: at(`rules/${RULES_FILE}`), content: renderRules(serverRuleSettings(inventory, p)), kind: "rules", ...own, placement: rules },
   ];
