@@ -109,8 +109,9 @@ describe("preview.yml", () => {
   const check = workflow("preview.yml").jobs.check;
   const runs = (check.steps ?? []).map((s) => s.run ?? "").join("\n");
 
-  it("runs the typecheck, the tests that need no root, the freshness check and the diff as markdown", () => {
+  it("runs the typecheck, the lint, the tests that need no root, the freshness check and the diff as markdown", () => {
     expect(runs).toContain("npm run typecheck");
+    expect(runs).toContain("npm run lint");
     expect(runs).toContain("npm run test:unit");
     expect(runs).toContain("npm run render -- --check");
     expect(runs).toMatch(/npm run --silent diff -- --base "origin\/\$BASE_REF" --format markdown/);
