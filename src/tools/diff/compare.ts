@@ -101,8 +101,13 @@ export function diffArtifacts(before: readonly Artifact[], after: readonly Artif
   return { artifacts, rules, dashboards, hosts };
 }
 
+/**
+ * Whether the file lands the same way: where, with which mode and group, and (dashboards) under which uid. The
+ * placement's other fields say how a component handles it and change no file on a machine.
+ */
 function samePlacement(a: Artifact, b: Artifact): boolean {
-  return JSON.stringify(a.placement ?? null) === JSON.stringify(b.placement ?? null) && a.dashboardUid === b.dashboardUid;
+  const landing = (x: Artifact) => x.placement && [x.placement.target, x.placement.mode, x.placement.group];
+  return JSON.stringify(landing(a) ?? null) === JSON.stringify(landing(b) ?? null) && a.dashboardUid === b.dashboardUid;
 }
 
 // ---- alert and recording rules ----
