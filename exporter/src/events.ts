@@ -3,7 +3,7 @@ import { grown } from "./columns";
 import { KeyIndex } from "./key-index";
 import type { PeerTable } from "./peer-table";
 
-export type EventKind =
+type EventKind =
   | "peer_added"
   | "peer_removed"
   | "peer_first_handshake"

@@ -22,7 +22,7 @@ interface Family {
   onlyNonZero?: true;
 }
 
-export const PEER_FAMILIES: readonly Family[] = [
+const PEER_FAMILIES: readonly Family[] = [
   { name: "wireguard_sent_bytes_total", type: "counter", help: "Bytes sent to the peer.", column: (t) => t.tx },
   { name: "wireguard_received_bytes_total", type: "counter", help: "Bytes received from the peer.", column: (t) => t.rx },
   {

@@ -156,7 +156,7 @@ function parseBool(s: string): boolean | undefined {
   return undefined;
 }
 
-export function parseListenAddress(s: string): { host: string | undefined; port: number } | Error {
+function parseListenAddress(s: string): { host: string | undefined; port: number } | Error {
   const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(s);
   if (!m) return new Error(`expected host:port or :port, got "${s}"`);
   const port = Number(m[3]);

@@ -7,9 +7,8 @@ import type { PeerMeta } from "./peers-file";
 /** What the peers file says about a peer on an interface (see lookupPeer). */
 export type PeerLookup = (iface: string, publicKey: string) => PeerMeta | undefined;
 
-export type { WgInterface, WgPeer } from "./peer-table";
 
-export interface Dump {
+interface Dump {
   interfaces: WgInterface[];
   peers: WgPeer[];
 }
@@ -25,9 +24,9 @@ const NEWLINE = 10;
  * Longest line accepted. A peer line grows with its allowed IPs (about 40 bytes per IPv6
  * prefix), so this is some 25,000 prefixes on one peer; a longer line is not `wg` output.
  */
-export const MAX_LINE_BYTES = 1 << 20;
+const MAX_LINE_BYTES = 1 << 20;
 /** Most output accepted from one `wg` call: ~1.5 million peers at ~170 bytes a line. */
-export const MAX_OUTPUT_BYTES = 256 << 20;
+const MAX_OUTPUT_BYTES = 256 << 20;
 
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 

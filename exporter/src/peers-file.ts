@@ -8,7 +8,7 @@ import { MAX_PEERS_FILE_BYTES, PEERS_LIST, PEER_FIELDS, PEER_FIELD_NAMES, peerEn
 
 export { MAX_PEERS_FILE_BYTES };
 /** Errors reported for one file; the rest are counted. */
-export const MAX_REPORTED_ERRORS = 20;
+const MAX_REPORTED_ERRORS = 20;
 /**
  * A changed file is read once it has not changed for this long, unless no good file is in use
  * yet: a writer that does not replace the file by rename would otherwise be read half-written,
@@ -72,7 +72,7 @@ function syntaxError(e: unknown, text: string, json: boolean): string {
  * Keys that occur twice in one object of valid JSON text (JSON.parse keeps the last one
  * silently), as paths like `peers[3].friendly_name`.
  */
-export function duplicateJsonKeys(text: string): string[] {
+function duplicateJsonKeys(text: string): string[] {
   type Frame = { keys: Set<string> | null; at: string; index: number; key: string };
   const found: string[] = [];
   const stack: Frame[] = [];
@@ -231,7 +231,7 @@ function refuseStat(st: { isFile(): boolean; size: number }, where: string): str
  * Files up to this size are parsed on the event loop (a few ms, less than starting a
  * worker), bigger ones in a worker.
  */
-export const IN_THREAD_BYTES = 64 << 10;
+const IN_THREAD_BYTES = 64 << 10;
 
 /** readPeersFile for the exporter: small files at once, others in a worker running `script`. */
 export function readPeersFileOffThread(path: string, script: string): Promise<PeersFileResult> {
@@ -249,7 +249,7 @@ const WORKER_HEAP_MB = 256;
  * file takes seconds). The worker runs this same bundle (`script`), started with the role in
  * workerData; main.ts hands over to runPeersFileWorker() then.
  */
-export function readPeersFileInWorker(path: string, script: string): Promise<PeersFileResult> {
+function readPeersFileInWorker(path: string, script: string): Promise<PeersFileResult> {
   return new Promise((resolve) => {
     let settled = false;
     const done = (r: PeersFileResult) => {

@@ -10,7 +10,7 @@ export const DURATION_UNITS: readonly DurationUnit[] = ["d", "h", "m", "s", "ms"
 const UNIT_MS: Record<DurationUnit, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** What error messages suggest. */
-export const DURATION_EXAMPLES = "180s, 3m, 1m30s, 1d, 500ms or plain seconds";
+const DURATION_EXAMPLES = "180s, 3m, 1m30s, 1d, 500ms or plain seconds";
 
 /** One <amount><unit> of a duration as written; a bare number is one part without a unit (seconds). */
 export interface DurationPart {
@@ -46,10 +46,10 @@ export function parseDuration(text: string): number | Error {
 }
 
 /** Node.js timers wait at most this long; a longer delay fires after 1 ms instead. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The exporter's duration flags and the longest value each takes (the wg call is killed by a timer). */
-export const DURATION_FLAGS = {
+const DURATION_FLAGS = {
   [EXPORTER_FLAGS.connectedThreshold]: { maxMs: Number.POSITIVE_INFINITY },
   [EXPORTER_FLAGS.collectorTimeout]: { maxMs: MAX_TIMER_MS },
 } as const;

@@ -19,11 +19,11 @@ export interface Deployment {
 
 export const MARKER_DIR = "/var/lib/wireguard-monitoring";
 
-export function deploymentId(d: Deployment): string {
+function deploymentId(d: Deployment): string {
   return `${d.stack}/${d.component}@${d.machine}`;
 }
 
-export function markerPath(d: Pick<Deployment, "role">): string {
+function markerPath(d: Pick<Deployment, "role">): string {
   return `${MARKER_DIR}/${d.role}.deployment`;
 }
 

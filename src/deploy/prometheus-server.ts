@@ -46,7 +46,7 @@ export interface PrometheusServerArgs {
 }
 
 /** One secret Prometheus reads from a file, e.g. the exporters' basic-auth password. */
-export interface PrometheusSecretFile {
+interface PrometheusSecretFile {
   /** File name in secretsDir, where the generated config's password_file points. */
   name: string;
   /** secretFilePlacement: in the server's secretsDir. */

@@ -13,14 +13,8 @@ export function inventoryFromPulumiConfig(): Inventory {
   return result.inventory;
 }
 
-/** A secret from the stack config, kept secret in every output that uses it; undefined when unset or empty. */
-export function secretConfig(key: SecretKey): pulumi.Output<string> | undefined {
-  const text = pulumi.runtime.getConfig(`${PROJECT}:${key}`);
-  return text === undefined || text.trim() === "" ? undefined : pulumi.secret(text);
-}
-
 /** What to say when a secret the stack needs is unset or empty; undefined when it is set. */
-export function missingSecretMessage(key: SecretKey, why: string, text: string | undefined): string | undefined {
+function missingSecretMessage(key: SecretKey, why: string, text: string | undefined): string | undefined {
   if (text !== undefined && text.trim() !== "") return undefined;
   const state = text === undefined ? "is required" : "is empty but required";
   return `${PROJECT}:${key} ${state} (${why}); set it with \`${SECRET_SET_COMMANDS[key]}\``;
@@ -35,7 +29,7 @@ const PASSWORD_FILE_KEYS: ReadonlySet<SecretKey> = new Set(["exporterBasicAuthPa
  * (prometheus/common), and the host's install step reads the exporters' password as one line to call
  * /health, so either would send another password than the one set.
  */
-export function secretValueProblem(key: SecretKey, text: string): string | undefined {
+function secretValueProblem(key: SecretKey, text: string): string | undefined {
   if (!PASSWORD_FILE_KEYS.has(key) || !/^\s|\s$|[\x00-\x1f\x7f]/.test(text)) return undefined;
   return (
     `${PROJECT}:${key} must not start or end with white space or hold control characters such as line breaks ` +

@@ -33,7 +33,7 @@ export interface WireGuardHostArgs {
  * Uploads go below the SSH user's home (a relative remotePath: SFTP resolves it there), which only
  * that user can write to; the install step checks the bundle's sha256 before installing it anyway.
  */
-export function uploadDir(stack: string): string {
+function uploadDir(stack: string): string {
   return `.wireguard-monitoring/${stack}`;
 }
 

@@ -14,11 +14,6 @@ export type { DurationFlag };
 
 const got = (text: string) => `got ${JSON.stringify(text)}`;
 
-/** A positive duration in the shared grammar. */
-export function isDuration(text: string): boolean {
-  return durationProblem(text) === undefined;
-}
-
 /** What is wrong with `text` as a duration, or undefined. */
 export function durationProblem(text: string): string | undefined {
   const ms = parseDuration(text);

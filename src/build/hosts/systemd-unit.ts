@@ -7,7 +7,7 @@ import { EXPORTER_SERVICE, EXPORTER_USER, HOST_PATHS } from "./paths";
 import { KERNEL_AND_HOST_PROTECTION } from "./sandbox";
 
 /** `host:port` for --web.listen-address; IPv6 literals in brackets. */
-export function listenAddress(inventory: Inventory): string {
+function listenAddress(inventory: Inventory): string {
   const { listenAddress: addr, port } = inventory.exporter;
   return formatListenAddress(addr, port);
 }

@@ -7,7 +7,7 @@ import { DEFAULT_RULE_SETTINGS, renderRules, serverRuleSettings } from "./rules"
 import { prometheusConfig, RULES_FILE, scrapeFragment, targetGroups, TARGETS_FILE } from "./scrape-config";
 
 /** Where `configMode: fragment` puts the scrape job, for the user's own prometheus.yml to include. */
-export const FRAGMENT_FILE = "wireguard-monitoring.scrape.yml";
+const FRAGMENT_FILE = "wireguard-monitoring.scrape.yml";
 
 /** Where `configMode: full` keeps the user's own prometheus.yml, put back when the stack's server goes. */
 export const ORIGINAL_SUFFIX = ".before-wireguard-monitoring";
@@ -36,7 +36,7 @@ export function prometheusArtifacts(inventory: Inventory): Artifact[] {
 }
 
 /** One server's files, marked with its name (`prometheusServer`) for the component that installs them. */
-export function serverArtifacts(inventory: Inventory, server: PrometheusServer): Artifact[] {
+function serverArtifacts(inventory: Inventory, server: PrometheusServer): Artifact[] {
   const p = server;
   const full = p.configMode === "full";
   const fragment = posix.join(posix.dirname(p.configFile), FRAGMENT_FILE);
