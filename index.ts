@@ -4,14 +4,27 @@ import { inventoryFromPulumiConfig, requireSecretConfig } from "./src/deploy/pul
 import { EXPORTER_BUNDLE, localHealthUrl } from "./src/build/hosts/paths";
 import { secretFilePlacement } from "./src/build/prometheus/artifacts";
 import { stackFolder } from "./src/build/grafana/stack-names";
-import { exporterBundle, GrafanaDashboards, machineOf, PrometheusServer, prometheusComponent, prometheusSecretsNeeded, sshConnection, stackDashboards, WireGuardHost } from "./src/deploy/index";
+import {
+  exporterBundle,
+  GrafanaDashboards,
+  machineOf,
+  PrometheusServer,
+  prometheusComponent,
+  prometheusSecretsNeeded,
+  sshConnection,
+  stackDashboards,
+  WireGuardHost,
+} from "./src/deploy/index";
 import { stackArtifacts } from "./src/build/stack-artifacts";
 
 const inventory = inventoryFromPulumiConfig();
 const artifacts = stackArtifacts(inventory);
 const privateKey = requireSecretConfig("sshPrivateKey", "the components reach hosts and Prometheus over SSH");
 // Each secret a Prometheus config reads from a file, and the stack setting that needs it.
-const prometheusSecrets = prometheusSecretsNeeded(inventory).map((need) => ({ ...need, value: requireSecretConfig(need.key, need.why) }));
+const prometheusSecrets = prometheusSecretsNeeded(inventory).map((need) => ({
+  ...need,
+  value: requireSecretConfig(need.key, need.why),
+}));
 const basicAuthPassword = prometheusSecrets.find((s) => s.key === "exporterBasicAuthPassword")?.value;
 
 // Built from exporter/src before anything is declared: a build error stops the run untouched.
@@ -41,7 +54,11 @@ const prometheusServers = inventory.prometheusServers.map((server, i) => {
     settings: server,
     connection: sshConnection(inventory, { label: component.name, ...server }, privateKey),
     artifacts: artifacts.filter((a) => a.prometheusServer === server.name),
-    secretFiles: prometheusSecrets.map((s) => ({ name: s.file, placement: secretFilePlacement(server, s.file), value: s.value })),
+    secretFiles: prometheusSecrets.map((s) => ({
+      name: s.file,
+      placement: secretFilePlacement(server, s.file),
+      value: s.value,
+    })),
     waitFor: server.hosts.map((h) => wireguardHosts.get(h.name)!.install),
     formerName: component.formerName,
   });

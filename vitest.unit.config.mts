@@ -16,7 +16,11 @@ function testsNeedingRoot(dir: string): string[] {
     .filter((e) => e.isFile() && e.name.endsWith(".test.ts"))
     .map((e) => join(e.parentPath, e.name))
     .filter((f) => ROOT_HARNESSES.some((re) => re.test(readFileSync(f, "utf8"))))
-    .map((f) => relative(import.meta.dirname, f).split("\\").join("/"));
+    .map((f) =>
+      relative(import.meta.dirname, f)
+        .split("\\")
+        .join("/"),
+    );
 }
 
 export default mergeConfig(

@@ -14,7 +14,11 @@ export const BUNDLE_PATH = join("exporter", "dist", "wireguard-exporter.cjs");
  */
 function sourceRevision(root: string): string {
   try {
-    const rev = execFileSync("git", ["log", "-1", "--format=%h", "--abbrev=12", "--", "exporter/src", "src/contract", "package.json"], { cwd: root, stdio: ["ignore", "pipe", "ignore"] });
+    const rev = execFileSync(
+      "git",
+      ["log", "-1", "--format=%h", "--abbrev=12", "--", "exporter/src", "src/contract", "package.json"],
+      { cwd: root, stdio: ["ignore", "pipe", "ignore"] },
+    );
     return rev.toString().trim() || "unknown";
   } catch {
     return "unknown";

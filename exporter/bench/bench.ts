@@ -18,7 +18,10 @@ const ROOT = resolve(__dirname, "../..");
 const BUNDLE = resolve(process.env.BENCH_BUNDLE ?? join(ROOT, "exporter/dist/wireguard-exporter.cjs"));
 // node's flags as the generated systemd unit passes them (--expose-gc: see exporter/src/young-gc.ts),
 // so the numbers are those of a deployed exporter; BENCH_NODE_ARGS replaces them ("" for none).
-const NODE_ARGS = process.env.BENCH_NODE_ARGS === undefined ? [...EXPORTER_NODE_FLAGS] : process.env.BENCH_NODE_ARGS.split(" ").filter(Boolean);
+const NODE_ARGS =
+  process.env.BENCH_NODE_ARGS === undefined
+    ? [...EXPORTER_NODE_FLAGS]
+    : process.env.BENCH_NODE_ARGS.split(" ").filter(Boolean);
 const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,100000").split(",").map(Number);
 const ns = `wgmbench-${process.pid}`;
 // wireguard-go caps an interface at 65536 peers (MaxPeers), so 100k peers need two interfaces.
@@ -76,25 +79,28 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 100 });
 function scrape(port: number): Promise<{ ms: number; bytes: number; body?: string }> {
   return new Promise((res, rej) => {
     const t0 = performance.now();
-    http.get({ host: "127.0.0.1", port, path: "/metrics", agent }, (r) => {
-      // The client does as little as a scraper must: count bytes, keep the tail (where the
-      // exporter's own metrics are) to check scrape success afterwards.
-      let bytes = 0;
-      const tail: Buffer[] = [];
-      r.on("data", (c: Buffer) => {
-        bytes += c.length;
-        tail.push(c);
-        if (tail.length > 4) tail.shift();
-      });
-      r.on("end", () => res({ ms: performance.now() - t0, bytes, body: Buffer.concat(tail).toString("latin1") }));
-    }).on("error", rej);
+    http
+      .get({ host: "127.0.0.1", port, path: "/metrics", agent }, (r) => {
+        // The client does as little as a scraper must: count bytes, keep the tail (where the
+        // exporter's own metrics are) to check scrape success afterwards.
+        let bytes = 0;
+        const tail: Buffer[] = [];
+        r.on("data", (c: Buffer) => {
+          bytes += c.length;
+          tail.push(c);
+          if (tail.length > 4) tail.shift();
+        });
+        r.on("end", () => res({ ms: performance.now() - t0, bytes, body: Buffer.concat(tail).toString("latin1") }));
+      })
+      .on("error", rej);
   });
 }
 
 /** CPU time (ms) the process has used so far, all threads (schedstat: nanoseconds). */
 function cpuMs(pid: number): number {
   let ns = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
+  for (const task of readdirSync(`/proc/${pid}/task`))
+    ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
   return ns / 1e6;
 }
 
@@ -106,13 +112,24 @@ async function curlScrapes(port: number, k: number): Promise<number[]> {
 /** k parallel scrapes by one curl process: time_total and the bytes on the wire of each. */
 function curlTransfers(port: number, k: number, compressed: boolean): Promise<{ ms: number; bytes: number }[]> {
   const url = `http://127.0.0.1:${port}/metrics`;
-  const args = ["-s", "-Z", "--parallel-immediate", "--parallel-max", String(k), "-w", "%{time_total} %{http_code} %{size_download}\\n"];
+  const args = [
+    "-s",
+    "-Z",
+    "--parallel-immediate",
+    "--parallel-max",
+    String(k),
+    "-w",
+    "%{time_total} %{http_code} %{size_download}\\n",
+  ];
   if (compressed) args.push("--compressed"); // Accept-Encoding: deflate, gzip, …; decoded as it arrives, as Prometheus does
   for (let i = 0; i < k; i++) args.push("-o", "/dev/null", url);
   return new Promise((res, rej) => {
     execFile("curl", args, (err, out) => {
       if (err) return rej(err);
-      const rows = out.trim().split("\n").map((l) => l.split(" "));
+      const rows = out
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" "));
       if (rows.length !== k || rows.some((r) => r[1] !== "200")) return rej(new Error(`curl: ${out}`));
       res(rows.map((r) => ({ ms: Number(r[0]) * 1000, bytes: Number(r[2]) })));
     });
@@ -126,12 +143,15 @@ function curlTransfers(port: number, k: number, compressed: boolean): Promise<{ 
 async function prometheusScrapeDuration(port: number): Promise<{ medianMs: number; scrapes: number; failed: number }> {
   const job = "wireguard-bench";
   const p = await startPrometheus({
-    configYaml: `global: { scrape_interval: 2s, scrape_timeout: 2s, evaluation_interval: 1m }\n` +
+    configYaml:
+      `global: { scrape_interval: 2s, scrape_timeout: 2s, evaluation_interval: 1m }\n` +
       `scrape_configs:\n  - job_name: ${job}\n    static_configs: [{ targets: ["127.0.0.1:${port}"] }]\n`,
   });
   try {
     const sel = `{job="${job}"}`;
-    await p.waitFor(async () => (await p.query(`scrape_duration_seconds${sel}`)).length > 0, { what: "the first scrape" });
+    await p.waitFor(async () => (await p.query(`scrape_duration_seconds${sel}`)).length > 0, {
+      what: "the first scrape",
+    });
     await sleep(31_000);
     const one = async (q: string) => (await p.query(q))[0]?.value ?? NaN;
     return {
@@ -170,12 +190,20 @@ async function promClientSerialize(n: number, pubs: string[]): Promise<number> {
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("the benchmark needs root (network namespace, wireguard-go)");
-  for (const tool of ["wireguard-go", "wg", "ip", "curl"]) execFileSync("sh", ["-c", `command -v ${tool} >/dev/null || { echo "missing ${tool}" >&2; exit 1; }`], { stdio: "inherit" });
+  for (const tool of ["wireguard-go", "wg", "ip", "curl"])
+    execFileSync("sh", ["-c", `command -v ${tool} >/dev/null || { echo "missing ${tool}" >&2; exit 1; }`], {
+      stdio: "inherit",
+    });
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} missing: run npm run build`);
 
   execFileSync("ip", ["netns", "add", ns]);
   for (const name of ifNames) {
-    wgGo.push(spawn("ip", ["netns", "exec", ns, "wireguard-go", "-f", name], { stdio: "ignore", env: { ...process.env, LOG_LEVEL: "error" } }));
+    wgGo.push(
+      spawn("ip", ["netns", "exec", ns, "wireguard-go", "-f", name], {
+        stdio: "ignore",
+        env: { ...process.env, LOG_LEVEL: "error" },
+      }),
+    );
     for (let i = 0; !existsSync(`/var/run/wireguard/${name}.sock`); i++) {
       if (i > 200) throw new Error("wireguard-go did not start");
       await sleep(50);
@@ -186,7 +214,9 @@ async function main(): Promise<void> {
   const pubs = keys(max);
   console.log(`generated ${max} random public keys in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const priv = randomBytes(32).toString("base64"); // wg clamps it into a valid private key
-  console.log("baseline: `wg show <iface> dump` for each interface in use, in parallel — the calls the exporter makes (with one interface that is `wg show all dump` without other hosts' interfaces)");
+  console.log(
+    "baseline: `wg show <iface> dump` for each interface in use, in parallel — the calls the exporter makes (with one interface that is `wg show all dump` without other hosts' interfaces)",
+  );
 
   const rows: string[][] = [];
   const gzipRows: string[][] = [];
@@ -200,7 +230,19 @@ async function main(): Promise<void> {
       old.kill("SIGTERM");
       await gone;
     }
-    exporter = spawn(process.execPath, [...NODE_ARGS, BUNDLE, "--web.listen-address=127.0.0.1:0", `--wireguard.interfaces=${ifaces.join(",")}`, "--collector.timeout=30s", "--log.level=debug", ...extraArgs], { stdio: ["ignore", "ignore", "pipe"] });
+    exporter = spawn(
+      process.execPath,
+      [
+        ...NODE_ARGS,
+        BUNDLE,
+        "--web.listen-address=127.0.0.1:0",
+        `--wireguard.interfaces=${ifaces.join(",")}`,
+        "--collector.timeout=30s",
+        "--log.level=debug",
+        ...extraArgs,
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
     const proc = exporter;
     return new Promise<number>((res, rej) => {
       let buf: string | null = "";
@@ -208,7 +250,12 @@ async function main(): Promise<void> {
         if (buf === null) {
           // keep draining the pipe (connection events at 100k peers); collect stage timings
           for (const line of c.toString().split("\n")) {
-            if (line.includes('"collection done"') || line.includes('"metrics served"') || line.includes('"events derived"')) stages.push(JSON.parse(line));
+            if (
+              line.includes('"collection done"') ||
+              line.includes('"metrics served"') ||
+              line.includes('"events derived"')
+            )
+              stages.push(JSON.parse(line));
           }
           return;
         }
@@ -228,7 +275,7 @@ async function main(): Promise<void> {
     // for the first batch of an interface, then addconf in batches of 10k.
     t0 = performance.now();
     const conf = join(dir, "wg.conf");
-    for (let from = done; from < n; ) {
+    for (let from = done; from < n;) {
       const k = Math.floor(from / PEERS_PER_IF);
       const to = Math.min(n, from + 10_000, (k + 1) * PEERS_PER_IF);
       const first = from === k * PEERS_PER_IF;
@@ -237,16 +284,22 @@ async function main(): Promise<void> {
         lines.push(`[Peer]`, `PublicKey = ${pubs[i]}`, `AllowedIPs = ${v6(i)}/128`);
         // Every 10th peer has an endpoint; no keepalive, or wireguard-go would spend the bench
         // sending handshake initiations to these unreachable endpoints.
-        if (i % 10 === 0) lines.push(`Endpoint = [fd77:1::${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}]:51820`);
+        if (i % 10 === 0)
+          lines.push(`Endpoint = [fd77:1::${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}]:51820`);
       }
       writeFileSync(conf, lines.join("\n") + "\n", { mode: 0o600 });
       const r = spawnSync("wg", [first ? "setconf" : "addconf", ifNames[k]!, conf], { encoding: "utf8" });
-      if (r.status !== 0) throw new Error(`wg ${first ? "setconf" : "addconf"} ${ifNames[k]} peers ${from}..${to}: status ${r.status} signal ${r.signal} ${r.stderr}`);
+      if (r.status !== 0)
+        throw new Error(
+          `wg ${first ? "setconf" : "addconf"} ${ifNames[k]} peers ${from}..${to}: status ${r.status} signal ${r.signal} ${r.stderr}`,
+        );
       from = to;
     }
     done = n;
     const inUse = ifNames.slice(0, Math.ceil(n / PEERS_PER_IF));
-    console.log(`wg setconf/addconf up to ${n} peers on ${inUse.length} interface(s): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `wg setconf/addconf up to ${n} peers on ${inUse.length} interface(s): ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     let port = await startBundle(inUse);
 
     const rounds = n >= 100_000 ? 6 : n >= 10_000 ? 20 : 30;
@@ -257,7 +310,9 @@ async function main(): Promise<void> {
     const exp: number[] = [];
     const expCurl: number[] = [];
     const expCurlGz: number[] = [];
-    let bytes = 0, wirePlain = 0, wireGzip = 0;
+    let bytes = 0,
+      wirePlain = 0,
+      wireGzip = 0;
     // The exporter's CPU (all threads, the thread pool's compression included) per curl scrape.
     const cpuPlain: number[] = [];
     const cpuGzip: number[] = [];
@@ -279,17 +334,21 @@ async function main(): Promise<void> {
         bytes = s.bytes;
         if (!/wireguard_scrape_success 1/.test(s.body ?? "")) throw new Error("scrape failed during the benchmark");
       },
-      async () => withCpu(cpuPlain, async () => {
-        const [t] = await curlTransfers(port, 1, false);
-        expCurl.push(t!.ms);
-        wirePlain = t!.bytes;
-      }),
+      async () =>
+        withCpu(cpuPlain, async () => {
+          const [t] = await curlTransfers(port, 1, false);
+          expCurl.push(t!.ms);
+          wirePlain = t!.bytes;
+        }),
       ...(withGzip
-        ? [async () => withCpu(cpuGzip, async () => {
-            const [t] = await curlTransfers(port, 1, true);
-            expCurlGz.push(t!.ms);
-            wireGzip = t!.bytes;
-          })]
+        ? [
+            async () =>
+              withCpu(cpuGzip, async () => {
+                const [t] = await curlTransfers(port, 1, true);
+                expCurlGz.push(t!.ms);
+                wireGzip = t!.bytes;
+              }),
+          ]
         : []),
     ];
     for (let i = 0; i < rounds; i++) {
@@ -298,18 +357,43 @@ async function main(): Promise<void> {
         await measures[(i + k) % measures.length]!();
       }
     }
-    const b = median(base), e = median(exp), ec = median(expCurl);
+    const b = median(base),
+      e = median(exp),
+      ec = median(expCurl);
     if (process.env.BENCH_VERBOSE) {
-      for (const [what, xs] of [["baseline", base], ["exporter", exp], ["exporter (curl)", expCurl]] as const) console.log(`  ${what}`, xs.map((x) => x.toFixed(0)).join(" "));
+      for (const [what, xs] of [
+        ["baseline", base],
+        ["exporter", exp],
+        ["exporter (curl)", expCurl],
+      ] as const)
+        console.log(`  ${what}`, xs.map((x) => x.toFixed(0)).join(" "));
     }
-    const last = (k: string) => median(stages.slice(-rounds * measures.length).map((x) => x[k]).filter((v): v is number => typeof v === "number"));
-    console.log(`  ${n} peers, exporter stages (median ms): read ${last("read_ms")}, parse ${last("parse_ms")}, view ${last("view_ms")}, render+write ${last("render_write_ms")}; after the response: events ${last("events_ms")}`);
+    const last = (k: string) =>
+      median(
+        stages
+          .slice(-rounds * measures.length)
+          .map((x) => x[k])
+          .filter((v): v is number => typeof v === "number"),
+      );
+    console.log(
+      `  ${n} peers, exporter stages (median ms): read ${last("read_ms")}, parse ${last("parse_ms")}, view ${last("view_ms")}, render+write ${last("render_write_ms")}; after the response: events ${last("events_ms")}`,
+    );
     const target = n === 10_000 ? "≤ 1.3×" : n >= 100_000 ? "< 2000 ms" : "";
-    rows.push([String(n), b.toFixed(1), e.toFixed(1), `${(e / b).toFixed(2)}×`, ec.toFixed(1), `${(ec / b).toFixed(2)}×`, target, `${(bytes / 1e6).toFixed(1)} MB`]);
+    rows.push([
+      String(n),
+      b.toFixed(1),
+      e.toFixed(1),
+      `${(e / b).toFixed(2)}×`,
+      ec.toFixed(1),
+      `${(ec / b).toFixed(2)}×`,
+      target,
+      `${(bytes / 1e6).toFixed(1)} MB`,
+    ]);
 
     if (withGzip) {
       const eg = median(expCurlGz);
-      if (process.env.BENCH_VERBOSE) console.log("  exporter (curl --compressed)", expCurlGz.map((x) => x.toFixed(0)).join(" "));
+      if (process.env.BENCH_VERBOSE)
+        console.log("  exporter (curl --compressed)", expCurlGz.map((x) => x.toFixed(0)).join(" "));
       let prom = { on: "", off: "" };
       if (process.env.BENCH_PROMETHEUS !== "0") {
         const on = await prometheusScrapeDuration(port);
@@ -324,9 +408,20 @@ async function main(): Promise<void> {
         port = await startBundle(inUse); // back to the default for what follows
         for (let i = 0; i < 3; i++) await scrape(port);
       }
-      const cp = median(cpuPlain), cg = median(cpuGzip);
-      gzipRows.push([String(n), b.toFixed(1), `${(wirePlain / 1e6).toFixed(2)} MB`, `${(wireGzip / 1e6).toFixed(2)} MB`, `${(wirePlain / wireGzip).toFixed(2)}× fewer`,
-        `${ec.toFixed(1)} = ${(ec / b).toFixed(2)}×`, `${eg.toFixed(1)} = ${(eg / b).toFixed(2)}×`, `${cp.toFixed(0)} / ${cg.toFixed(0)} ms`, prom.on, prom.off]);
+      const cp = median(cpuPlain),
+        cg = median(cpuGzip);
+      gzipRows.push([
+        String(n),
+        b.toFixed(1),
+        `${(wirePlain / 1e6).toFixed(2)} MB`,
+        `${(wireGzip / 1e6).toFixed(2)} MB`,
+        `${(wirePlain / wireGzip).toFixed(2)}× fewer`,
+        `${ec.toFixed(1)} = ${(ec / b).toFixed(2)}×`,
+        `${eg.toFixed(1)} = ${(eg / b).toFixed(2)}×`,
+        `${cp.toFixed(0)} / ${cg.toFixed(0)} ms`,
+        prom.on,
+        prom.off,
+      ]);
     }
 
     if (n === 10_000) {
@@ -337,7 +432,8 @@ async function main(): Promise<void> {
       const rounds20 = 7;
       const byCurl = { one: [] as number[], twenty: [] as number[] };
       const byNode = { one: [] as number[], twenty: [] as number[] };
-      let cpuOne = 0, cpuTwenty = 0;
+      let cpuOne = 0,
+        cpuTwenty = 0;
       for (let i = 0; i < rounds20; i++) {
         await settle();
         byCurl.one.push(Math.max(...(await curlScrapes(port, 1))));
@@ -357,7 +453,8 @@ async function main(): Promise<void> {
         cpuTwenty += cpuMs(pid) - c;
       }
       const line = (how: string, r: { one: number[]; twenty: number[] }) => {
-        const o = median(r.one), t = median(r.twenty);
+        const o = median(r.one),
+          t = median(r.twenty);
         return `${t.toFixed(1)} ms vs one ${o.toFixed(1)} ms = ${(t / o).toFixed(2)}× ${how}`;
       };
       concurrency = `20 concurrent scrapes at ${n} peers (target ≤ 1.5×):`;
@@ -373,7 +470,16 @@ async function main(): Promise<void> {
     }
   }
 
-  const header = ["peers", "wg dump alone (baseline) ms", "scrape, Node client ms", "ratio", "scrape, curl ms", "ratio", "target", "body"];
+  const header = [
+    "peers",
+    "wg dump alone (baseline) ms",
+    "scrape, Node client ms",
+    "ratio",
+    "scrape, curl ms",
+    "ratio",
+    "target",
+    "body",
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: string[]) => "| " + r.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
   console.log("");
@@ -382,10 +488,23 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(fmt(r));
   console.log("");
   if (gzipRows.length > 0) {
-    const gzHeader = ["peers", "wg dump alone ms", "wire, plain", "wire, gzip", "bytes", "curl ms = × wg", "curl --compressed ms = × wg", "exporter CPU plain / gzip", "Prometheus scrape_duration, gzip on", "gzip off (--web.disable-compression)"];
+    const gzHeader = [
+      "peers",
+      "wg dump alone ms",
+      "wire, plain",
+      "wire, gzip",
+      "bytes",
+      "curl ms = × wg",
+      "curl --compressed ms = × wg",
+      "exporter CPU plain / gzip",
+      "Prometheus scrape_duration, gzip on",
+      "gzip off (--web.disable-compression)",
+    ];
     const w = gzHeader.map((h, i) => Math.max(h.length, ...gzipRows.map((r) => r[i]!.length)));
     const f = (r: string[]) => "| " + r.map((c, i) => c.padEnd(w[i]!)).join(" | ") + " |";
-    console.log("gzip (targets: ≥ 3× fewer bytes; with gzip ≤ 1.5× the wg dump at 10k). Prometheus: every 2 s for 30 s, median, × the wg dump's median:");
+    console.log(
+      "gzip (targets: ≥ 3× fewer bytes; with gzip ≤ 1.5× the wg dump at 10k). Prometheus: every 2 s for 30 s, median, × the wg dump's median:",
+    );
     console.log(f(gzHeader));
     console.log("|" + w.map((x) => "-".repeat(x + 2)).join("|") + "|");
     for (const r of gzipRows) console.log(f(r));

@@ -31,8 +31,14 @@ function bcryptCost(hash: string): number {
  * takes as long as a wrong password for the slowest user (a fixed dummy hash would answer
  * faster or slower than the configured cost and tell which names exist).
  */
-export function basicAuthChecker(users: Map<string, string>, maxConcurrent = MAX_CONCURRENT_CHECKS): (header: string | undefined) => Promise<AuthResult> {
-  const compare = typeof __BCRYPT_WORKER__ === "string" ? workerCompare(__BCRYPT_WORKER__) : (pass: string, hash: string) => bcrypt.compare(pass, hash);
+export function basicAuthChecker(
+  users: Map<string, string>,
+  maxConcurrent = MAX_CONCURRENT_CHECKS,
+): (header: string | undefined) => Promise<AuthResult> {
+  const compare =
+    typeof __BCRYPT_WORKER__ === "string"
+      ? workerCompare(__BCRYPT_WORKER__)
+      : (pass: string, hash: string) => bcrypt.compare(pass, hash);
   const good = new Set<string>();
   let dummy = "";
   for (const h of users.values()) if (bcryptCost(h) > bcryptCost(dummy)) dummy = h;
@@ -45,7 +51,9 @@ export function basicAuthChecker(users: Map<string, string>, maxConcurrent = MAX
     const user = decoded.slice(0, colon);
     const pass = decoded.slice(colon + 1);
     const hash = users.get(user);
-    const cacheKey = createHash("sha256").update(`${user}\0${pass}\0${hash ?? ""}`).digest("hex");
+    const cacheKey = createHash("sha256")
+      .update(`${user}\0${pass}\0${hash ?? ""}`)
+      .digest("hex");
     if (hash && good.has(cacheKey)) return "ok";
     if (running >= maxConcurrent) return "busy";
     running++;

@@ -26,7 +26,10 @@ export class ChunkPool {
   afterTrim: (() => void) | null = null;
 
   /** @param size bytes per chunk; @param keep how many chunks to make and hold at most */
-  constructor(readonly size: number, private readonly keep: number) {}
+  constructor(
+    readonly size: number,
+    private readonly keep: number,
+  ) {}
 
   /** A chunk of `size` bytes, or at least `min` bytes when that is more (not pooled). */
   acquire(min = 0): Buffer {

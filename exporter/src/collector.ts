@@ -113,7 +113,8 @@ export class Collector {
 
     if (!ok && error !== this.lastError) this.o.log("error", "collection failed", { error });
     else if (!ok) this.o.log("debug", "collection still failing", { error });
-    if (ok && this.lastError !== undefined) this.o.log("info", "collection recovered", { previous_error: this.lastError });
+    if (ok && this.lastError !== undefined)
+      this.o.log("info", "collection recovered", { previous_error: this.lastError });
     this.lastError = error;
 
     this.updateMetrics(ok, durationSeconds, interfaces, tables);
@@ -156,7 +157,10 @@ export class Collector {
     const events = this.tracker.update(tables, this.o.exportEndpoints);
     if (!this.baselineLogged) {
       const peers = tables.reduce((n, t) => n + t.count, 0);
-      this.o.log("info", "initial peer state", { peers, interfaces: tables.reduce((n, t) => n + t.interfaces.length, 0) });
+      this.o.log("info", "initial peer state", {
+        peers,
+        interfaces: tables.reduce((n, t) => n + t.interfaces.length, 0),
+      });
     }
     this.baselineLogged = true;
     for (const e of events) this.o.log("info", "connection event", { ...e });
@@ -174,7 +178,8 @@ export class Collector {
       for (let i = 0; i < t.count; i++) counts[t.iface[i]!]!++;
       t.interfaces.forEach((iface, k) => m.peers.set({ interface: iface.name }, counts[k]!));
     }
-    for (const i of interfaces) m.interfaceInfo.set({ interface: i.name, public_key: i.publicKey, listen_port: String(i.listenPort) }, 1);
+    for (const i of interfaces)
+      m.interfaceInfo.set({ interface: i.name, public_key: i.publicKey, listen_port: String(i.listenPort) }, 1);
     const pf = this.o.peersFile;
     if (pf) {
       m.peersFileReloadSuccess.set(pf.status.lastReloadOk ? 1 : 0);

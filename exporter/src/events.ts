@@ -4,12 +4,7 @@ import { KeyIndex } from "./key-index";
 import type { PeerTable } from "./peer-table";
 
 type EventKind =
-  | "peer_added"
-  | "peer_removed"
-  | "peer_first_handshake"
-  | "peer_stale"
-  | "peer_reconnected"
-  | "peer_endpoint_changed";
+  "peer_added" | "peer_removed" | "peer_first_handshake" | "peer_stale" | "peer_reconnected" | "peer_endpoint_changed";
 
 export interface PeerEvent {
   event: EventKind;

@@ -24,7 +24,12 @@ interface Family {
 
 const PEER_FAMILIES: readonly Family[] = [
   { name: "wireguard_sent_bytes_total", type: "counter", help: "Bytes sent to the peer.", column: (t) => t.tx },
-  { name: "wireguard_received_bytes_total", type: "counter", help: "Bytes received from the peer.", column: (t) => t.rx },
+  {
+    name: "wireguard_received_bytes_total",
+    type: "counter",
+    help: "Bytes received from the peer.",
+    column: (t) => t.rx,
+  },
   {
     name: "wireguard_latest_handshake_seconds",
     type: "gauge",
@@ -60,7 +65,11 @@ const LONGEST_VALUE = 24; // digits of any float64 as String() writes it, and th
 class LineWriter {
   pos: number;
 
-  constructor(readonly buf: Buffer, private readonly start: number, readonly end: number) {
+  constructor(
+    readonly buf: Buffer,
+    private readonly start: number,
+    readonly end: number,
+  ) {
     this.pos = start;
   }
 
@@ -132,7 +141,9 @@ function layOut(t: PeerTable, ifaceNames: readonly string[]): Layout {
     const { name, owner } = metaBytes(m);
     longestMeta = Math.max(longestMeta, name.length + owner.length);
   }
-  const starts = PEER_FAMILIES.map((f) => ifaceNames.map((name) => Buffer.from(`${f.name}{interface="${name}",public_key="`)));
+  const starts = PEER_FAMILIES.map((f) =>
+    ifaceNames.map((name) => Buffer.from(`${f.name}{interface="${name}",public_key="`)),
+  );
   const constBytes = starts.flat().reduce((n, b) => n + b.length, 0);
   const longestPrefix = Math.max(0, ...starts.flat().map((b) => b.length));
   // any line: a line start and a label set, or an info line's labels
@@ -163,7 +174,16 @@ export function* renderPeerSeries(tables: readonly PeerTable[], opts: Exposition
 
   for (let f = 0; f < PEER_FAMILIES.length; f++) {
     const fam = PEER_FAMILIES[f]!;
-    if (fam.onlyNonZero && !tables.some((t) => fam.column(t).subarray(0, t.count).some((v) => v !== 0))) continue;
+    if (
+      fam.onlyNonZero &&
+      !tables.some((t) =>
+        fam
+          .column(t)
+          .subarray(0, t.count)
+          .some((v) => v !== 0),
+      )
+    )
+      continue;
     yield header(`# HELP ${fam.name} ${fam.help}\n# TYPE ${fam.name} ${fam.type}\n`);
     for (let ti = 0; ti < tables.length; ti++) {
       const t = tables[ti]!;
@@ -184,7 +204,8 @@ export function* renderPeerSeries(tables: readonly PeerTable[], opts: Exposition
         const start = starts[iface[i]!]!;
         text.copyWithin(pos, start.at, start.at + start.length);
         pos += start.length;
-        const a = keyAt[i]!, b = labelTo[i]!;
+        const a = keyAt[i]!,
+          b = labelTo[i]!;
         text.copyWithin(pos, a, b);
         pos = writeValue(text, pos + b - a, column[i]!);
         text[pos++] = 10;
@@ -194,11 +215,15 @@ export function* renderPeerSeries(tables: readonly PeerTable[], opts: Exposition
     }
   }
 
-  yield header("# HELP wireguard_peer_info Metadata from the peers file (owner), one series per listed peer; always 1.\n# TYPE wireguard_peer_info gauge\n");
+  yield header(
+    "# HELP wireguard_peer_info Metadata from the peers file (owner), one series per listed peer; always 1.\n# TYPE wireguard_peer_info gauge\n",
+  );
   for (let ti = 0; ti < tables.length; ti++) {
     const t = tables[ti]!;
     const { out } = layouts[ti]!;
-    const infoStart = ifaces[ti]!.map((name) => Buffer.from('wireguard_peer_info{interface="' + name + '",public_key="'));
+    const infoStart = ifaces[ti]!.map((name) =>
+      Buffer.from('wireguard_peer_info{interface="' + name + '",public_key="'),
+    );
     for (let i = 0; i < t.meta.length; i++) {
       const meta = t.meta[i];
       if (meta === undefined) continue;
@@ -215,13 +240,18 @@ export function* renderPeerSeries(tables: readonly PeerTable[], opts: Exposition
     if (!out.empty) yield out.take();
   }
   if (opts.exportEndpoints) {
-    yield header("# HELP wireguard_peer_endpoint_info Current endpoint (IP:port) of the peer; always 1. Opt-in, personal data.\n# TYPE wireguard_peer_endpoint_info gauge\n");
+    yield header(
+      "# HELP wireguard_peer_endpoint_info Current endpoint (IP:port) of the peer; always 1. Opt-in, personal data.\n# TYPE wireguard_peer_endpoint_info gauge\n",
+    );
     for (let ti = 0; ti < tables.length; ti++) {
       const t = tables[ti]!;
       const { out } = layouts[ti]!;
-      const endpointStart = ifaces[ti]!.map((name) => Buffer.from('wireguard_peer_endpoint_info{interface="' + name + '",public_key="'));
+      const endpointStart = ifaces[ti]!.map((name) =>
+        Buffer.from('wireguard_peer_endpoint_info{interface="' + name + '",public_key="'),
+      );
       for (let i = 0; i < t.count; i++) {
-        const from = t.labelTo[i]!, to = t.endpointTo[i]!;
+        const from = t.labelTo[i]!,
+          to = t.endpointTo[i]!;
         if (from === to) continue;
         if ((chunk = out.reserve(200 + 2 * (to - from)))) yield chunk;
         out.bytes(endpointStart[t.iface[i]!]!);

@@ -33,7 +33,10 @@ class Receiver {
   /** The renderer is waiting for it to take everything queued. */
   waitedFor = false;
 
-  constructor(readonly res: ServerResponse, now: number) {
+  constructor(
+    readonly res: ServerResponse,
+    now: number,
+  ) {
     this.progressAt = now;
   }
 
@@ -73,7 +76,9 @@ export class FanOut {
 
   /** Ends every response at once, unfinished (the body cannot be completed). */
   abort(reason: string): void {
-    for (const rec of this.receivers) if (!rec.gone) this.log("error", "metrics response aborted", { reason, remote_address: rec.res.socket?.remoteAddress });
+    for (const rec of this.receivers)
+      if (!rec.gone)
+        this.log("error", "metrics response aborted", { reason, remote_address: rec.res.socket?.remoteAddress });
     for (const rec of this.receivers) rec.res.destroy();
     this.poke();
   }
@@ -156,10 +161,13 @@ export class FanOut {
   /** Until poke() (progress, finish, close) or ms have passed. */
   private sleep(ms: number): Promise<void> {
     return new Promise((ok) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        ok();
-      }, Math.max(1, Math.ceil(ms)));
+      const timer = setTimeout(
+        () => {
+          this.wake = null;
+          ok();
+        },
+        Math.max(1, Math.ceil(ms)),
+      );
       this.wake = () => {
         clearTimeout(timer);
         this.wake = null;
@@ -171,15 +179,18 @@ export class FanOut {
   /** Scrapers that fell behind finish on their own; this drops those that stall meanwhile. */
   private watch(): void {
     const { stallMs } = this.limits;
-    this.watchdog = setInterval(() => {
-      const t = this.now();
-      for (const rec of this.receivers) {
-        if (rec.gone) continue;
-        if (rec.res.writableLength === 0) rec.progressAt = t;
-        else if (t - rec.progressAt >= stallMs) this.drop(rec, "no progress within the write deadline");
-      }
-      if (this.receivers.every((r) => r.gone)) this.cleanUp();
-    }, Math.max(10, stallMs / 4));
+    this.watchdog = setInterval(
+      () => {
+        const t = this.now();
+        for (const rec of this.receivers) {
+          if (rec.gone) continue;
+          if (rec.res.writableLength === 0) rec.progressAt = t;
+          else if (t - rec.progressAt >= stallMs) this.drop(rec, "no progress within the write deadline");
+        }
+        if (this.receivers.every((r) => r.gone)) this.cleanUp();
+      },
+      Math.max(10, stallMs / 4),
+    );
     this.watchdog.unref();
   }
 

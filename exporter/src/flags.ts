@@ -51,9 +51,21 @@ const SPECS: FlagSpec[] = [
     boolean: true,
     help: "Never gzip /metrics (by default it is gzip-compressed when the scraper sends Accept-Encoding: gzip).",
   },
-  { name: F.webConfigFile, default: "", help: "Exporter-toolkit web config (tls_server_config, basic_auth_users with bcrypt hashes)." },
-  { name: F.interfaces, default: "", help: "Comma-separated interfaces to read (default: all, via `wg show all dump`)." },
-  { name: F.peersFile, default: "", help: "YAML/JSON peer metadata (friendly names, owner, expected); reloaded when it changes." },
+  {
+    name: F.webConfigFile,
+    default: "",
+    help: "Exporter-toolkit web config (tls_server_config, basic_auth_users with bcrypt hashes).",
+  },
+  {
+    name: F.interfaces,
+    default: "",
+    help: "Comma-separated interfaces to read (default: all, via `wg show all dump`).",
+  },
+  {
+    name: F.peersFile,
+    default: "",
+    help: "YAML/JSON peer metadata (friendly names, owner, expected); reloaded when it changes.",
+  },
   {
     name: F.connectedThreshold,
     default: EXPORTER_DEFAULTS.connectedThreshold,
@@ -66,7 +78,11 @@ const SPECS: FlagSpec[] = [
     boolean: true,
     help: "Expose peer endpoints (personal data) on wireguard_peer_endpoint_info, /peers and event logs.",
   },
-  { name: F.collectorTimeout, default: EXPORTER_DEFAULTS.collectorTimeout, help: "Kill the wg call and fail the scrape after this long." },
+  {
+    name: F.collectorTimeout,
+    default: EXPORTER_DEFAULTS.collectorTimeout,
+    help: "Kill the wg call and fail the scrape after this long.",
+  },
   { name: F.logLevel, default: "info", help: "Minimum log level: debug, info, warn, error." },
 ];
 
@@ -108,7 +124,10 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
   if (!path.startsWith("/")) return fail(F.telemetryPath, `must start with "/", got "${path}"`);
   if (EXPORTER_PAGES.includes(path)) return fail(F.telemetryPath, `"${path}" is reserved`);
 
-  const interfaces = v(F.interfaces).split(INTERFACE_SEPARATOR).map((s) => s.trim()).filter((s) => s !== "");
+  const interfaces = v(F.interfaces)
+    .split(INTERFACE_SEPARATOR)
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   for (const name of interfaces) {
     if (!isInterfaceName(name)) return fail(F.interfaces, `invalid interface name "${name}"`);
   }
@@ -123,7 +142,8 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
   if (endpoints === undefined) return fail(F.exportEndpoints, `expected true or false, got "${v(F.exportEndpoints)}"`);
 
   const noCompression = parseBool(v(F.disableCompression));
-  if (noCompression === undefined) return fail(F.disableCompression, `expected true or false, got "${v(F.disableCompression)}"`);
+  if (noCompression === undefined)
+    return fail(F.disableCompression, `expected true or false, got "${v(F.disableCompression)}"`);
 
   const level = v(F.logLevel);
   if (level !== "debug" && level !== "info" && level !== "warn" && level !== "error") {

@@ -17,7 +17,10 @@ export class GzipFanOut {
   private readonly inFlight: Promise<void>[] = [];
   private failed = false;
 
-  constructor(private readonly out: FanOut, private readonly log: Logger) {
+  constructor(
+    private readonly out: FanOut,
+    private readonly log: Logger,
+  ) {
     this.tail = out.write(this.gzip.header(), nothing);
   }
 
@@ -36,10 +39,12 @@ export class GzipFanOut {
     }
     const compressed = this.gzip.segment(buf);
     compressed.then(taken, taken);
-    const written = this.tail.then(async () => {
-      const seg = await compressed;
-      if (!this.failed) await this.out.write(seg, nothing);
-    }).catch((e: unknown) => this.fail(e));
+    const written = this.tail
+      .then(async () => {
+        const seg = await compressed;
+        if (!this.failed) await this.out.write(seg, nothing);
+      })
+      .catch((e: unknown) => this.fail(e));
     this.tail = written;
     this.inFlight.push(written);
     while (this.inFlight.length >= SEGMENTS_IN_FLIGHT) await this.inFlight.shift();

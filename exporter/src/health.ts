@@ -4,16 +4,27 @@ import type { PeersFileStatus } from "./peers-file";
 
 export interface HealthBody {
   status: "healthy" | "unhealthy";
-  last_scrape: { timestamp: number; duration_seconds: number; success: boolean; interfaces: number; peers: number } | null;
+  last_scrape: {
+    timestamp: number;
+    duration_seconds: number;
+    success: boolean;
+    interfaces: number;
+    peers: number;
+  } | null;
   error?: string;
-  peers_file: (Omit<PeersFileStatus, "lastReloadOk" | "lastReloadAt" | "peerCount"> & {
-    last_reload_success: boolean;
-    last_reload_timestamp: number | null;
-    peer_count: number;
-  }) | null;
+  peers_file:
+    | (Omit<PeersFileStatus, "lastReloadOk" | "lastReloadAt" | "peerCount"> & {
+        last_reload_success: boolean;
+        last_reload_timestamp: number | null;
+        peer_count: number;
+      })
+    | null;
 }
 
-export function healthBody(c: CollectionSummary | null, pf: PeersFileStatus | null): { code: 200 | 503; body: HealthBody } {
+export function healthBody(
+  c: CollectionSummary | null,
+  pf: PeersFileStatus | null,
+): { code: 200 | 503; body: HealthBody } {
   const healthy = c !== null && c.ok;
   const body: HealthBody = {
     status: healthy ? "healthy" : "unhealthy",

@@ -38,6 +38,10 @@ export interface MetaBytes {
 const encoded = new WeakMap<PeerMeta, MetaBytes>();
 export function metaBytes(m: PeerMeta): MetaBytes {
   let e = encoded.get(m);
-  if (!e) encoded.set(m, (e = { name: Buffer.from(escapeLabelValue(m.friendlyName)), owner: Buffer.from(escapeLabelValue(m.owner)) }));
+  if (!e)
+    encoded.set(
+      m,
+      (e = { name: Buffer.from(escapeLabelValue(m.friendlyName)), owner: Buffer.from(escapeLabelValue(m.owner)) }),
+    );
   return e;
 }

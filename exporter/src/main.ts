@@ -41,14 +41,16 @@ function main(): void {
 
   const metrics = createSelfMetrics(config.peersFile !== undefined);
   const peersFile = config.peersFile
-    ? new PeersFileSource(config.peersFile, (ok, d) =>
-        ok
-          ? log("info", "peers file loaded", { path: config.peersFile, peers: d.peers })
-          : log("error", "peers file rejected", {
-              path: config.peersFile,
-              errors: d.errors,
-              kept_previous: d.keptPrevious,
-            }),
+    ? new PeersFileSource(
+        config.peersFile,
+        (ok, d) =>
+          ok
+            ? log("info", "peers file loaded", { path: config.peersFile, peers: d.peers })
+            : log("error", "peers file rejected", {
+                path: config.peersFile,
+                errors: d.errors,
+                kept_previous: d.keptPrevious,
+              }),
         (path) => readPeersFileOffThread(path, __filename), // this bundle is also the worker's script
       )
     : null;

@@ -7,7 +7,6 @@ import type { PeerMeta } from "./peers-file";
 /** What the peers file says about a peer on an interface (see lookupPeer). */
 export type PeerLookup = (iface: string, publicKey: string) => PeerMeta | undefined;
 
-
 interface Dump {
   interfaces: WgInterface[];
   peers: WgPeer[];
@@ -137,7 +136,11 @@ export class DumpParser {
    * @param table a table to reuse (emptied first; keeps its capacity)
    * @param lookup the peers file, for friendly names in the labels
    */
-  constructor(private readonly interfaceName: string | null, table = new PeerTable(), private readonly lookup: PeerLookup | null = null) {
+  constructor(
+    private readonly interfaceName: string | null,
+    table = new PeerTable(),
+    private readonly lookup: PeerLookup | null = null,
+  ) {
     this.off = interfaceName === null ? 1 : 0;
     this.table = table;
     table.clear();
@@ -247,7 +250,8 @@ export class DumpParser {
     const { s, e, off, table } = this;
     if (this.skipping && (off === 0 || sameBytes(b, s[0]!, e[0]!, this.currentName))) return false; // failed already
     let bad = off === 1 && !isUtf8At(b, s[0]!, e[0]!) ? "interface name" : null;
-    for (let k = 0; bad === null && k < fields.length; k++) if (!isUtf8At(b, s[fields[k]!]!, e[fields[k]!]!)) bad = names[k]!;
+    for (let k = 0; bad === null && k < fields.length; k++)
+      if (!isUtf8At(b, s[fields[k]!]!, e[fields[k]!]!)) bad = names[k]!;
     if (bad === null) return true;
     const name = off === 1 ? printable(b, s[0]!, e[0]!) : this.interfaceName!;
     this.failures.push(`interface ${name}: wg dump line ${this.lineNo}: ${bad} is not valid UTF-8`);
@@ -268,9 +272,11 @@ export class DumpParser {
   private peer(b: Buffer): void {
     const { s, e, off, table } = this;
     if (this.skipping && (off === 0 || sameBytes(b, s[0]!, e[0]!, this.currentName))) return;
-    if (this.current < 0 || (off === 1 && !sameBytes(b, s[0]!, e[0]!, this.currentName))) return this.bad("peer line before its interface line");
+    if (this.current < 0 || (off === 1 && !sameBytes(b, s[0]!, e[0]!, this.currentName)))
+      return this.bad("peer line before its interface line");
     const keyFrom = s[off]!;
-    if (e[off]! - keyFrom !== KEY_LENGTH || b[keyFrom + 43] !== 61) return this.bad("peer public key is not a WireGuard key");
+    if (e[off]! - keyFrom !== KEY_LENGTH || b[keyFrom + 43] !== 61)
+      return this.bad("peer public key is not a WireGuard key");
     const hs = uintAt(b, s[off + 4]!, e[off + 4]!);
     const rx = uintAt(b, s[off + 5]!, e[off + 5]!);
     const tx = uintAt(b, s[off + 6]!, e[off + 6]!);
@@ -278,13 +284,17 @@ export class DumpParser {
     const kaOff = isWord(b, s[off + 7]!, e[off + 7]!, "off");
     const ka = kaOff ? -1 : uintAt(b, s[off + 7]!, e[off + 7]!);
     if (ka < 0 && !kaOff) return this.bad("persistent keepalive is neither a number nor off");
-    const epFrom = s[off + 2]!, epTo = isWord(b, epFrom, e[off + 2]!, NONE) ? epFrom : e[off + 2]!;
-    const ipsFrom = s[off + 3]!, ipsTo = isWord(b, ipsFrom, e[off + 3]!, NONE) ? ipsFrom : e[off + 3]!;
+    const epFrom = s[off + 2]!,
+      epTo = isWord(b, epFrom, e[off + 2]!, NONE) ? epFrom : e[off + 2]!;
+    const ipsFrom = s[off + 3]!,
+      ipsTo = isWord(b, ipsFrom, e[off + 3]!, NONE) ? ipsFrom : e[off + 3]!;
     const meta = this.lookup?.(table.interfaces[this.current]!.name, latin1(b, keyFrom, keyFrom + KEY_LENGTH));
     const name = meta === undefined ? null : metaBytes(meta).name;
 
     // The label set from the key on, then the endpoint.
-    table.reserveText(KEY_LENGTH + LABEL_IPS.length + 2 * (ipsTo - ipsFrom) + NO_NAME.length + (name?.length ?? 0) + (epTo - epFrom));
+    table.reserveText(
+      KEY_LENGTH + LABEL_IPS.length + 2 * (ipsTo - ipsFrom) + NO_NAME.length + (name?.length ?? 0) + (epTo - epFrom),
+    );
     const t = table.text;
     const keyAt = table.textLength;
     let pos = keyAt;
@@ -302,8 +312,17 @@ export class DumpParser {
     for (let k = epFrom; k < epTo; k++) t[pos++] = b[k]!;
     table.textLength = pos;
     table.addPeer(
-      this.current, keyAt, labelTo, pos, ipsAt, ipsEnd,
-      hs, rx, tx, ka, !isWord(b, s[off + 1]!, e[off + 1]!, NONE),
+      this.current,
+      keyAt,
+      labelTo,
+      pos,
+      ipsAt,
+      ipsEnd,
+      hs,
+      rx,
+      tx,
+      ka,
+      !isWord(b, s[off + 1]!, e[off + 1]!, NONE),
     );
     if (this.lookup !== null) table.meta.push(meta);
   }

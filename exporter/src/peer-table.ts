@@ -82,8 +82,17 @@ export class PeerTable {
   }
 
   addPeer(
-    iface: number, keyAt: number, labelTo: number, endpointTo: number, ipsFrom: number, ipsTo: number,
-    handshake: number, rx: number, tx: number, keepalive: number, psk: boolean,
+    iface: number,
+    keyAt: number,
+    labelTo: number,
+    endpointTo: number,
+    ipsFrom: number,
+    ipsTo: number,
+    handshake: number,
+    rx: number,
+    tx: number,
+    keepalive: number,
+    psk: boolean,
   ): void {
     const i = this.count;
     if (i === this.capacity) this.grow(Math.max(FIRST_CAPACITY, i * 2));
@@ -128,13 +137,15 @@ export class PeerTable {
   }
 
   endpoint(i: number): string | null {
-    const from = this.labelTo[i]!, to = this.endpointTo[i]!;
+    const from = this.labelTo[i]!,
+      to = this.endpointTo[i]!;
     return from === to ? null : this.text.toString("utf8", from, to);
   }
 
   /** Same as endpoint(i) === s, without making a string in the common (ASCII) case. */
   endpointEquals(i: number, s: string | null): boolean {
-    const from = this.labelTo[i]!, to = this.endpointTo[i]!;
+    const from = this.labelTo[i]!,
+      to = this.endpointTo[i]!;
     if (s === null || from === to) return s === null && from === to;
     const raw = this.text;
     if (to - from !== s.length) {

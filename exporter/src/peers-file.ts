@@ -4,7 +4,13 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { load as loadYaml } from "js-yaml";
-import { MAX_PEERS_FILE_BYTES, PEERS_LIST, PEER_FIELDS, PEER_FIELD_NAMES, peerEntryProblems } from "../../src/contract/peers-file-fields";
+import {
+  MAX_PEERS_FILE_BYTES,
+  PEERS_LIST,
+  PEER_FIELDS,
+  PEER_FIELD_NAMES,
+  peerEntryProblems,
+} from "../../src/contract/peers-file-fields";
 
 export { MAX_PEERS_FILE_BYTES };
 /** Errors reported for one file; the rest are counted. */
@@ -40,7 +46,10 @@ const fieldName = (key: string): string => (FIELD_NAME.test(key) ? key : "(a key
 /** The first MAX_REPORTED_ERRORS errors, and how many more there were. */
 function capped(errors: string[], where: string): string[] {
   if (errors.length <= MAX_REPORTED_ERRORS) return errors;
-  return [...errors.slice(0, MAX_REPORTED_ERRORS), `${where}: ${errors.length - MAX_REPORTED_ERRORS} more errors not shown`];
+  return [
+    ...errors.slice(0, MAX_REPORTED_ERRORS),
+    `${where}: ${errors.length - MAX_REPORTED_ERRORS} more errors not shown`,
+  ];
 }
 
 /** Line and column (1-based) of a character offset. */
@@ -77,7 +86,8 @@ function duplicateJsonKeys(text: string): string[] {
   const found: string[] = [];
   const stack: Frame[] = [];
   let expectKey = false;
-  const path = (f: Frame | undefined) => (f === undefined ? "" : f.keys === null ? `${f.at}[${f.index}]` : f.at === "" ? f.key : `${f.at}.${f.key}`);
+  const path = (f: Frame | undefined) =>
+    f === undefined ? "" : f.keys === null ? `${f.at}[${f.index}]` : f.at === "" ? f.key : `${f.at}.${f.key}`;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 123 /* { */ || c === 91 /* [ */) {
@@ -124,7 +134,14 @@ export function parsePeersFile(text: string, fileName: string): PeersFileResult 
   }
   if (json) {
     const dups = duplicateJsonKeys(text); // YAML refuses them while parsing
-    if (dups.length > 0) return { ok: false, errors: capped(dups.map((p) => `${where}: ${p}: duplicate key`), where) };
+    if (dups.length > 0)
+      return {
+        ok: false,
+        errors: capped(
+          dups.map((p) => `${where}: ${p}: duplicate key`),
+          where,
+        ),
+      };
   }
   if (doc === null || doc === undefined) doc = { peers: [] };
   if (typeof doc !== "object" || Array.isArray(doc)) {
@@ -135,7 +152,8 @@ export function parsePeersFile(text: string, fileName: string): PeersFileResult 
     if (key !== PEERS_LIST) errors.push(`${where}: ${fieldName(key)}: unknown field`);
   }
   const list = (doc as Record<string, unknown>)[PEERS_LIST] ?? [];
-  if (!Array.isArray(list)) return { ok: false, errors: capped([...errors, `${where}: ${PEERS_LIST}: expected a list`], where) };
+  if (!Array.isArray(list))
+    return { ok: false, errors: capped([...errors, `${where}: ${PEERS_LIST}: expected a list`], where) };
 
   const peers: PeerMeta[] = [];
   const seen = new Map<string, number>();
@@ -194,7 +212,10 @@ function indexPeers(peers: PeerMeta[]): PeersFile {
  */
 export function readPeersFile(path: string, upTo = MAX_PEERS_FILE_BYTES): PeersFileResult | null {
   const where = `peers file ${path}`;
-  const cannot = (e: unknown): PeersFileResult => ({ ok: false, errors: [`${where}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`] });
+  const cannot = (e: unknown): PeersFileResult => ({
+    ok: false,
+    errors: [`${where}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`],
+  });
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
@@ -208,7 +229,7 @@ export function readPeersFile(path: string, upTo = MAX_PEERS_FILE_BYTES): PeersF
     if (st.size > upTo) return null;
     const buf = Buffer.allocUnsafe(st.size + 1); // one more: a file that grew since is noticed
     let n = 0;
-    for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, n)) > 0; ) n += r;
+    for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, n)) > 0;) n += r;
     if (n !== st.size) return { ok: false, errors: [`${where}: changed while it was read, not used`] };
     return parsePeersFile(buf.toString("utf8", 0, n), path);
   } catch (e) {
@@ -266,7 +287,13 @@ function readPeersFileInWorker(path: string, script: string): Promise<PeersFileR
     });
     worker.on("message", (m: WorkerReply) => done(m.ok ? { ok: true, file: indexPeers(m.peers) } : m));
     worker.on("error", (e: Error & { code?: string }) =>
-      done({ ok: false, errors: [`peers file ${path}: ${e.code === "ERR_WORKER_OUT_OF_MEMORY" ? `needs more than ${WORKER_HEAP_MB} MB to parse, not used` : `cannot be read: ${e.message}`}`] }));
+      done({
+        ok: false,
+        errors: [
+          `peers file ${path}: ${e.code === "ERR_WORKER_OUT_OF_MEMORY" ? `needs more than ${WORKER_HEAP_MB} MB to parse, not used` : `cannot be read: ${e.message}`}`,
+        ],
+      }),
+    );
     worker.on("exit", () => done({ ok: false, errors: [`peers file ${path}: the reader stopped without an answer`] }));
   });
 }
@@ -314,7 +341,10 @@ export class PeersFileSource {
 
   constructor(
     readonly path: string,
-    private readonly onEvent: (ok: boolean, detail: { errors?: string[]; peers?: number; keptPrevious?: boolean }) => void,
+    private readonly onEvent: (
+      ok: boolean,
+      detail: { errors?: string[]; peers?: number; keptPrevious?: boolean },
+    ) => void,
     private readonly read: (path: string) => Promise<PeersFileResult> = async (p) => readPeersFile(p)!,
     private readonly now: () => number = Date.now,
   ) {
@@ -373,7 +403,10 @@ export class PeersFileSource {
       return;
     }
     this.reading = this.read(this.path)
-      .catch((e: Error): PeersFileResult => ({ ok: false, errors: [`peers file ${this.path}: cannot read: ${e.message}`] }))
+      .catch((e: Error): PeersFileResult => ({
+        ok: false,
+        errors: [`peers file ${this.path}: cannot read: ${e.message}`],
+      }))
       .then((r) => {
         this.reading = null;
         if (!r.ok) return this.fail(r.errors);

@@ -31,7 +31,12 @@ const STDERR_LIMIT = 2048;
  * Runs a command and hands its stdout to onData as it arrives; onData returns false to stop
  * it. On timeout or stop, the command and every process it started are killed (killTree).
  */
-function runCommand(command: string, args: readonly string[], timeoutMs: number, onData: (bytes: Buffer) => boolean): Promise<RunOutcome> {
+function runCommand(
+  command: string,
+  args: readonly string[],
+  timeoutMs: number,
+  onData: (bytes: Buffer) => boolean,
+): Promise<RunOutcome> {
   return new Promise((resolve) => {
     let child: ChildProcess;
     try {
@@ -58,7 +63,10 @@ function runCommand(command: string, args: readonly string[], timeoutMs: number,
     };
     const timer = setTimeout(() => {
       kill();
-      finish({ ok: false, error: `${command} ${args.join(" ")} timed out after ${formatDuration(timeoutMs)} and was killed` });
+      finish({
+        ok: false,
+        error: `${command} ${args.join(" ")} timed out after ${formatDuration(timeoutMs)} and was killed`,
+      });
     }, timeoutMs);
     child.stdout!.on("data", (b: Buffer) => {
       if (done || onData(b)) return;
@@ -69,15 +77,13 @@ function runCommand(command: string, args: readonly string[], timeoutMs: number,
       if (err.length < STDERR_LIMIT) err += b.toString("utf8");
     });
     child.on("error", (e: NodeJS.ErrnoException) => {
-      const why =
-        e.code === "ENOENT" ? "command not found" : e.code === "EACCES" ? "permission denied" : e.message;
+      const why = e.code === "ENOENT" ? "command not found" : e.code === "EACCES" ? "permission denied" : e.message;
       finish({ ok: false, error: `cannot run ${command}: ${why}` });
     });
     child.on("close", (code, signal) => {
       if (code === 0) {
         finish({ ok: true });
-      }
-      else {
+      } else {
         const detail = err.trim().split("\n")[0]?.slice(0, 300) ?? "";
         const how = code !== null ? `exited with code ${code}` : `was killed by ${signal}`;
         finish({ ok: false, error: `${command} ${args.join(" ")} ${how}${detail ? `: ${detail}` : ""}` });
@@ -181,7 +187,7 @@ function killTree(child: ChildProcess, pipes: ReadonlySet<string>): void {
   for (let round = 0; round < SIGNAL_ROUNDS; round++) {
     const procs = listProcesses();
     let added = false;
-    for (let grew = true; grew; ) {
+    for (let grew = true; grew;) {
       grew = false;
       for (const p of procs) {
         if (found.has(p.pid) || p.pid === process.pid) continue;
@@ -207,7 +213,14 @@ function killTree(child: ChildProcess, pipes: ReadonlySet<string>): void {
 }
 
 /** Runs one `wg ... dump`, parsing as it goes into table (emptied first). */
-async function readDump(command: string, args: readonly string[], interfaceName: string | null, timeoutMs: number, table: PeerTable, lookup: PeerLookup | null): Promise<ReadOutcome> {
+async function readDump(
+  command: string,
+  args: readonly string[],
+  interfaceName: string | null,
+  timeoutMs: number,
+  table: PeerTable,
+  lookup: PeerLookup | null,
+): Promise<ReadOutcome> {
   const parser = new DumpParser(interfaceName, table, lookup);
   let parseMs = 0;
   const run = await runCommand(command, args, timeoutMs, (bytes) => {
@@ -230,7 +243,11 @@ export class WgReader implements Reader {
   private readonly spare = new Map<string | null, PeerTable>();
   private readonly lent = new Map<PeerTable, string | null>();
 
-  constructor(private readonly command: string, private readonly interfaces: readonly string[], private readonly timeoutMs: number) {}
+  constructor(
+    private readonly command: string,
+    private readonly interfaces: readonly string[],
+    private readonly timeoutMs: number,
+  ) {}
 
   read(lookup: PeerLookup | null): Promise<ReadResult[]> {
     const sources = this.interfaces.length === 0 ? [null] : this.interfaces;

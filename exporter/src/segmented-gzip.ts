@@ -43,7 +43,11 @@ export class SegmentedGzip {
     this.length = (this.length + data.length) >>> 0; // ISIZE is the length modulo 2^32
     return new Promise((resolve, reject) => {
       // Node's zlib convenience functions run on the libuv thread pool unless they are *Sync.
-      zlib.deflateRaw(data, { level: this.level, windowBits: WINDOW_BITS, finishFlush: zlib.constants.Z_SYNC_FLUSH }, (err, out) => (err ? reject(err) : resolve(out)));
+      zlib.deflateRaw(
+        data,
+        { level: this.level, windowBits: WINDOW_BITS, finishFlush: zlib.constants.Z_SYNC_FLUSH },
+        (err, out) => (err ? reject(err) : resolve(out)),
+      );
     });
   }
 

@@ -30,15 +30,28 @@ export function createSelfMetrics(withPeersFile: boolean): SelfMetrics {
   const m: SelfMetrics = {
     processRegistry,
     registry,
-    peers: new Gauge({ name: "wireguard_peers", help: "Number of peers configured on the interface.", labelNames: ["interface"], registers: [registry] }),
+    peers: new Gauge({
+      name: "wireguard_peers",
+      help: "Number of peers configured on the interface.",
+      labelNames: ["interface"],
+      registers: [registry],
+    }),
     interfaceInfo: new Gauge({
       name: "wireguard_interface_info",
       help: "Interface public key and UDP listen port; always 1.",
       labelNames: ["interface", "public_key", "listen_port"],
       registers: [registry],
     }),
-    scrapeSuccess: new Gauge({ name: "wireguard_scrape_success", help: "1 if the last wg call and parse worked, else 0.", registers: [registry] }),
-    scrapeDuration: new Gauge({ name: "wireguard_scrape_duration_seconds", help: "Duration in seconds of the last collection (wg call and parse).", registers: [registry] }),
+    scrapeSuccess: new Gauge({
+      name: "wireguard_scrape_success",
+      help: "1 if the last wg call and parse worked, else 0.",
+      registers: [registry],
+    }),
+    scrapeDuration: new Gauge({
+      name: "wireguard_scrape_duration_seconds",
+      help: "Duration in seconds of the last collection (wg call and parse).",
+      registers: [registry],
+    }),
     peersFileReloadSuccess: new Gauge({
       name: "wireguard_peers_file_reload_success",
       help: "1 if the last (re)load of the peers file worked, 0 if it failed and the last good file is kept.",

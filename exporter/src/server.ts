@@ -59,8 +59,9 @@ export function createServer(o: ServerOptions): http.Server {
       .catch((e: unknown) => {
         waiting = null;
         o.log("error", "metrics rendering failed", { error: String(e) });
-        for (const r of group) if (!r.headersSent) r.writeHead(500).end("internal error\n");
-        else r.destroy();
+        for (const r of group)
+          if (!r.headersSent) r.writeHead(500).end("internal error\n");
+          else r.destroy();
       });
   };
 
@@ -68,11 +69,15 @@ export function createServer(o: ServerOptions): http.Server {
     for (const [k, v] of Object.entries(extraHeaders)) res.setHeader(k, v);
     const auth = checkAuth ? await checkAuth(req.headers.authorization) : "ok";
     if (auth === "busy") {
-      res.writeHead(429, { "retry-after": "1", "content-type": "text/plain" }).end("Too Many Requests: password checks busy\n");
+      res
+        .writeHead(429, { "retry-after": "1", "content-type": "text/plain" })
+        .end("Too Many Requests: password checks busy\n");
       return;
     }
     if (auth === "denied") {
-      res.writeHead(401, { "www-authenticate": 'Basic realm="wireguard-exporter"', "content-type": "text/plain" }).end("Unauthorized\n");
+      res
+        .writeHead(401, { "www-authenticate": 'Basic realm="wireguard-exporter"', "content-type": "text/plain" })
+        .end("Unauthorized\n");
       return;
     }
     const path = (req.url ?? "/").split("?")[0];
@@ -115,13 +120,22 @@ export function createServer(o: ServerOptions): http.Server {
   server.on("secureConnection", (socket: TLSSocket) => {
     const refused = clientCertRefusal(socket, tls.clientAuth);
     if (refused === null) return;
-    o.log("warn", "client certificate refused", { reason: refused, client_auth_type: tls.clientAuth, remote_address: socket.remoteAddress });
+    o.log("warn", "client certificate refused", {
+      reason: refused,
+      client_auth_type: tls.clientAuth,
+      remote_address: socket.remoteAddress,
+    });
     socket.destroy();
   });
   return server;
 }
 
-async function broadcastMetrics(c: Collection, processText: string, group: http.ServerResponse[], o: ServerOptions): Promise<void> {
+async function broadcastMetrics(
+  c: Collection,
+  processText: string,
+  group: http.ServerResponse[],
+  o: ServerOptions,
+): Promise<void> {
   const t0 = performance.now();
   const selfText = processText + (await o.metrics.registry.metrics());
   const live = group.filter((r) => !r.destroyed);

@@ -6,7 +6,12 @@ import { validateHeaderValue } from "node:http";
 import { createSecureContext, type SecureContextOptions, type TLSSocket, type TlsOptions } from "node:tls";
 import { load as loadYaml } from "js-yaml";
 
-export type ClientAuth = "NoClientCert" | "RequestClientCert" | "RequireAnyClientCert" | "VerifyClientCertIfGiven" | "RequireAndVerifyClientCert";
+export type ClientAuth =
+  | "NoClientCert"
+  | "RequestClientCert"
+  | "RequireAnyClientCert"
+  | "VerifyClientCertIfGiven"
+  | "RequireAndVerifyClientCert";
 
 export interface WebConfig {
   /** Options for https.createServer, and the client-certificate policy that node:tls cannot
@@ -20,7 +25,21 @@ export interface WebConfig {
 // (github.com/prometheus/exporter-toolkit, commit 19a7c2d), which is what Prometheus
 // exporters configured with the same file do. Line numbers refer to that commit.
 
-const TLS_FIELDS = new Set(["cert_file", "key_file", "cert", "key", "client_ca_file", "client_ca", "client_auth_type", "min_version", "max_version", "cipher_suites", "prefer_server_cipher_suites", "curve_preferences", "client_allowed_sans"]);
+const TLS_FIELDS = new Set([
+  "cert_file",
+  "key_file",
+  "cert",
+  "key",
+  "client_ca_file",
+  "client_ca",
+  "client_auth_type",
+  "min_version",
+  "max_version",
+  "cipher_suites",
+  "prefer_server_cipher_suites",
+  "curve_preferences",
+  "client_allowed_sans",
+]);
 
 // tls_config.go:280-293; "RequireClientCert" is its old name for RequireAnyClientCert (:283).
 const CLIENT_AUTH: Record<string, ClientAuth> = {
@@ -34,7 +53,10 @@ const CLIENT_AUTH: Record<string, ClientAuth> = {
 };
 
 // tls_config.go:527-539 (names), :157-158 (defaults TLS12..TLS13).
-const VERSIONS = { TLS10: "TLSv1", TLS11: "TLSv1.1", TLS12: "TLSv1.2", TLS13: "TLSv1.3" } as const satisfies Record<string, SecureContextOptions["minVersion"]>;
+const VERSIONS = { TLS10: "TLSv1", TLS11: "TLSv1.1", TLS12: "TLSv1.2", TLS13: "TLSv1.3" } as const satisfies Record<
+  string,
+  SecureContextOptions["minVersion"]
+>;
 type VersionName = keyof typeof VERSIONS;
 const VERSION_ORDER: VersionName[] = ["TLS10", "TLS11", "TLS12", "TLS13"];
 
@@ -100,7 +122,8 @@ export function parseWebConfig(text: string, path: string): WebConfig | string {
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return `${where}: expected a mapping`;
   const d = doc as Record<string, unknown>;
   for (const k of Object.keys(d)) {
-    if (!["tls_server_config", "basic_auth_users", "http_server_config"].includes(k)) return `${where}: ${k}: unknown field`;
+    if (!["tls_server_config", "basic_auth_users", "http_server_config"].includes(k))
+      return `${where}: ${k}: unknown field`;
   }
   const base = dirname(resolve(path));
 
@@ -113,7 +136,8 @@ export function parseWebConfig(text: string, path: string): WebConfig | string {
 
   const users = new Map<string, string>();
   if (d.basic_auth_users !== undefined && d.basic_auth_users !== null) {
-    if (typeof d.basic_auth_users !== "object" || Array.isArray(d.basic_auth_users)) return `${where}: basic_auth_users: expected a mapping of user: bcrypt-hash`;
+    if (typeof d.basic_auth_users !== "object" || Array.isArray(d.basic_auth_users))
+      return `${where}: basic_auth_users: expected a mapping of user: bcrypt-hash`;
     for (const [u, h] of Object.entries(d.basic_auth_users as Record<string, unknown>)) {
       if (typeof h !== "string" || !BCRYPT_HASH.test(h)) return `${where}: basic_auth_users.${u}: not a bcrypt hash`;
       users.set(u, h);
@@ -124,16 +148,19 @@ export function parseWebConfig(text: string, path: string): WebConfig | string {
   if (d.http_server_config !== undefined && d.http_server_config !== null) {
     const h = d.http_server_config as Record<string, unknown>;
     if (typeof h !== "object" || Array.isArray(h)) return `${where}: http_server_config: expected a mapping`;
-    for (const k of Object.keys(h)) if (k !== "headers" && k !== "http2") return `${where}: http_server_config.${k}: unknown field`;
+    for (const k of Object.keys(h))
+      if (k !== "headers" && k !== "http2") return `${where}: http_server_config.${k}: unknown field`;
     if (h.headers !== undefined && h.headers !== null && (typeof h.headers !== "object" || Array.isArray(h.headers))) {
       return `${where}: http_server_config.headers: expected a mapping of header: value`;
     }
     for (const [k, v] of Object.entries((h.headers as Record<string, unknown>) ?? {})) {
       const at = `${where}: http_server_config.headers.${k}`;
-      if (!(k in HEADERS)) return `${at}: this header can not be configured (one of ${Object.keys(HEADERS).join(", ")})`;
+      if (!(k in HEADERS))
+        return `${at}: this header can not be configured (one of ${Object.keys(HEADERS).join(", ")})`;
       if (typeof v !== "string") return `${at}: expected a string`;
       const allowed = HEADERS[k];
-      if (allowed && !allowed.includes(v)) return `${at}: expected one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`;
+      if (allowed && !allowed.includes(v))
+        return `${at}: expected one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`;
       try {
         validateHeaderValue(k, v); // CR, LF and other control characters would fail every response
       } catch {
@@ -152,7 +179,17 @@ function parseTls(raw: unknown, base: string): NonNullable<WebConfig["tls"]> | s
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return ": expected a mapping";
   const t = raw as Record<string, unknown>;
   for (const k of Object.keys(t)) if (!TLS_FIELDS.has(k)) return `.${k}: unknown field`;
-  for (const k of ["cert_file", "key_file", "cert", "key", "client_ca_file", "client_ca", "client_auth_type", "min_version", "max_version"]) {
+  for (const k of [
+    "cert_file",
+    "key_file",
+    "cert",
+    "key",
+    "client_ca_file",
+    "client_ca",
+    "client_auth_type",
+    "min_version",
+    "max_version",
+  ]) {
     if (t[k] !== undefined && t[k] !== null && typeof t[k] !== "string") return `.${k}: expected a string`;
   }
   const str = (k: string) => (typeof t[k] === "string" && t[k] !== "" ? (t[k] as string) : undefined);
@@ -168,10 +205,12 @@ function parseTls(raw: unknown, base: string): NonNullable<WebConfig["tls"]> | s
 
   const authName = str("client_auth_type") ?? "";
   const clientAuth = CLIENT_AUTH[authName];
-  if (clientAuth === undefined) return `.client_auth_type: invalid ${JSON.stringify(authName)}, one of ${Object.keys(CLIENT_AUTH).filter(Boolean).join(", ")}`;
+  if (clientAuth === undefined)
+    return `.client_auth_type: invalid ${JSON.stringify(authName)}, one of ${Object.keys(CLIENT_AUTH).filter(Boolean).join(", ")}`;
   const hasCa = str("client_ca_file") !== undefined || str("client_ca") !== undefined;
   // tls_config.go:295-297
-  if (hasCa && clientAuth === "NoClientCert") return ": client CA's have been configured without a Client Auth Policy (client_auth_type)";
+  if (hasCa && clientAuth === "NoClientCert")
+    return ": client CA's have been configured without a Client Auth Policy (client_auth_type)";
   // Go verifies against the system roots when no CA is given; here verifying needs the CA named.
   if ((clientAuth === "VerifyClientCertIfGiven" || clientAuth === "RequireAndVerifyClientCert") && !hasCa) {
     return `.client_ca_file is required for ${clientAuth}`;
@@ -179,14 +218,17 @@ function parseTls(raw: unknown, base: string): NonNullable<WebConfig["tls"]> | s
 
   const version = (k: "min_version" | "max_version", dflt: VersionName): VersionName | string => {
     const v = str(k) ?? dflt;
-    return v in VERSIONS ? (v as VersionName) : `.${k}: unknown TLS version ${JSON.stringify(v)}, one of ${VERSION_ORDER.join(", ")}`;
+    return v in VERSIONS
+      ? (v as VersionName)
+      : `.${k}: unknown TLS version ${JSON.stringify(v)}, one of ${VERSION_ORDER.join(", ")}`;
   };
   const min = version("min_version", "TLS12");
   if (!(min in VERSIONS)) return min;
   const max = version("max_version", "TLS13");
   if (!(max in VERSIONS)) return max;
   // Go starts with these and then fails every handshake; refusing at start says why.
-  if (VERSION_ORDER.indexOf(min as VersionName) > VERSION_ORDER.indexOf(max as VersionName)) return `: min_version ${min} is above max_version ${max}`;
+  if (VERSION_ORDER.indexOf(min as VersionName) > VERSION_ORDER.indexOf(max as VersionName))
+    return `: min_version ${min} is above max_version ${max}`;
   let minVersion = VERSIONS[min as VersionName];
   const maxVersion = VERSIONS[max as VersionName];
 
@@ -195,14 +237,16 @@ function parseTls(raw: unknown, base: string): NonNullable<WebConfig["tls"]> | s
     if (!Array.isArray(t.cipher_suites)) return ".cipher_suites: expected a list of names";
     const tls12: string[] = [];
     for (const [i, name] of t.cipher_suites.entries()) {
-      if (typeof name !== "string" || !(name in CIPHERS)) return `.cipher_suites[${i}]: unknown cipher ${JSON.stringify(name)}, one of ${Object.keys(CIPHERS).join(", ")}`;
+      if (typeof name !== "string" || !(name in CIPHERS))
+        return `.cipher_suites[${i}]: unknown cipher ${JSON.stringify(name)}, one of ${Object.keys(CIPHERS).join(", ")}`;
       const openssl = CIPHERS[name];
       if (openssl && !tls12.includes(openssl)) tls12.push(openssl);
     }
     if (t.cipher_suites.length > 0) {
       if (tls12.length === 0) {
         // Only TLS 1.3 names: under Go no suite is left for TLS 1.2 and below (tls_config.go:245-251).
-        if (max !== "TLS13") return `.cipher_suites: lists only TLS 1.3 suites, which are not configurable, so nothing is left up to max_version ${max}`;
+        if (max !== "TLS13")
+          return `.cipher_suites: lists only TLS 1.3 suites, which are not configurable, so nothing is left up to max_version ${max}`;
         minVersion = "TLSv1.3";
       }
       // Below TLS 1.2, OpenSSL 3 refuses the SHA-1 handshake signatures at its default level.
@@ -216,14 +260,19 @@ function parseTls(raw: unknown, base: string): NonNullable<WebConfig["tls"]> | s
     if (!Array.isArray(t.curve_preferences)) return ".curve_preferences: expected a list of names";
     const names: string[] = [];
     for (const [i, name] of t.curve_preferences.entries()) {
-      if (typeof name !== "string" || !(name in CURVES)) return `.curve_preferences[${i}]: unknown curve ${JSON.stringify(name)}, one of ${Object.keys(CURVES).join(", ")}`;
+      if (typeof name !== "string" || !(name in CURVES))
+        return `.curve_preferences[${i}]: unknown curve ${JSON.stringify(name)}, one of ${Object.keys(CURVES).join(", ")}`;
       names.push(CURVES[name]!);
     }
     if (names.length > 0) ecdhCurve = names.join(":");
   }
   // prefer_server_cipher_suites is passed to Go (tls_config.go:238), where it has had no effect
   // since Go 1.17 (crypto/tls: "PreferServerCipherSuites is a legacy field and has no effect").
-  if (t.prefer_server_cipher_suites !== undefined && t.prefer_server_cipher_suites !== null && typeof t.prefer_server_cipher_suites !== "boolean") {
+  if (
+    t.prefer_server_cipher_suites !== undefined &&
+    t.prefer_server_cipher_suites !== null &&
+    typeof t.prefer_server_cipher_suites !== "boolean"
+  ) {
     return ".prefer_server_cipher_suites: expected true or false";
   }
 

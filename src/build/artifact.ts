@@ -32,7 +32,17 @@ export interface Artifact {
   path: string;
   content: string;
   /** What the summary counts it as. */
-  kind: "prometheus" | "targets" | "rules" | "alertmanager" | "dashboard" | "systemd" | "peers" | "web-config" | "logs" | "other";
+  kind:
+    | "prometheus"
+    | "targets"
+    | "rules"
+    | "alertmanager"
+    | "dashboard"
+    | "systemd"
+    | "peers"
+    | "web-config"
+    | "logs"
+    | "other";
   /** The WireGuard host it belongs to, for per-host files. */
   host?: string;
   /** The Prometheus server it belongs to (PrometheusServer.name: "prometheus" for a stack's single server). */

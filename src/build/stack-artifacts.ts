@@ -16,7 +16,12 @@ export function stackBuildErrors(inventory: Inventory): ConfigError[] {
 }
 
 export function stackArtifacts(inventory: Inventory): Artifact[] {
-  const all = [...prometheusArtifacts(inventory), ...alertmanagerArtifacts(inventory), ...grafanaArtifacts(inventory), ...hostArtifacts(inventory)];
+  const all = [
+    ...prometheusArtifacts(inventory),
+    ...alertmanagerArtifacts(inventory),
+    ...grafanaArtifacts(inventory),
+    ...hostArtifacts(inventory),
+  ];
   const seen = new Set<string>();
   for (const a of all) {
     if (seen.has(a.path)) throw new Error(`two builders produce ${a.path}`);

@@ -45,11 +45,25 @@ const NOT_WELL_FORMED = "must be well-formed Unicode (no lone surrogate)";
 /** Why each field's value is refused, or undefined; `undefined` is the field left out. */
 export const PEER_FIELD_RULES: Readonly<Record<PeerField, (value: unknown) => string | undefined>> = {
   public_key: (v) =>
-    typeof v !== "string" ? "required, a base64 WireGuard public key" : isWireGuardKey(v) ? undefined : "not a base64-encoded 32-byte key",
+    typeof v !== "string"
+      ? "required, a base64 WireGuard public key"
+      : isWireGuardKey(v)
+        ? undefined
+        : "not a base64-encoded 32-byte key",
   friendly_name: (v) =>
-    typeof v !== "string" || v.trim() === "" ? "required, a non-empty string" : isWellFormedText(v) ? undefined : NOT_WELL_FORMED,
+    typeof v !== "string" || v.trim() === ""
+      ? "required, a non-empty string"
+      : isWellFormedText(v)
+        ? undefined
+        : NOT_WELL_FORMED,
   owner: (v) =>
-    v === undefined ? undefined : typeof v !== "string" ? "must be a string" : isWellFormedText(v) ? undefined : NOT_WELL_FORMED,
+    v === undefined
+      ? undefined
+      : typeof v !== "string"
+        ? "must be a string"
+        : isWellFormedText(v)
+          ? undefined
+          : NOT_WELL_FORMED,
   expected: (v) => (v === undefined || typeof v === "boolean" ? undefined : "must be true or false"),
   // Any name `wg show all` may report: the kernel allows more than --wireguard.interfaces takes.
   interface: (v) => (v === undefined || (typeof v === "string" && v !== "") ? undefined : "must be a non-empty string"),

@@ -20,8 +20,11 @@ export function machineOf(target: Pick<SshTarget, "address" | "ssh">): string {
 
 export function sshConnection(inventory: Inventory, target: SshTarget, privateKey: pulumi.Output<string>): Connection {
   if (!target.ssh.hostKey) {
-    if (!inventory.allowUnpinnedHostKeys) throw new Error(`${target.label}: ssh.hostKey is required (allowUnpinnedHostKeys is not set)`);
-    pulumi.log.warn(`${target.label}: SSH host key not pinned (allowUnpinnedHostKeys: true); the connection is not authenticated`);
+    if (!inventory.allowUnpinnedHostKeys)
+      throw new Error(`${target.label}: ssh.hostKey is required (allowUnpinnedHostKeys is not set)`);
+    pulumi.log.warn(
+      `${target.label}: SSH host key not pinned (allowUnpinnedHostKeys: true); the connection is not authenticated`,
+    );
   }
   return {
     host: target.address,

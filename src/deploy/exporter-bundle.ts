@@ -26,7 +26,9 @@ export function exporterBundle(projectDir: string, env: NodeJS.ProcessEnv = proc
   try {
     bytes = buildExporterBundle(projectDir);
   } catch (e) {
-    throw new Error(`building the exporter bundle (exporter/src) failed; nothing was deployed:\n${(e as Error).message}`);
+    throw new Error(
+      `building the exporter bundle (exporter/src) failed; nothing was deployed:\n${(e as Error).message}`,
+    );
   }
   const path = join(projectDir, BUNDLE_PATH);
   if (!existsSync(path) || !readFileSync(path).equals(bytes)) {

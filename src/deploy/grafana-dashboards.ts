@@ -57,14 +57,23 @@ export class GrafanaDashboards extends pulumi.ComponentResource {
 
   constructor(name: string, args: GrafanaDashboardsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("wireguard-monitoring:index:GrafanaDashboards", name, {}, opts);
-    const provider = new Provider(`${name}-provider`, { url: args.url, auth: pulumi.secret(args.auth) }, { parent: this });
+    const provider = new Provider(
+      `${name}-provider`,
+      { url: args.url, auth: pulumi.secret(args.auth) },
+      { parent: this },
+    );
     this.folder = new Folder(
       `${name}-folder`,
       { uid: args.folder.uid, title: args.folder.title, preventDestroyIfNotEmpty: true },
       { parent: this, provider },
     );
     this.dashboards = args.dashboards.map(
-      (d) => new Dashboard(`${name}-${d.uid}`, { folder: this.folder.uid, configJson: d.configJson, overwrite: false }, { parent: this, provider }),
+      (d) =>
+        new Dashboard(
+          `${name}-${d.uid}`,
+          { folder: this.folder.uid, configJson: d.configJson, overwrite: false },
+          { parent: this, provider },
+        ),
     );
     this.registerOutputs({ folderUid: this.folder.uid, dashboardUrls: this.dashboards.map((d) => d.url) });
   }

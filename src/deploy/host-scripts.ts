@@ -32,7 +32,8 @@ export function hostServices(o: Pick<HostScriptOptions, "host" | "files">): { be
   const units = (service: Placement["service"]) =>
     o.files.filter((f) => f.placement.service === service).map((f) => posix.basename(f.placement.target));
   const main = units("main");
-  if (main.length !== 1) throw new Error(`host ${o.host}: expected one file placed as the main service, got ${main.length}`);
+  if (main.length !== 1)
+    throw new Error(`host ${o.host}: expected one file placed as the main service, got ${main.length}`);
   return { before: units("before-main"), main: main[0]! };
 }
 
@@ -47,14 +48,16 @@ export function installScript(o: HostScriptOptions): string {
         `  { apt-get -q update && apt-get -q install -y nodejs; } >/dev/null || fail "installing the distribution's nodejs package failed"`,
         `  [ "$(node_major)" -ge 18 ] || fail "the distribution's nodejs is $(${HOST_PATHS.nodeBinary} --version); the exporter needs Node.js >= 18"`,
       ]
-    : [`  fail "Node.js >= 18 is required at ${HOST_PATHS.nodeBinary} (found: $(${HOST_PATHS.nodeBinary} --version 2>/dev/null || echo none)); install it or set installNode: true for this host"`];
+    : [
+        `  fail "Node.js >= 18 is required at ${HOST_PATHS.nodeBinary} (found: $(${HOST_PATHS.nodeBinary} --version 2>/dev/null || echo none)); install it or set installNode: true for this host"`,
+      ];
   const bundle = q(o.bundle.placement.target);
   const bundlePlacement = o.bundle.placement;
   const { before, main } = hostServices(o);
   const unhealthy = `journalctl -u ${main} -n 20 --no-pager >&2 || true; fail "${main} did not become healthy"`;
   return [
     "umask 077",
-    'staged_bundle=$1',
+    "staged_bundle=$1",
     fail,
     UNPACK_STDIN,
     refuseOtherStack(o.deployment),
@@ -74,7 +77,10 @@ export function installScript(o: HostScriptOptions): string {
     `  [ "$(sha256sum <"$work/bundle" | cut -d' ' -f1)" = ${o.bundle.sha256} ] || fail "$staged_bundle is not the bundle this deployment built (sha256 differs)"`,
     `  put "$work/bundle" ${bundle} ${bundlePlacement.mode} ${word(bundlePlacement.group)} ${bundlePlacement.restarts ? "yes" : "no"}`,
     "fi",
-    ...o.files.map((f) => `put "$files"/${q(f.name)} ${q(f.placement.target)} ${f.placement.mode} ${q(f.placement.group)} ${f.placement.restarts ? "yes" : "no"}`),
+    ...o.files.map(
+      (f) =>
+        `put "$files"/${q(f.name)} ${q(f.placement.target)} ${f.placement.mode} ${q(f.placement.group)} ${f.placement.restarts ? "yes" : "no"}`,
+    ),
     `if [ $changed = 1 ]; then systemctl daemon-reload; fi`,
     `for unit in ${[...before, main].join(" ")}; do`,
     '  systemctl is-enabled --quiet "$unit" || systemctl enable --quiet "$unit"',
@@ -125,7 +131,10 @@ export function removeScript(o: Pick<HostScriptOptions, "host" | "deployment" | 
   // Directories `put` may have created (the exporter's own, Filebeat's inputs dir) go when empty;
   // one a placement shares with the system never does.
   const shared = new Set(placements.filter((p) => p.sharedDir).map((p) => posix.dirname(p.target)));
-  const dirs = [...new Set(paths.map((p) => posix.dirname(p)))].filter((d) => !shared.has(d)).map(q).join(" ");
+  const dirs = [...new Set(paths.map((p) => posix.dirname(p)))]
+    .filter((d) => !shared.has(d))
+    .map(q)
+    .join(" ");
   const { before, main } = hostServices(o);
   const units = [main, ...before].join(" ");
   return [

@@ -37,7 +37,9 @@ export function installStep(parent: pulumi.Resource, name: string, args: Install
       create: args.install,
       update: args.install,
       delete: args.remove,
-      stdin: pulumi.all(args.files.map((f) => f.content)).apply((texts) => filesOnStdin(texts.map((content, i) => ({ name: args.files[i]!.name, content })))),
+      stdin: pulumi
+        .all(args.files.map((f) => f.content))
+        .apply((texts) => filesOnStdin(texts.map((content, i) => ({ name: args.files[i]!.name, content })))),
       triggers: [args.machine],
       addPreviousOutputInEnv: false,
       logging: remote.Logging.StdoutAndStderr,

@@ -39,10 +39,17 @@ export function prometheusApplyScript(o: PrometheusScriptOptions): string {
     `fail() { echo "wireguard-monitoring: prometheus: $*" >&2; exit 1; }`,
     UNPACK_STDIN,
     refuseOtherStack(o.deployment),
-    "command -v promtool >/dev/null || fail \"promtool not found on the Prometheus server\"",
+    'command -v promtool >/dev/null || fail "promtool not found on the Prometheus server"',
     "# 1. the new files on their own, before anything is swapped in",
-    ...(rules.length > 0 ? [`promtool check rules ${rules.join(" ")} >&2 || fail "the new rules failed promtool check rules; nothing was changed"`] : []),
-    ...checked("config").map((f) => `promtool check config --syntax-only "$files"/${q(f.name)} >&2 || fail ${q(`the new ${f.name} failed promtool check config; nothing was changed`)}`),
+    ...(rules.length > 0
+      ? [
+          `promtool check rules ${rules.join(" ")} >&2 || fail "the new rules failed promtool check rules; nothing was changed"`,
+        ]
+      : []),
+    ...checked("config").map(
+      (f) =>
+        `promtool check config --syntax-only "$files"/${q(f.name)} >&2 || fail ${q(`the new ${f.name} failed promtool check config; nothing was changed`)}`,
+    ),
     claimMachine(o.deployment),
     "# 2. swap in, remembering what was there",
     'backup=$work/backup; mkdir "$backup"; n=0 reload=0',
@@ -55,7 +62,9 @@ export function prometheusApplyScript(o: PrometheusScriptOptions): string {
     '  [ -f "$backup/list" ] || return 0',
     '  while read -r k path; do if [ "$k" = - ]; then rm -f "$path"; else cp -p "$backup/$k" "$path"; fi; done <"$backup/list"',
     "}",
-    ...keepingOriginal(o.files).map(({ target, original }) => `[ ! -f ${target} ] || [ -f ${original} ] || cp -p ${target} ${original}`),
+    ...keepingOriginal(o.files).map(
+      ({ target, original }) => `[ ! -f ${target} ] || [ -f ${original} ] || cp -p ${target} ${original}`,
+    ),
     // A group that may not exist on this server (e.g. `prometheus` for the password file) falls back to root.
     ...o.files.map((f) => {
       const args = `"$files"/${q(f.name)} ${q(f.placement.target)}`;
@@ -71,7 +80,9 @@ export function prometheusApplyScript(o: PrometheusScriptOptions): string {
 
 /** The files that replace one the user may own, quoted: where each goes and where the user's file is kept. */
 function keepingOriginal(files: readonly PlacedFile[]): { target: string; original: string }[] {
-  return files.flatMap(({ placement: p }) => (p.keepOriginal === undefined ? [] : [{ target: q(p.target), original: q(p.keepOriginal) }]));
+  return files.flatMap(({ placement: p }) =>
+    p.keepOriginal === undefined ? [] : [{ target: q(p.target), original: q(p.keepOriginal) }],
+  );
 }
 
 /** Runs as root: removes what the apply step installed, puts back the files it replaced, reloads. */
@@ -83,7 +94,9 @@ export function prometheusRemoveScript(o: PrometheusScriptOptions): string {
     leaveIfOwnedByAnother(o.deployment),
     ...(removable.length > 0 ? [`rm -f ${removable.join(" ")}`] : []),
     // Directories the apply step may have created; left alone when anything else is in them.
-    ...(dirs.length > 0 ? [`for d in ${dirs.join(" ")}; do [ ! -d "$d" ] || rmdir --ignore-fail-on-non-empty "$d"; done`] : []),
+    ...(dirs.length > 0
+      ? [`for d in ${dirs.join(" ")}; do [ ! -d "$d" ] || rmdir --ignore-fail-on-non-empty "$d"; done`]
+      : []),
     // Without a user's original, the installed file stays: Prometheus needs a config.
     ...keepingOriginal(o.files).map(({ target, original }) => `[ ! -f ${original} ] || mv -f ${original} ${target}`),
     releaseMachine(o.deployment),

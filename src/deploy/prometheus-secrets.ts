@@ -3,7 +3,11 @@
 // that needs it (named in the message when the secret is unset). Every server gets every one: each
 // server's config holds the same scrape auth, Alertmanagers and remote-write endpoints.
 import type { Inventory, SecretKey } from "../model/index";
-import { ALERTMANAGER_PASSWORD_FILE, PASSWORD_FILE, REMOTE_WRITE_PASSWORD_FILE } from "../build/prometheus/secret-files";
+import {
+  ALERTMANAGER_PASSWORD_FILE,
+  PASSWORD_FILE,
+  REMOTE_WRITE_PASSWORD_FILE,
+} from "../build/prometheus/secret-files";
 
 export interface PrometheusSecretNeed {
   key: SecretKey;
@@ -15,14 +19,23 @@ export interface PrometheusSecretNeed {
 
 export function prometheusSecretsNeeded(inventory: Inventory): PrometheusSecretNeed[] {
   const needs: PrometheusSecretNeed[] = [];
-  if (inventory.exporter.basicAuth.enabled) needs.push({ key: "exporterBasicAuthPassword", file: PASSWORD_FILE, why: "exporter.basicAuth.enabled is true" });
+  if (inventory.exporter.basicAuth.enabled)
+    needs.push({ key: "exporterBasicAuthPassword", file: PASSWORD_FILE, why: "exporter.basicAuth.enabled is true" });
   const alertmanager = inventory.alerting.alertmanagers.findIndex((a) => a.basicAuth !== undefined);
   if (alertmanager >= 0) {
-    needs.push({ key: "alertmanagerBasicAuthPassword", file: ALERTMANAGER_PASSWORD_FILE, why: `alerting.alertmanagers[${alertmanager}].basicAuth is set` });
+    needs.push({
+      key: "alertmanagerBasicAuthPassword",
+      file: ALERTMANAGER_PASSWORD_FILE,
+      why: `alerting.alertmanagers[${alertmanager}].basicAuth is set`,
+    });
   }
   const remoteWrite = inventory.remoteWrite.findIndex((r) => r.basicAuth !== undefined);
   if (remoteWrite >= 0) {
-    needs.push({ key: "remoteWriteBasicAuthPassword", file: REMOTE_WRITE_PASSWORD_FILE, why: `remoteWrite[${remoteWrite}].basicAuth is set` });
+    needs.push({
+      key: "remoteWriteBasicAuthPassword",
+      file: REMOTE_WRITE_PASSWORD_FILE,
+      why: `remoteWrite[${remoteWrite}].basicAuth is set`,
+    });
   }
   return needs;
 }

@@ -19,9 +19,15 @@ import { asRoot } from "./shell";
  * that lists its one server and adds more updates that server in place (or moves it, when its
  * machine changed) instead of creating it anew and deleting the old one.
  */
-export function prometheusComponent(server: Pick<Inventory["prometheus"], "name" | "listed">, position: number): { name: string; formerName?: string } {
+export function prometheusComponent(
+  server: Pick<Inventory["prometheus"], "name" | "listed">,
+  position: number,
+): { name: string; formerName?: string } {
   if (!server.listed) return { name: SINGLE_PROMETHEUS_NAME };
-  return { name: `${SINGLE_PROMETHEUS_NAME}-${server.name}`, ...(position === 0 ? { formerName: SINGLE_PROMETHEUS_NAME } : {}) };
+  return {
+    name: `${SINGLE_PROMETHEUS_NAME}-${server.name}`,
+    ...(position === 0 ? { formerName: SINGLE_PROMETHEUS_NAME } : {}),
+  };
 }
 
 export interface PrometheusServerArgs {
@@ -58,7 +64,12 @@ export class PrometheusServer extends pulumi.ComponentResource {
   readonly apply: remote.Command;
 
   constructor(name: string, args: PrometheusServerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("wireguard-monitoring:index:PrometheusServer", name, {}, args.formerName ? { ...opts, aliases: [...(opts?.aliases ?? []), { name: args.formerName }] } : opts);
+    super(
+      "wireguard-monitoring:index:PrometheusServer",
+      name,
+      {},
+      args.formerName ? { ...opts, aliases: [...(opts?.aliases ?? []), { name: args.formerName }] } : opts,
+    );
     const s = args.settings;
     const deployment: Deployment = { stack: args.stack, component: name, role: "prometheus", machine: args.machine };
     const files: (PlacedFile & { content: pulumi.Input<string> })[] = args.artifacts.flatMap((a) =>
@@ -71,7 +82,14 @@ export class PrometheusServer extends pulumi.ComponentResource {
     if (mainConfigs.length !== 1) {
       throw new Error(`${name}: expected one artifact that is the server's main config, got ${mainConfigs.length}`);
     }
-    const options = { deployment, configFile: mainConfigs[0]!, files, reload: s.reload, reloadUrl: s.reloadUrl, service: s.service };
+    const options = {
+      deployment,
+      configFile: mainConfigs[0]!,
+      files,
+      reload: s.reload,
+      reloadUrl: s.reloadUrl,
+      service: s.service,
+    };
     this.apply = installStep(this, `${name}-files`, {
       connection: args.connection,
       machine: args.machine,

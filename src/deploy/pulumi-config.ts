@@ -21,7 +21,11 @@ function missingSecretMessage(key: SecretKey, why: string, text: string | undefi
 }
 
 /** Passwords Prometheus reads from a password_file in its secretsDir. */
-const PASSWORD_FILE_KEYS: ReadonlySet<SecretKey> = new Set(["exporterBasicAuthPassword", "alertmanagerBasicAuthPassword", "remoteWriteBasicAuthPassword"]);
+const PASSWORD_FILE_KEYS: ReadonlySet<SecretKey> = new Set([
+  "exporterBasicAuthPassword",
+  "alertmanagerBasicAuthPassword",
+  "remoteWriteBasicAuthPassword",
+]);
 
 /**
  * What a secret's value cannot hold where it is used; the message never shows the value. The

@@ -15,7 +15,9 @@ export function filesOnStdin(files: readonly TarEntry[]): string {
     names.add(f.name);
   }
   const manifest = files.map((f) => `${f.name} ${Buffer.byteLength(f.content)} sha256:${sha256(f.content)}`);
-  const base64 = tarArchive(files).toString("base64").replace(/.{1,76}/g, "$&\n");
+  const base64 = tarArchive(files)
+    .toString("base64")
+    .replace(/.{1,76}/g, "$&\n");
   return ["wireguard-monitoring files", ...manifest, "--", base64].join("\n");
 }
 

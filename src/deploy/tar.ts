@@ -13,7 +13,8 @@ function octal(value: number, width: number): string {
 }
 
 function header(name: string, size: number): Buffer {
-  if (Buffer.byteLength(name) > 100 || !/^[A-Za-z0-9._@-]+$/.test(name)) throw new Error(`tar: unsupported entry name ${JSON.stringify(name)}`);
+  if (Buffer.byteLength(name) > 100 || !/^[A-Za-z0-9._@-]+$/.test(name))
+    throw new Error(`tar: unsupported entry name ${JSON.stringify(name)}`);
   const h = Buffer.alloc(BLOCK);
   h.write(name, 0, "utf8");
   h.write(octal(0o600, 8), 100, "ascii");

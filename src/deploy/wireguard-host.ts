@@ -44,7 +44,9 @@ export class WireGuardHost extends pulumi.ComponentResource {
   constructor(name: string, args: WireGuardHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("wireguard-monitoring:index:WireGuardHost", name, {}, opts);
     const deployment: Deployment = { stack: args.stack, component: name, role: "exporter", machine: args.machine };
-    const placed = args.artifacts.filter((a): a is Artifact & Required<Pick<Artifact, "placement">> => a.placement !== undefined);
+    const placed = args.artifacts.filter(
+      (a): a is Artifact & Required<Pick<Artifact, "placement">> => a.placement !== undefined,
+    );
     const files: PlacedFile[] = placed.map((a) => ({ name: posix.basename(a.path), placement: a.placement }));
 
     // The one secret added here: the file that asks for it gets the bcrypt hash of the basic-auth
@@ -52,23 +54,33 @@ export class WireGuardHost extends pulumi.ComponentResource {
     const auth = args.basicAuth;
     const filled = (a: Artifact): pulumi.Input<string> => {
       if (a.deployFills !== "basic-auth-users") return a.content;
-      if (!auth) throw new Error(`host ${name}: ${a.path} takes the basic-auth users, and no basic-auth password was given`);
-      const hashed = (pw: string) => withBasicAuthUser(a.content, auth.username, basicAuthHash(pw, `${args.stack}/${name}`));
+      if (!auth)
+        throw new Error(`host ${name}: ${a.path} takes the basic-auth users, and no basic-auth password was given`);
+      const hashed = (pw: string) =>
+        withBasicAuthUser(a.content, auth.username, basicAuthHash(pw, `${args.stack}/${name}`));
       return pulumi.secret(auth.password).apply(hashed);
     };
-    const onStdin: { name: string; content: pulumi.Input<string> }[] = placed.map((a, i) => ({ name: files[i]!.name, content: filled(a) }));
-    if (auth) onStdin.push({ name: HEALTH_PASSWORD_FILE, content: pulumi.secret(auth.password).apply((pw) => `${pw}\n`) });
+    const onStdin: { name: string; content: pulumi.Input<string> }[] = placed.map((a, i) => ({
+      name: files[i]!.name,
+      content: filled(a),
+    }));
+    if (auth)
+      onStdin.push({ name: HEALTH_PASSWORD_FILE, content: pulumi.secret(auth.password).apply((pw) => `${pw}\n`) });
 
     // CopyToRemote (provider/pkg/provider/remote/copyController.go:137-154, pulumi-command v1.2.1):
     // an update copies only when the source's hash or remotePath changed; it has no delete. The
     // path names the build, so a new build is a new file; the machine in triggers makes a move a replace.
     const remotePath = `${uploadDir(args.stack)}/wireguard-exporter-${args.exporterBundle.sha256.slice(0, 16)}.cjs`;
-    this.bundleUpload = new remote.CopyToRemote(`${name}-exporter-bundle`, {
-      connection: args.connection,
-      source: new pulumi.asset.FileAsset(args.exporterBundle.path),
-      remotePath,
-      triggers: [args.machine],
-    }, { parent: this });
+    this.bundleUpload = new remote.CopyToRemote(
+      `${name}-exporter-bundle`,
+      {
+        connection: args.connection,
+        source: new pulumi.asset.FileAsset(args.exporterBundle.path),
+        remotePath,
+        triggers: [args.machine],
+      },
+      { parent: this },
+    );
 
     const options = {
       host: name,

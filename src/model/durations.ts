@@ -17,7 +17,8 @@ const got = (text: string) => `got ${JSON.stringify(text)}`;
 /** What is wrong with `text` as a duration, or undefined. */
 export function durationProblem(text: string): string | undefined {
   const ms = parseDuration(text);
-  if (ms instanceof Error || !Number.isFinite(ms)) return `expected a duration such as "30s", "5m", "1h30m" or "1d", ${got(text)}`;
+  if (ms instanceof Error || !Number.isFinite(ms))
+    return `expected a duration such as "30s", "5m", "1h30m" or "1d", ${got(text)}`;
   if (ms <= 0) return `must be longer than zero, ${got(text)}`;
   return undefined;
 }

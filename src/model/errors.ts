@@ -38,7 +38,10 @@ export function fromZodIssues(issues: ReadonlyArray<z.core.$ZodIssue>): ConfigEr
       case "invalid_type":
         errors.push({
           path: keyPath(issue.path),
-          message: input === undefined ? `is required (expected ${issue.expected})` : `expected ${issue.expected}, got ${describe(input)}`,
+          message:
+            input === undefined
+              ? `is required (expected ${issue.expected})`
+              : `expected ${issue.expected}, got ${describe(input)}`,
         });
         break;
       case "invalid_value":
@@ -51,12 +54,16 @@ export function fromZodIssues(issues: ReadonlyArray<z.core.$ZodIssue>): ConfigEr
       case "too_big":
         errors.push({
           path: keyPath(issue.path),
-          message: issue.message.startsWith("expected") ? issue.message : `${issue.message.replace(/^Too (small|big): /, "")}, got ${describe(input)}`,
+          message: issue.message.startsWith("expected")
+            ? issue.message
+            : `${issue.message.replace(/^Too (small|big): /, "")}, got ${describe(input)}`,
         });
         break;
       case "invalid_union": {
         // A key of two shapes (prometheus: a map or a list): report the errors of the shape the value has.
-        const fitting = issue.errors.filter((branch) => !branch.some((i) => i.code === "invalid_type" && i.path.length === 0));
+        const fitting = issue.errors.filter(
+          (branch) => !branch.some((i) => i.code === "invalid_type" && i.path.length === 0),
+        );
         if (fitting.length === 1) {
           errors.push(...fromZodIssues(fitting[0]!.map((i) => ({ ...i, path: [...issue.path, ...i.path] }))));
         } else {
@@ -68,12 +75,17 @@ export function fromZodIssues(issues: ReadonlyArray<z.core.$ZodIssue>): ConfigEr
         // A pattern with a message of its own ("expected a server name …") says it better than the format's name.
         errors.push({
           path: keyPath(issue.path),
-          message: issue.message.startsWith("expected") ? issue.message : `expected ${issue.format === "url" ? "a URL" : issue.format}, got ${describe(input)}`,
+          message: issue.message.startsWith("expected")
+            ? issue.message
+            : `expected ${issue.format === "url" ? "a URL" : issue.format}, got ${describe(input)}`,
         });
         break;
       case "invalid_key":
         // A map key refused by its own check (a header or label name): that check's message.
-        errors.push({ path: keyPath(issue.path), message: issue.issues.map((i) => i.message).join("; ") || `invalid key, got ${describe(input)}` });
+        errors.push({
+          path: keyPath(issue.path),
+          message: issue.issues.map((i) => i.message).join("; ") || `invalid key, got ${describe(input)}`,
+        });
         break;
       default:
         errors.push({ path: keyPath(issue.path), message: issue.message });

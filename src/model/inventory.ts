@@ -46,7 +46,16 @@ function scrapesHost(scrapes: Readonly<Record<string, string>>, host: Host): boo
 /** The stack's `prometheus` value as servers, each with the hosts it scrapes. */
 export function prometheusServersOf(prometheus: StackConfig["prometheus"], hosts: readonly Host[]): PrometheusServer[] {
   if (!Array.isArray(prometheus)) {
-    return [{ ...prometheus, name: SINGLE_PROMETHEUS_NAME, listed: false, outDir: "prometheus", scrapes: {}, hosts: [...hosts] }];
+    return [
+      {
+        ...prometheus,
+        name: SINGLE_PROMETHEUS_NAME,
+        listed: false,
+        outDir: "prometheus",
+        scrapes: {},
+        hosts: [...hosts],
+      },
+    ];
   }
   return prometheus.map(({ name, scrapes = {}, replica, ...settings }) => ({
     ...settings,
@@ -78,7 +87,7 @@ export function peersOnHost(inventory: Inventory, host: Host): Peer[] {
   const own = named.get(host.name) ?? [];
   // Both lists hold positions in inventory.peers, ascending: merging them keeps the stack file's order.
   const out: Peer[] = [];
-  for (let i = 0, j = 0; i < own.length || j < unnamed.length; ) {
+  for (let i = 0, j = 0; i < own.length || j < unnamed.length;) {
     const next = j >= unnamed.length || (i < own.length && own[i] < unnamed[j]) ? own[i++] : unnamed[j++];
     const peer = inventory.peers[next];
     if (host.interfaces.includes(peer.interface)) out.push(peer);

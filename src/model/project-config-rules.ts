@@ -69,7 +69,15 @@ const present = (v: unknown) => v !== undefined && v !== null; // Go: `!= nil` o
  */
 function goJson(value: unknown): string {
   const sorted = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sorted) : isMap(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted(v[k])])) : v;
+    Array.isArray(v)
+      ? v.map(sorted)
+      : isMap(v)
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sorted(v[k])]),
+          )
+        : v;
   return JSON.stringify(sorted(value));
 }
 
@@ -101,7 +109,14 @@ function fullTypeName(typeName: string, items: ItemsType | undefined): string {
 }
 
 const SIMPLE_TYPES: ReadonlySet<string> = new Set(["string", "integer", "boolean", "array", "object"]);
-const DECLARATION_ATTRIBUTES: ReadonlySet<string> = new Set(["type", "items", "description", "secret", "default", "value"]);
+const DECLARATION_ATTRIBUTES: ReadonlySet<string> = new Set([
+  "type",
+  "items",
+  "description",
+  "secret",
+  "default",
+  "value",
+]);
 
 /**
  * The JSON schema Pulumi.yaml is checked against (sdk/go/common/workspace/project.json:74-106: an
@@ -112,8 +127,14 @@ const DECLARATION_ATTRIBUTES: ReadonlySet<string> = new Set(["type", "items", "d
 function schemaErrors(key: string, entry: unknown): string[] {
   const at = `#/config/${key}`;
   if (typeof entry === "string" || typeof entry === "boolean" || Array.isArray(entry)) return [];
-  if (typeof entry === "number") return Number.isInteger(entry) ? [] : [`${at}: expected a string, integer, boolean, list or declaration, got ${entry}`];
-  if (!isMap(entry)) return [`${at}: expected a string, integer, boolean, list or declaration, got ${entry === null ? "null" : typeof entry}`];
+  if (typeof entry === "number")
+    return Number.isInteger(entry)
+      ? []
+      : [`${at}: expected a string, integer, boolean, list or declaration, got ${entry}`];
+  if (!isMap(entry))
+    return [
+      `${at}: expected a string, integer, boolean, list or declaration, got ${entry === null ? "null" : typeof entry}`,
+    ];
   const errors: string[] = [];
   for (const attribute of Object.keys(entry)) {
     if (!DECLARATION_ATTRIBUTES.has(attribute)) errors.push(`${at}: additionalProperties '${attribute}' not allowed`);
@@ -121,14 +142,16 @@ function schemaErrors(key: string, entry: unknown): string[] {
   if (entry.type !== undefined && !SIMPLE_TYPES.has(entry.type as string)) {
     errors.push(`${at}/type: must be one of "string", "integer", "boolean", "array", "object"`);
   }
-  if (entry.description !== undefined && typeof entry.description !== "string") errors.push(`${at}/description: expected string`);
+  if (entry.description !== undefined && typeof entry.description !== "string")
+    errors.push(`${at}/description: expected string`);
   if (entry.secret !== undefined && typeof entry.secret !== "boolean") errors.push(`${at}/secret: expected boolean`);
   const checkItems = (items: unknown, path: string): void => {
     if (!isMap(items) || items.type === undefined) {
       errors.push(`${path}: missing properties: 'type'`);
       return;
     }
-    if (typeof items.type === "string" && !SIMPLE_TYPES.has(items.type)) errors.push(`${path}/type: must be one of "string", "integer", "boolean", "array", "object"`);
+    if (typeof items.type === "string" && !SIMPLE_TYPES.has(items.type))
+      errors.push(`${path}/type: must be one of "string", "integer", "boolean", "array", "object"`);
     if (items.type === "array" && items.items === undefined) errors.push(`${path}: missing properties: 'items'`);
     if (items.items !== undefined) checkItems(items.items, `${path}/items`);
   };
@@ -143,7 +166,8 @@ function namespacedByProject(projectName: string, key: string): boolean {
 
 /** parseConfigKey (pkg/workspace/config.go:159-168): unqualified keys belong to the project. */
 function fullKey(projectName: string, key: string): string {
-  if (/^[^:]+:[^:]+:/.test(key) || key.includes(".")) throw new Error(`config key "${key}": path keys are not modelled`);
+  if (/^[^:]+:[^:]+:/.test(key) || key.includes("."))
+    throw new Error(`config key "${key}": path keys are not modelled`);
   return key.includes(":") ? key : `${projectName}:${key}`;
 }
 
@@ -151,7 +175,10 @@ function fullKey(projectName: string, key: string): string {
  * Loads Pulumi.yaml's `config:` the way LoadProjectBytes does (sdk/go/common/workspace/loaders.go:109-148):
  * schema check, shorthand rewrite, then Project.Validate.
  */
-function loadDeclarations(projectName: string, config: unknown): { declarations: Map<string, Declaration>; errors: string[] } {
+function loadDeclarations(
+  projectName: string,
+  config: unknown,
+): { declarations: Map<string, Declaration>; errors: string[] } {
   const declarations = new Map<string, Declaration>();
   const errors: string[] = [];
   // `config: <string>` is the old spelling of stackConfigDir (project.go:448-467); null is no config
@@ -179,14 +206,20 @@ function loadDeclarations(projectName: string, config: unknown): { declarations:
     }
     if (namespacedByProject(projectName, key)) {
       if (d.type === "array" && d.items === undefined) {
-        problem(`The configuration key '${key}' declares an array but does not specify the underlying type via the 'items' attribute`);
+        problem(
+          `The configuration key '${key}' declares an array but does not specify the underlying type via the 'items' attribute`,
+        );
       } else if (d.type !== undefined && present(d.default) && !validateConfigValue(d.type, d.items, d.default)) {
-        problem(`The default value specified for configuration key '${key}' is not of the expected type '${fullTypeName(d.type, d.items)}'`);
+        problem(
+          `The default value specified for configuration key '${key}' is not of the expected type '${fullTypeName(d.type, d.items)}'`,
+        );
       }
     } else if (d.type !== undefined) {
       problem(`Configuration key '${key}' is not namespaced by the project and should not define a type`);
     } else if (present(d.default)) {
-      problem(`Configuration key '${key}' is not namespaced by the project and should not define a default value. Did you mean to use the 'value' attribute instead of 'default'?`);
+      problem(
+        `Configuration key '${key}' is not namespaced by the project and should not define a default value. Did you mean to use the 'value' attribute instead of 'default'?`,
+      );
     } else if (!present(d.value)) {
       problem(`Configuration key '${key}' is namespaced and must provide an attribute 'value'`);
     }
@@ -206,7 +239,8 @@ function stackValue(value: unknown, decrypt: (c: string) => string): StackValue 
   const ciphertext = ciphertextOf(value);
   if (ciphertext !== undefined) return { text: decrypt(ciphertext), secure: true, object: false };
   if (typeof value === "string") return { text: value, secure: false, object: false };
-  if (typeof value === "boolean" || typeof value === "number") return { text: JSON.stringify(value), secure: false, object: false };
+  if (typeof value === "boolean" || typeof value === "number")
+    return { text: JSON.stringify(value), secure: false, object: false };
   if (value === null || value === undefined) return { text: "", secure: false, object: false };
   return { text: goJson(value), secure: false, object: true };
 }
@@ -214,7 +248,8 @@ function stackValue(value: unknown, decrypt: (c: string) => string): StackValue 
 /** createConfigValue (config.go:170-193): strings, ints and bools as their text, anything else as JSON. */
 function injectedValue(value: unknown): StackValue {
   if (typeof value === "string") return { text: value, secure: false, object: false };
-  if (typeof value === "boolean" || (typeof value === "number" && Number.isInteger(value))) return { text: String(value), secure: false, object: false };
+  if (typeof value === "boolean" || (typeof value === "number" && Number.isInteger(value)))
+    return { text: String(value), secure: false, object: false };
   return { text: goJson(value), secure: false, object: true };
 }
 
@@ -230,7 +265,12 @@ function missingKeysError(stackName: string, keys: string[]): string {
  * Pulumi.yaml (parsed) + a stack file's `config:` map (parsed) → what `pulumi up --stack <stackName>`
  * reports before running the program, and the config the program gets.
  */
-export function cliConfigRun(project: { name: string; config?: unknown }, stackName: string, stackConfig: unknown, options: CliConfigOptions = {}): CliConfigRun {
+export function cliConfigRun(
+  project: { name: string; config?: unknown },
+  stackName: string,
+  stackConfig: unknown,
+  options: CliConfigOptions = {},
+): CliConfigRun {
   const decrypt = options.decrypt ?? ((c: string) => c);
   const projectName = project.name;
   const { declarations, errors } = loadDeclarations(projectName, project.config);
@@ -249,7 +289,7 @@ export function cliConfigRun(project: { name: string; config?: unknown }, stackN
     const keys = empty.map((k) => `"${k}"`);
     warnings.push(
       `No value for configuration key${empty.length > 1 ? "s" : ""} ${keys.length === 2 ? keys.join(" and ") : keys.join(", ")}. ` +
-        "This is currently treated as an empty string `\"\"`, but will be treated as `null` in a future version of pulumi.\n" +
+        'This is currently treated as an empty string `""`, but will be treated as `null` in a future version of pulumi.\n' +
         `Set the value${empty.length > 1 ? "s" : ""} to \`""\` to avoid this warning.`,
     );
   }
@@ -287,7 +327,9 @@ export function cliConfigRun(project: { name: string; config?: unknown }, stackN
     }
     const content: unknown = v.object ? JSON.parse(v.text) : v.text;
     if (!validateConfigValue(d.type, d.items, content)) {
-      errors.push(`Stack '${stackName}' with configuration key '${key}' must be of type '${fullTypeName(d.type, d.items)}'`);
+      errors.push(
+        `Stack '${stackName}' with configuration key '${key}' must be of type '${fullTypeName(d.type, d.items)}'`,
+      );
     }
   }
 

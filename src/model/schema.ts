@@ -58,7 +58,9 @@ const nonEmpty = z
   .string()
   .trim()
   .min(1, { error: "expected a non-empty string" })
-  .refine(isWellFormedText, { error: (i) => `expected well-formed Unicode text (no lone surrogate), got ${got(i.input)}` });
+  .refine(isWellFormedText, {
+    error: (i) => `expected well-formed Unicode text (no lone surrogate), got ${got(i.input)}`,
+  });
 /** Paths reach shell steps, YAML and Prometheus's rule_files globs; see absolutePathProblem. */
 const absolutePath = checked(absolutePathProblem);
 const httpUrl = checked(httpUrlProblem);
@@ -73,12 +75,17 @@ const sshSchema = z
   .prefault({});
 
 const hostSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: (i) => `expected a host name of lower-case letters, digits and '-', got ${got(i.input)}` }),
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
+    error: (i) => `expected a host name of lower-case letters, digits and '-', got ${got(i.input)}`,
+  }),
   address,
   ssh: sshSchema,
   interfaces: z.array(interfaceName).min(1, { error: "expected at least one WireGuard interface" }).default(["wg0"]),
   labels: z
-    .record(z.string().refine(isLabelName, { error: (i) => `expected a Prometheus label name, got ${got(i.input)}` }), nonEmpty)
+    .record(
+      z.string().refine(isLabelName, { error: (i) => `expected a Prometheus label name, got ${got(i.input)}` }),
+      nonEmpty,
+    )
     .default({}),
   installNode: z.boolean().optional(),
   /** wireguard-go instead of the kernel module: `wg` then goes through a root helper socket (see src/build/hosts/wg-helper.ts). */
@@ -110,7 +117,10 @@ const prometheusServerShape = {
   reloadUrl: httpUrl.default("http://127.0.0.1:9090/-/reload"),
   service: checked(unitNameProblem).default("prometheus"),
   url: httpUrl.default("http://127.0.0.1:9090"),
-  jobName: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_-]*$/, { error: "expected a job name" }).default("wireguard"),
+  jobName: z
+    .string()
+    .regex(/^[a-zA-Z_][a-zA-Z0-9_-]*$/, { error: "expected a job name" })
+    .default("wireguard"),
   scrapeInterval: prometheusDuration.default("30s"),
   scrapeTimeout: prometheusDuration.default("10s"),
   evaluationInterval: prometheusDuration.default("30s"),
@@ -119,12 +129,15 @@ const prometheusServerShape = {
 /** One Prometheus server, as an object: artifacts under prometheus/, exactly as before servers could be listed. */
 const prometheusSchema = z.strictObject(prometheusServerShape).prefault({});
 
-const labelName = z.string().refine(isLabelName, { error: (i) => `expected a Prometheus label name, got ${got(i.input)}` });
+const labelName = z
+  .string()
+  .refine(isLabelName, { error: (i) => `expected a Prometheus label name, got ${got(i.input)}` });
 
 /** One entry of a list of Prometheus servers: artifacts under prometheus/<name>/. */
 const listedPrometheusSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, {
-    error: (i) => `expected a server name of 1-31 lower-case letters, digits and '-' (not starting with '-'), got ${got(i.input)}`,
+    error: (i) =>
+      `expected a server name of 1-31 lower-case letters, digits and '-' (not starting with '-'), got ${got(i.input)}`,
   }),
   /** The hosts whose `labels` hold all these pairs; absent: every host. */
   scrapes: z.record(labelName, nonEmpty).optional(),
@@ -136,7 +149,9 @@ const listedPrometheusSchema = z.strictObject({
 /** One server (an object) or several (a list); see errors.ts for how a value of neither shape is reported. */
 const prometheusServersSchema = z.union([
   prometheusSchema,
-  z.array(listedPrometheusSchema).min(1, { error: "expected at least one Prometheus server in the list (or one server as a map)" }),
+  z
+    .array(listedPrometheusSchema)
+    .min(1, { error: "expected at least one Prometheus server in the list (or one server as a map)" }),
 ]);
 
 /** TLS towards an Alertmanager or a remote-write endpoint, verified against a CA file on the Prometheus server. */
@@ -161,9 +176,17 @@ const alertmanagerSchema = z.strictObject({
 const receiverName = checked(receiverNameProblem);
 
 const alertRouteSchema = z.strictObject({
-  receivers: z.strictObject({ critical: receiverName, warning: receiverName.optional(), info: receiverName.optional() }),
+  receivers: z.strictObject({
+    critical: receiverName,
+    warning: receiverName.optional(),
+    info: receiverName.optional(),
+  }),
   groupBy: z
-    .array(z.string().refine((t) => t === "..." || isLabelName(t), { error: (i) => `expected a label name or "...", got ${got(i.input)}` }))
+    .array(
+      z.string().refine((t) => t === "..." || isLabelName(t), {
+        error: (i) => `expected a label name or "...", got ${got(i.input)}`,
+      }),
+    )
     .min(1, { error: "expected at least one label to group by" })
     .default(["env", "instance", "alertname"]),
   groupWait: prometheusDuration.default("30s"),
@@ -186,7 +209,9 @@ const remoteWriteSchema = z.strictObject({
   /** Prometheus's remote_write name (its metrics and logs say it); unique. */
   name: z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, { error: (i) => `expected a name of letters, digits and _ . - (at most 63), got ${got(i.input)}` })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, {
+      error: (i) => `expected a name of letters, digits and _ . - (at most 63), got ${got(i.input)}`,
+    })
     .optional(),
   headers: z.record(checked(remoteWriteHeaderNameProblem), checked(headerValueProblem)).optional(),
   basicAuth: z.strictObject({ username: checked(basicAuthUserProblem) }).optional(),
@@ -265,7 +290,12 @@ const logsSchema = z
 /** Every non-secret key under the `wireguard-monitoring:` namespace. */
 export const stackConfigSchema = z.strictObject({
   /** Empty (Pulumi.yaml's default, since a declared key without one is required) or unset: the stack name. */
-  environment: z.string().regex(/^(?:[a-z0-9][a-z0-9-]*)?$/, { error: (i) => `expected an environment name of lower-case letters, digits and '-', got ${got(i.input)}` }).optional(),
+  environment: z
+    .string()
+    .regex(/^(?:[a-z0-9][a-z0-9-]*)?$/, {
+      error: (i) => `expected an environment name of lower-case letters, digits and '-', got ${got(i.input)}`,
+    })
+    .optional(),
   allowUnpinnedHostKeys: z.boolean().default(false),
   hosts: z.array(hostSchema).min(1, { error: "expected at least one WireGuard host" }),
   peers: z.array(peerSchema).default([]),

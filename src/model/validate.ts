@@ -9,21 +9,39 @@ import { sshHostKeyType } from "./validators";
 export type ValidationResult = { ok: true; inventory: Inventory } | { ok: false; errors: ConfigError[] };
 
 /** Labels the scrape config sets itself; a host may not override them. */
-const RESERVED_LABELS = new Set(["host", "env", "replica", "job", "instance", "interface", "public_key", "allowed_ips", "friendly_name"]);
+const RESERVED_LABELS = new Set([
+  "host",
+  "env",
+  "replica",
+  "job",
+  "instance",
+  "interface",
+  "public_key",
+  "allowed_ips",
+  "friendly_name",
+]);
 
 /**
  * `projectDir` is where a `peersFile` is read from: the stack file's directory (the program's
  * working directory under Pulumi).
  */
-export function validateStackConfig(rawConfig: Record<string, unknown>, stack: string, projectDir: string = process.cwd()): ValidationResult {
+export function validateStackConfig(
+  rawConfig: Record<string, unknown>,
+  stack: string,
+  projectDir: string = process.cwd(),
+): ValidationResult {
   // A peers file that cannot be read is one error; the rest of the config is still checked.
   const withPeers = withPeersFile(rawConfig, projectDir);
   const { peersFile: _, ...withoutFile } = rawConfig;
   const raw = withPeers.ok ? withPeers.values : withoutFile;
   const fileErrors = withPeers.ok ? [] : withPeers.errors;
-  const located = (errors: ConfigError[]) => [...fileErrors, ...(withPeers.ok && withPeers.source !== undefined ? inPeersFile(errors, withPeers.source) : errors)];
+  const located = (errors: ConfigError[]) => [
+    ...fileErrors,
+    ...(withPeers.ok && withPeers.source !== undefined ? inPeersFile(errors, withPeers.source) : errors),
+  ];
   const parsed = stackConfigSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) return { ok: false, errors: located([...fromZodIssues(parsed.error.issues), ...crossChecks(validParts(raw))]) };
+  if (!parsed.success)
+    return { ok: false, errors: located([...fromZodIssues(parsed.error.issues), ...crossChecks(validParts(raw))]) };
   const errors = located(crossChecks(parsed.data));
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, inventory: inventoryOf(parsed.data, stack) };
@@ -42,7 +60,9 @@ function rsaHostKeyRefused(address: string): string {
 }
 
 /** The keys the checks across keys read; a key is absent when its value is not valid on its own. */
-type CheckedParts = Partial<Pick<StackConfig, "hosts" | "peers" | "prometheus" | "allowUnpinnedHostKeys" | "alerting" | "remoteWrite">>;
+type CheckedParts = Partial<
+  Pick<StackConfig, "hosts" | "peers" | "prometheus" | "allowUnpinnedHostKeys" | "alerting" | "remoteWrite">
+>;
 
 /**
  * With some keys in error, the checks across keys still run on the top-level keys that are valid on
@@ -83,12 +103,17 @@ function crossChecks(config: CheckedParts): ConfigError[] {
       seen.add(name);
     });
     for (const label of Object.keys(host.labels)) {
-      if (RESERVED_LABELS.has(label)) err(["hosts", i, "labels", label], `label "${label}" is set by wireguard-monitoring itself`);
+      if (RESERVED_LABELS.has(label))
+        err(["hosts", i, "labels", label], `label "${label}" is set by wireguard-monitoring itself`);
     }
     if (!host.ssh.hostKey && unpinnedRefused) {
-      err(["hosts", i, "ssh", "hostKey"], `is required: pin the host's SSH key (ssh-keyscan -t ed25519 ${host.address}), or set ${keyPath(["allowUnpinnedHostKeys"])}: true`);
+      err(
+        ["hosts", i, "ssh", "hostKey"],
+        `is required: pin the host's SSH key (ssh-keyscan -t ed25519 ${host.address}), or set ${keyPath(["allowUnpinnedHostKeys"])}: true`,
+      );
     }
-    if (host.ssh.hostKey && sshHostKeyType(host.ssh.hostKey) === "ssh-rsa") err(["hosts", i, "ssh", "hostKey"], rsaHostKeyRefused(host.address));
+    if (host.ssh.hostKey && sshHostKeyType(host.ssh.hostKey) === "ssh-rsa")
+      err(["hosts", i, "ssh", "hostKey"], rsaHostKeyRefused(host.address));
   });
 
   const keyIndex = new Map<string, number>();
@@ -103,14 +128,18 @@ function crossChecks(config: CheckedParts): ConfigError[] {
       if (h === undefined) {
         err(["peers", i, "host"], `no host named "${peer.host}" (hosts: ${[...hostIndex.keys()].join(", ")})`);
       } else if (!hosts[h].interfaces.includes(peer.interface)) {
-        err(["peers", i, "interface"], `host "${peer.host}" has no interface "${peer.interface}" (it has ${hosts[h].interfaces.join(", ")})`);
+        err(
+          ["peers", i, "interface"],
+          `host "${peer.host}" has no interface "${peer.interface}" (it has ${hosts[h].interfaces.join(", ")})`,
+        );
       }
     } else if (!hosts.some((h) => h.interfaces.includes(peer.interface))) {
       err(["peers", i, "interface"], `no host has interface "${peer.interface}"`);
     }
   });
 
-  if (config.prometheus !== undefined) errors.push(...prometheusServerErrors(config.prometheus, config.hosts, unpinnedRefused));
+  if (config.prometheus !== undefined)
+    errors.push(...prometheusServerErrors(config.prometheus, config.hosts, unpinnedRefused));
   if (config.alerting !== undefined) errors.push(...alertmanagerErrors(config.alerting));
   if (config.remoteWrite !== undefined) errors.push(...remoteWriteErrors(config.remoteWrite));
   return errors;
@@ -131,22 +160,31 @@ function prometheusServerErrors(
 ): ConfigError[] {
   const errors: ConfigError[] = [];
   const servers = prometheusServersOf(prometheus, hosts ?? []);
-  const at = (i: number, ...rest: PropertyKey[]): PropertyKey[] => (Array.isArray(prometheus) ? ["prometheus", i, ...rest] : ["prometheus", ...rest]);
+  const at = (i: number, ...rest: PropertyKey[]): PropertyKey[] =>
+    Array.isArray(prometheus) ? ["prometheus", i, ...rest] : ["prometheus", ...rest];
   const named = (i: number) => keyPath(at(i)).replace(/^[^:]*:/, "");
   const err = (path: PropertyKey[], message: string) => errors.push({ path: keyPath(path), message });
   const names = new Map<string, number>();
   const machines = new Map<string, number>();
   servers.forEach((p, i) => {
     if (durationSeconds(p.scrapeTimeout) > durationSeconds(p.scrapeInterval)) {
-      err(at(i, "scrapeTimeout"), `must not be longer than ${named(i)}.scrapeInterval (${p.scrapeInterval}), got "${p.scrapeTimeout}"`);
+      err(
+        at(i, "scrapeTimeout"),
+        `must not be longer than ${named(i)}.scrapeInterval (${p.scrapeInterval}), got "${p.scrapeTimeout}"`,
+      );
     }
     if (!p.ssh.hostKey && unpinnedRefused) {
       const allow = keyPath(["allowUnpinnedHostKeys"]);
-      err(at(i, "ssh", "hostKey"), `is required: pin the Prometheus server's SSH key (ssh-keyscan -t ed25519 ${p.address}), or set ${allow}: true`);
+      err(
+        at(i, "ssh", "hostKey"),
+        `is required: pin the Prometheus server's SSH key (ssh-keyscan -t ed25519 ${p.address}), or set ${allow}: true`,
+      );
     }
-    if (p.ssh.hostKey && sshHostKeyType(p.ssh.hostKey) === "ssh-rsa") err(at(i, "ssh", "hostKey"), rsaHostKeyRefused(p.address));
+    if (p.ssh.hostKey && sshHostKeyType(p.ssh.hostKey) === "ssh-rsa")
+      err(at(i, "ssh", "hostKey"), rsaHostKeyRefused(p.address));
     const sameName = names.get(p.name);
-    if (sameName !== undefined) err(at(i, "name"), `duplicate Prometheus server name "${p.name}" (also ${named(sameName)})`);
+    if (sameName !== undefined)
+      err(at(i, "name"), `duplicate Prometheus server name "${p.name}" (also ${named(sameName)})`);
     else names.set(p.name, i);
     const machine = `${p.address}:${p.ssh.port}`;
     const sameMachine = machines.get(machine);
@@ -155,9 +193,13 @@ function prometheusServerErrors(
       err(at(i, "address"), `${machine} is also ${named(sameMachine)}: ${why}`);
     } else machines.set(machine, i);
     if (i > 0 && p.jobName !== servers[0]!.jobName) {
-      err(at(i, "jobName"), `must equal ${named(0)}.jobName ("${servers[0]!.jobName}"): the rules and dashboards select one job, got "${p.jobName}"`);
+      err(
+        at(i, "jobName"),
+        `must equal ${named(0)}.jobName ("${servers[0]!.jobName}"): the rules and dashboards select one job, got "${p.jobName}"`,
+      );
     }
-    if (hosts !== undefined && p.hosts.length === 0) err(at(i, "scrapes"), `matches no host (no host's labels hold ${describeScrapes(p.scrapes)})`);
+    if (hosts !== undefined && p.hosts.length === 0)
+      err(at(i, "scrapes"), `matches no host (no host's labels hold ${describeScrapes(p.scrapes)})`);
   });
   if (hosts === undefined) return errors;
   hosts.forEach((host, h) => {
@@ -174,7 +216,10 @@ function prometheusServerErrors(
       if (shared.length === 0) continue;
       if (scrapesKey(p.scrapes) !== scrapesKey(q.scrapes)) {
         const names = shared.map((h) => h.name).join(", ");
-        err(at(j, "scrapes"), `scrapes ${names} like ${named(i)}; servers may share hosts only as an HA group (equal scrapes, each its own replica)`);
+        err(
+          at(j, "scrapes"),
+          `scrapes ${names} like ${named(i)}; servers may share hosts only as an HA group (equal scrapes, each its own replica)`,
+        );
       } else if (p.replica === undefined || q.replica === undefined) {
         const why = `${named(i)} and ${named(j)} scrape the same hosts, which makes them an HA group; give each its own replica`;
         err(at(p.replica === undefined ? j : i, "replica"), `is required: ${why}`);
@@ -188,7 +233,11 @@ function prometheusServerErrors(
 }
 
 const describeScrapes = (scrapes: Readonly<Record<string, string>>) =>
-  Object.keys(scrapes).length === 0 ? "{} (every host)" : `{${Object.entries(scrapes).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(", ")}}`;
+  Object.keys(scrapes).length === 0
+    ? "{} (every host)"
+    : `{${Object.entries(scrapes)
+        .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+        .join(", ")}}`;
 
 /** Each Alertmanager entry: URLs or a file_sd file, URLs of one entry sharing scheme and path. */
 function alertmanagerErrors(alerting: StackConfig["alerting"]): ConfigError[] {
@@ -196,8 +245,10 @@ function alertmanagerErrors(alerting: StackConfig["alerting"]): ConfigError[] {
   const err = (path: PropertyKey[], message: string) => errors.push({ path: keyPath(path), message });
   alerting.alertmanagers.forEach((am, i) => {
     const at = ["alerting", "alertmanagers", i];
-    if (am.urls === undefined && am.fileSd === undefined) err(at, "expected urls (a list of Alertmanager URLs) or fileSd (a file listing them)");
-    if (am.urls !== undefined && am.fileSd !== undefined) err([...at, "fileSd"], "give either urls or fileSd, not both");
+    if (am.urls === undefined && am.fileSd === undefined)
+      err(at, "expected urls (a list of Alertmanager URLs) or fileSd (a file listing them)");
+    if (am.urls !== undefined && am.fileSd !== undefined)
+      err([...at, "fileSd"], "give either urls or fileSd, not both");
     if (am.urls === undefined) return;
     for (const key of ["scheme", "pathPrefix"] as const) {
       if (am[key] !== undefined) err([...at, key], "comes from the URLs; set it only with fileSd");
@@ -210,7 +261,10 @@ function alertmanagerErrors(alerting: StackConfig["alerting"]): ConfigError[] {
       seen.add(url.host);
       if (url.protocol !== first.protocol || url.pathname !== first.pathname) {
         const why = "Prometheus sets them once per entry; list it in another entry";
-        err([...at, "urls", j], `must have the scheme and path of urls[0] (${first.protocol}//…${first.pathname}): ${why}, got ${JSON.stringify(text)}`);
+        err(
+          [...at, "urls", j],
+          `must have the scheme and path of urls[0] (${first.protocol}//…${first.pathname}): ${why}, got ${JSON.stringify(text)}`,
+        );
       }
     });
   });
@@ -226,13 +280,18 @@ function remoteWriteErrors(remoteWrite: StackConfig["remoteWrite"]): ConfigError
     if (w.name !== undefined) {
       const first = names.get(w.name);
       if (first !== undefined) {
-        errors.push({ path: keyPath(["remoteWrite", i, "name"]), message: `duplicate name "${w.name}" (also remoteWrite[${first}])` });
-      }
-      else names.set(w.name, i);
+        errors.push({
+          path: keyPath(["remoteWrite", i, "name"]),
+          message: `duplicate name "${w.name}" (also remoteWrite[${first}])`,
+        });
+      } else names.set(w.name, i);
     }
     const first = urls.get(w.url);
     if (first !== undefined && (w.name === undefined || remoteWrite[first]!.name === undefined)) {
-      errors.push({ path: keyPath(["remoteWrite", i, "url"]), message: `the same URL as remoteWrite[${first}]: give both a name to send to it twice` });
+      errors.push({
+        path: keyPath(["remoteWrite", i, "url"]),
+        message: `the same URL as remoteWrite[${first}]: give both a name to send to it twice`,
+      });
     } else if (first === undefined) urls.set(w.url, i);
   });
   return errors;

@@ -3,7 +3,8 @@ import { isIP } from "node:net";
 import { EXPORTER_PAGES, isInterfaceName as isExporterInterfaceName } from "../contract/exporter-flags";
 import { isWellFormedText } from "../contract/peers-file-fields";
 
-const HOSTNAME = /^(?=.{1,253}$)(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
 export function isHostOrIp(text: string): boolean {
   return isIP(text) !== 0 || HOSTNAME.test(text);
@@ -26,7 +27,7 @@ const HOST_KEY_FIELDS: Record<string, readonly number[]> = {
 /** The type name inside an OpenSSH key blob, if the blob is a well-formed key of that type. */
 function blobKeyType(blob: Buffer): string | undefined {
   const fields: Buffer[] = [];
-  for (let at = 0; at < blob.length; ) {
+  for (let at = 0; at < blob.length;) {
     if (at + 4 > blob.length) return undefined;
     const length = blob.readUInt32BE(at);
     if (at + 4 + length > blob.length) return undefined;
@@ -51,7 +52,10 @@ export function sshHostKeyType(text: string): string | undefined {
 export function sshHostKeyProblem(text: string): string | undefined {
   if (sshHostKeyType(text) !== undefined) return undefined;
   const words = text.trim().split(/\s+/);
-  const hint = words.length === 3 && words[1]! in HOST_KEY_FIELDS ? ` (drop the leading host name "${words[0]}" that ssh-keyscan prints)` : "";
+  const hint =
+    words.length === 3 && words[1]! in HOST_KEY_FIELDS
+      ? ` (drop the leading host name "${words[0]}" that ssh-keyscan prints)`
+      : "";
   return `expected an OpenSSH public host key such as "ssh-ed25519 AAAA…" (key type, then the key as base64)${hint}, got ${JSON.stringify(text)}`;
 }
 

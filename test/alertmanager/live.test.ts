@@ -51,14 +51,27 @@ let prom: RunningPrometheus;
 let am: RunningAlertmanager;
 let artifacts: Artifact[];
 
-function testInventory(exporterPort: number, prometheusPort: number, alertmanagerPort: number, promDir: string): Inventory {
+function testInventory(
+  exporterPort: number,
+  prometheusPort: number,
+  alertmanagerPort: number,
+  promDir: string,
+): Inventory {
   const result = validateStackConfig(
     {
       environment: ENV,
       allowUnpinnedHostKeys: true,
-      hosts: [{ name: HOST, address: "127.0.0.1", interfaces: [office.serverIf, laptop.serverIf], labels: { site: "lab" } }],
+      hosts: [
+        { name: HOST, address: "127.0.0.1", interfaces: [office.serverIf, laptop.serverIf], labels: { site: "lab" } },
+      ],
       peers: [
-        { publicKey: office.peerPublicKey, friendlyName: EXPECTED_PEER, owner: "ops", interface: office.serverIf, expected: true },
+        {
+          publicKey: office.peerPublicKey,
+          friendlyName: EXPECTED_PEER,
+          owner: "ops",
+          interface: office.serverIf,
+          expected: true,
+        },
         { publicKey: laptop.peerPublicKey, friendlyName: ROAMING_PEER, owner: "ops", interface: laptop.serverIf },
       ],
       prometheus: {
@@ -98,14 +111,18 @@ function withWebhooks(alertmanagerYml: string, url: string): string {
 
 /** Every alert delivered so far, with the receiver and the notification's own status. */
 function delivered(all: WebhookNotification[] = hook.notifications()) {
-  return all.flatMap((n) => n.alerts.map((alert) => ({ receiver: n.receiver, status: n.status, alert, notification: n })));
+  return all.flatMap((n) =>
+    n.alerts.map((alert) => ({ receiver: n.receiver, status: n.status, alert, notification: n })),
+  );
 }
 
 const notificationsAbout = (all: WebhookNotification[], alertname: string, status: "firing" | "resolved") =>
   all.filter((n) => n.status === status && n.alerts.some((a) => a.labels.alertname === alertname));
 
 const officePeerDownDeliveries = () =>
-  delivered().filter(({ alert }) => alert.labels.alertname === "WireGuardPeerDown" && alert.labels.public_key === office.peerPublicKey);
+  delivered().filter(
+    ({ alert }) => alert.labels.alertname === "WireGuardPeerDown" && alert.labels.public_key === office.peerPublicKey,
+  );
 
 const amAlert = (alerts: AlertmanagerAlert[], alertname: string, labels: Record<string, string> = {}) =>
   alerts.find((a) => a.labels.alertname === alertname && Object.entries(labels).every(([k, v]) => a.labels[k] === v));
@@ -113,7 +130,9 @@ const amAlert = (alerts: AlertmanagerAlert[], alertname: string, labels: Record<
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function activeAlertmanagers(): Promise<string[]> {
-  const body = (await (await fetch(`${prom.url}/api/v1/alertmanagers`)).json()) as { data: { activeAlertmanagers: { url: string }[] } };
+  const body = (await (await fetch(`${prom.url}/api/v1/alertmanagers`)).json()) as {
+    data: { activeAlertmanagers: { url: string }[] };
+  };
   return body.data.activeAlertmanagers.map((a) => a.url);
 }
 
@@ -127,12 +146,20 @@ async function freshHandshake(t: Tunnel, after: number): Promise<number> {
 /** What each stage holds, for a timeout message: the series the peer alerts read, Prometheus's and Alertmanager's alerts, the notifications. */
 async function pipelineState(): Promise<string> {
   const series = async (q: string) =>
-    (await prom.query(q).catch(() => [])).map((x) => `${x.metric.__name__ ?? q}{${x.metric.friendly_name ?? ""}}=${x.value}`).join(" ");
+    (await prom.query(q).catch(() => []))
+      .map((x) => `${x.metric.__name__ ?? q}{${x.metric.friendly_name ?? ""}}=${x.value}`)
+      .join(" ");
   const lines = [
     `series: ${await series("wireguard_peer_connected")} ${await series("wireguard_peer_expected")} ${await series("time() - wireguard_latest_handshake_seconds")}`,
     `prometheus: ${(await prom.alerts().catch(() => [])).map((a) => `${a.labels.alertname}{${a.labels.friendly_name ?? ""}} ${a.state}`).join(", ")}`,
     `alertmanager: ${(await am.alerts().catch(() => [])).map((a) => `${a.labels.alertname}{${a.labels.friendly_name ?? ""}} ${a.status.state}`).join(", ")}`,
-    `notifications: ${hook.notifications().map((n) => `${n.receiver} ${n.status} [${n.alerts.map((a) => `${a.labels.alertname}{${a.labels.friendly_name ?? ""}} ${a.status}`)}]`).join("; ")}`,
+    `notifications: ${hook
+      .notifications()
+      .map(
+        (n) =>
+          `${n.receiver} ${n.status} [${n.alerts.map((a) => `${a.labels.alertname}{${a.labels.friendly_name ?? ""}} ${a.status}`)}]`,
+      )
+      .join("; ")}`,
   ];
   return lines.join("\n");
 }
@@ -160,7 +187,10 @@ beforeAll(async () => {
   );
   exporter = await startExporter({
     peersFile: join(dir, "peers.yml"),
-    args: [`--wireguard.interfaces=${office.serverIf},${laptop.serverIf}`, `--wireguard.connected-threshold=${CONNECTED}`],
+    args: [
+      `--wireguard.interfaces=${office.serverIf},${laptop.serverIf}`,
+      `--wireguard.connected-threshold=${CONNECTED}`,
+    ],
   });
   hook = await startWebhookReceiver();
 
@@ -177,15 +207,21 @@ beforeAll(async () => {
       return artifact("prometheus/prometheus.yml");
     },
   });
-  am = await startAlertmanager({ port: alertmanagerPort, configYaml: withWebhooks(artifact("alertmanager/alertmanager.yml"), hook.url) });
+  am = await startAlertmanager({
+    port: alertmanagerPort,
+    configYaml: withWebhooks(artifact("alertmanager/alertmanager.yml"), hook.url),
+  });
 
   // The rules only once Prometheus scrapes the exporter: it hands discovered targets on at most every 5 s
   // (discovery/manager.go, updatert), and until then WireGuardExporterDown's absent(up{...}) term would fire
   // under the short `for:`.
-  await prom.waitFor(async () => (await prom.targets()).some((t) => t.scrapePool === "wireguard" && t.health === "up"), {
-    what: "the wireguard target to be up",
-    timeoutMs: 30_000,
-  });
+  await prom.waitFor(
+    async () => (await prom.targets()).some((t) => t.scrapePool === "wireguard" && t.health === "up"),
+    {
+      what: "the wireguard target to be up",
+      timeoutMs: 30_000,
+    },
+  );
   // WireGuard handshakes again only after 2 minutes of traffic (or a restart): a fresh handshake now makes
   // the thresholds count from here, however long the start took, so nothing fires before the peers stop.
   officeHandshake = await freshHandshake(office, officeHandshake);
@@ -200,7 +236,8 @@ beforeAll(async () => {
     timeoutMs: 30_000,
   });
   const sinceHandshake = Date.now() / 1000 - officeHandshake;
-  if (sinceHandshake > CONNECTED_SECONDS - 3) throw new Error(`start too slow: ${sinceHandshake.toFixed(1)} s since the fresh handshake`);
+  if (sinceHandshake > CONNECTED_SECONDS - 3)
+    throw new Error(`start too slow: ${sinceHandshake.toFixed(1)} s since the fresh handshake`);
 });
 
 afterAll(async () => {
@@ -227,10 +264,12 @@ describe("generated Alertmanager route and inhibit rules, live", () => {
   it("stopping the expected peer delivers one WireGuardExpectedPeerDown to the critical receiver, naming the peer and its host", async () => {
     await office.stopPeer();
     await laptop.stopPeer();
-    const n = await explained(hook.waitFor((all) => notificationsAbout(all, "WireGuardExpectedPeerDown", "firing")[0], {
-      ms: 45_000,
-      what: "a firing WireGuardExpectedPeerDown notification",
-    }));
+    const n = await explained(
+      hook.waitFor((all) => notificationsAbout(all, "WireGuardExpectedPeerDown", "firing")[0], {
+        ms: 45_000,
+        what: "a firing WireGuardExpectedPeerDown notification",
+      }),
+    );
     expect(n.receiver).toBe(RECEIVERS.critical);
     expect(n.alerts).toHaveLength(1);
     const [alert] = n.alerts;
@@ -244,34 +283,52 @@ describe("generated Alertmanager route and inhibit rules, live", () => {
       interface: office.serverIf,
       public_key: office.peerPublicKey,
     });
-    expect(alert.annotations.description).toContain(`Peer ${EXPECTED_PEER} on interface ${office.serverIf} on host ${HOST}`);
+    expect(alert.annotations.description).toContain(
+      `Peer ${EXPECTED_PEER} on interface ${office.serverIf} on host ${HOST}`,
+    );
   });
 
   it("WireGuardPeerDown fires in Prometheus for the expected peer but Alertmanager inhibits it; the roaming peer's is delivered as a warning", async () => {
-    const firing = await explained(prom.waitFor(
-      async () => (await prom.alerts()).find((a) => a.labels.alertname === "WireGuardPeerDown" && a.state === "firing" && a.labels.public_key === office.peerPublicKey),
-      { what: "WireGuardPeerDown firing in Prometheus for the expected peer", timeoutMs: 45_000 },
-    ));
+    const firing = await explained(
+      prom.waitFor(
+        async () =>
+          (await prom.alerts()).find(
+            (a) =>
+              a.labels.alertname === "WireGuardPeerDown" &&
+              a.state === "firing" &&
+              a.labels.public_key === office.peerPublicKey,
+          ),
+        { what: "WireGuardPeerDown firing in Prometheus for the expected peer", timeoutMs: 45_000 },
+      ),
+    );
     expect(firing.labels).toMatchObject({ friendly_name: EXPECTED_PEER, host: HOST });
 
     // The API recomputes each alert's status from the inhibitor when asked (api/v2/api.go, alertFilter → setAlertStatus).
-    const { peerDown, expectedDown } = await explained(am.waitFor(
-      async () => {
-        const alerts = await am.alerts();
-        const peerDown = amAlert(alerts, "WireGuardPeerDown", { public_key: office.peerPublicKey });
-        const expectedDown = amAlert(alerts, "WireGuardExpectedPeerDown", { public_key: office.peerPublicKey });
-        return peerDown && expectedDown ? { peerDown, expectedDown } : undefined;
-      },
-      { ms: 15_000, what: "both alerts of the expected peer in Alertmanager" },
-    ));
+    const { peerDown, expectedDown } = await explained(
+      am.waitFor(
+        async () => {
+          const alerts = await am.alerts();
+          const peerDown = amAlert(alerts, "WireGuardPeerDown", { public_key: office.peerPublicKey });
+          const expectedDown = amAlert(alerts, "WireGuardExpectedPeerDown", { public_key: office.peerPublicKey });
+          return peerDown && expectedDown ? { peerDown, expectedDown } : undefined;
+        },
+        { ms: 15_000, what: "both alerts of the expected peer in Alertmanager" },
+      ),
+    );
     expect(peerDown.status).toEqual({ state: "suppressed", inhibitedBy: [expectedDown.fingerprint], silencedBy: [] });
 
     // Same group (env, instance, alertname) as the roaming peer's WireGuardPeerDown: its notification
     // must carry the roaming peer only.
-    const roaming = await explained(hook.waitFor(
-      (all) => delivered(all).find(({ alert }) => alert.labels.alertname === "WireGuardPeerDown" && alert.labels.public_key === laptop.peerPublicKey),
-      { ms: 45_000, what: "the roaming peer's WireGuardPeerDown notification" },
-    ));
+    const roaming = await explained(
+      hook.waitFor(
+        (all) =>
+          delivered(all).find(
+            ({ alert }) =>
+              alert.labels.alertname === "WireGuardPeerDown" && alert.labels.public_key === laptop.peerPublicKey,
+          ),
+        { ms: 45_000, what: "the roaming peer's WireGuardPeerDown notification" },
+      ),
+    );
     expect(roaming.receiver).toBe(RECEIVERS.warning);
     expect(roaming.alert.labels).toMatchObject({ severity: "warning", friendly_name: ROAMING_PEER, host: HOST });
     // Two group intervals after the inhibited alert arrived: the group has been flushed with it in it.
@@ -282,12 +339,16 @@ describe("generated Alertmanager route and inhibit rules, live", () => {
   it("restarting the expected peer delivers the resolved notification; WireGuardExpectedPeerDown was notified exactly once firing", async () => {
     await office.startPeer();
     await waitForHandshake(office, { after: officeHandshake, ms: 30_000 });
-    const resolved = await explained(hook.waitFor((all) => notificationsAbout(all, "WireGuardExpectedPeerDown", "resolved")[0], {
-      ms: 30_000,
-      what: "a resolved WireGuardExpectedPeerDown notification",
-    }));
+    const resolved = await explained(
+      hook.waitFor((all) => notificationsAbout(all, "WireGuardExpectedPeerDown", "resolved")[0], {
+        ms: 30_000,
+        what: "a resolved WireGuardExpectedPeerDown notification",
+      }),
+    );
     expect(resolved.receiver).toBe(RECEIVERS.critical);
-    expect(resolved.alerts.map((a) => [a.status, a.labels.friendly_name, a.labels.host])).toEqual([["resolved", EXPECTED_PEER, HOST]]);
+    expect(resolved.alerts.map((a) => [a.status, a.labels.friendly_name, a.labels.host])).toEqual([
+      ["resolved", EXPECTED_PEER, HOST],
+    ]);
 
     // The peer's WireGuardPeerDown resolved in the same evaluation and was never notified firing. It can still
     // be listed as resolved: it shares its group (env, instance, alertname) with the roaming peer's, whose
@@ -299,47 +360,74 @@ describe("generated Alertmanager route and inhibit rules, live", () => {
     expect(notificationsAbout(all, "WireGuardExpectedPeerDown", "firing")).toHaveLength(1);
     expect(notificationsAbout(all, "WireGuardExpectedPeerDown", "resolved")).toHaveLength(1);
     expect(officePeerDownDeliveries().filter(({ alert }) => alert.status === "firing")).toEqual([]);
-    expect(delivered(all).every(({ receiver }) => receiver === RECEIVERS.critical || receiver === RECEIVERS.warning)).toBe(true);
+    expect(
+      delivered(all).every(({ receiver }) => receiver === RECEIVERS.critical || receiver === RECEIVERS.warning),
+    ).toBe(true);
   });
 
   it("WireGuardExporterDown is delivered as critical and inhibits every WireGuard alert of its instance, not another instance's", async () => {
     exporter.kill();
     await exporter.exited;
-    const n = await explained(hook.waitFor((all) => notificationsAbout(all, "WireGuardExporterDown", "firing")[0], {
-      ms: 30_000,
-      what: "a firing WireGuardExporterDown notification",
-    }));
+    const n = await explained(
+      hook.waitFor((all) => notificationsAbout(all, "WireGuardExporterDown", "firing")[0], {
+        ms: 30_000,
+        what: "a firing WireGuardExporterDown notification",
+      }),
+    );
     expect(n.receiver).toBe(RECEIVERS.critical);
-    expect(n.alerts.map((a) => a.labels)).toEqual([expect.objectContaining({ severity: "critical", env: ENV, instance: HOST, host: HOST })]);
+    expect(n.alerts.map((a) => a.labels)).toEqual([
+      expect.objectContaining({ severity: "critical", env: ENV, instance: HOST, host: HOST }),
+    ]);
 
     // A dead exporter's peer series go stale at once, so Prometheus resolves their alerts before
     // WireGuardExporterDown's `for:` ends; an alert that is still firing when it arrives (e.g. from a
     // Prometheus that evaluates later) is posted here, as Prometheus would post it, for this host and another.
     const peerAlert = (host: string) => ({
-      labels: { alertname: "WireGuardHighBandwidth", severity: "warning", env: ENV, job: "wireguard", instance: host, host, interface: "wg0", public_key: laptop.peerPublicKey },
+      labels: {
+        alertname: "WireGuardHighBandwidth",
+        severity: "warning",
+        env: ENV,
+        job: "wireguard",
+        instance: host,
+        host,
+        interface: "wg0",
+        public_key: laptop.peerPublicKey,
+      },
       annotations: { summary: "WireGuard peer uses a lot of bandwidth" },
     });
     await am.postAlerts([peerAlert(HOST), peerAlert("other-host")]);
-    const { same, other, exporterDown } = await explained(am.waitFor(
-      async () => {
-        const alerts = await am.alerts();
-        const same = amAlert(alerts, "WireGuardHighBandwidth", { instance: HOST });
-        const other = amAlert(alerts, "WireGuardHighBandwidth", { instance: "other-host" });
-        const exporterDown = amAlert(alerts, "WireGuardExporterDown", { instance: HOST });
-        return same && other && exporterDown ? { same, other, exporterDown } : undefined;
-      },
-      { ms: 10_000, what: "the posted alerts and WireGuardExporterDown in Alertmanager" },
-    ));
+    const { same, other, exporterDown } = await explained(
+      am.waitFor(
+        async () => {
+          const alerts = await am.alerts();
+          const same = amAlert(alerts, "WireGuardHighBandwidth", { instance: HOST });
+          const other = amAlert(alerts, "WireGuardHighBandwidth", { instance: "other-host" });
+          const exporterDown = amAlert(alerts, "WireGuardExporterDown", { instance: HOST });
+          return same && other && exporterDown ? { same, other, exporterDown } : undefined;
+        },
+        { ms: 10_000, what: "the posted alerts and WireGuardExporterDown in Alertmanager" },
+      ),
+    );
     expect(same.status).toEqual({ state: "suppressed", inhibitedBy: [exporterDown.fingerprint], silencedBy: [] });
     expect(other.status).toEqual({ state: "active", inhibitedBy: [], silencedBy: [] });
 
-    const control = await explained(hook.waitFor(
-      (all) => delivered(all).find(({ alert }) => alert.labels.alertname === "WireGuardHighBandwidth" && alert.labels.instance === "other-host"),
-      { ms: 15_000, what: "the other host's WireGuardHighBandwidth notification" },
-    ));
+    const control = await explained(
+      hook.waitFor(
+        (all) =>
+          delivered(all).find(
+            ({ alert }) =>
+              alert.labels.alertname === "WireGuardHighBandwidth" && alert.labels.instance === "other-host",
+          ),
+        { ms: 15_000, what: "the other host's WireGuardHighBandwidth notification" },
+      ),
+    );
     expect(control.receiver).toBe(RECEIVERS.warning);
     await sleep(GROUP_INTERVAL_MS + 500);
-    expect(delivered().filter(({ alert }) => alert.labels.alertname === "WireGuardHighBandwidth" && alert.labels.instance === HOST)).toEqual([]);
+    expect(
+      delivered().filter(
+        ({ alert }) => alert.labels.alertname === "WireGuardHighBandwidth" && alert.labels.instance === HOST,
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -353,7 +441,10 @@ describe("generated route fragment merged into an existing Alertmanager config",
         group_by: ["alertname"],
         routes: [{ receiver: "db-team", matchers: ['service="postgres"'] }, fragment.route],
       },
-      inhibit_rules: [{ source_matchers: ['alertname="DatacenterDown"'], target_matchers: ['severity="warning"'], equal: ["dc"] }, ...fragment.inhibit_rules],
+      inhibit_rules: [
+        { source_matchers: ['alertname="DatacenterDown"'], target_matchers: ['severity="warning"'], equal: ["dc"] },
+        ...fragment.inhibit_rules,
+      ],
       receivers: ["ops-default", "db-team", RECEIVERS.critical, RECEIVERS.warning].map((name) => ({ name })),
     });
   }
@@ -364,7 +455,8 @@ describe("generated route fragment merged into an existing Alertmanager config",
     const check = amtool(["check-config", path]);
     expect(check.stderr).toBe("");
     expect(check.stdout).toContain("- 3 inhibit rules");
-    const routeOf = (...labels: string[]) => amtool(["config", "routes", "test", `--config.file=${path}`, ...labels]).stdout.trim();
+    const routeOf = (...labels: string[]) =>
+      amtool(["config", "routes", "test", `--config.file=${path}`, ...labels]).stdout.trim();
     expect(routeOf("alertname=WireGuardExpectedPeerDown", `env=${ENV}`, "severity=critical")).toBe(RECEIVERS.critical);
     expect(routeOf("alertname=WireGuardPeerDown", `env=${ENV}`, "severity=warning")).toBe(RECEIVERS.warning);
     // info defaults to critical's receiver when the stack names none.

@@ -17,12 +17,21 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function amtool(args: string[]): { code: number | null; out: string } {
   const r = spawnSync(AMTOOL, args, { encoding: "utf8", timeout: 60_000 });
-  if (r.error) throw new Error(`these tests need ${AMTOOL} (apt-get install prometheus-alertmanager): ${r.error.message}`);
+  if (r.error)
+    throw new Error(`these tests need ${AMTOOL} (apt-get install prometheus-alertmanager): ${r.error.message}`);
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
 function inventory(route: Record<string, unknown>): Inventory {
-  const r = validateStackConfig({ allowUnpinnedHostKeys: true, environment: "prod", hosts: [{ name: "h", address: "203.0.113.1" }], alerting: { route } }, "am");
+  const r = validateStackConfig(
+    {
+      allowUnpinnedHostKeys: true,
+      environment: "prod",
+      hosts: [{ name: "h", address: "203.0.113.1" }],
+      alerting: { route },
+    },
+    "am",
+  );
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   return r.inventory;
 }
@@ -38,9 +47,19 @@ function written(content: string): string {
 
 /** The receiver amtool's route test picks for an alert with these labels. */
 function routedTo(configFile: string, labels: Record<string, string>): string {
-  const r = amtool(["config", "routes", "test", `--config.file=${configFile}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)]);
+  const r = amtool([
+    "config",
+    "routes",
+    "test",
+    `--config.file=${configFile}`,
+    ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
+  ]);
   expect(r.code, r.out).toBe(0);
-  return r.out.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("Warning:")).join(",").trim();
+  return r.out
+    .split("\n")
+    .filter((l) => l.trim() !== "" && !l.startsWith("Warning:"))
+    .join(",")
+    .trim();
 }
 
 const ROUTE = { receivers: { critical: "pager", warning: "team-chat", info: "ticket" } };
@@ -74,13 +93,25 @@ describe("alertmanager/alertmanager.yml", () => {
   it("falls back to critical's receiver for warning and info when the stack names only critical", () => {
     const only = written(file(inventory({ receivers: { critical: "pager" } }), ALERTMANAGER_CONFIG_PATH));
     expect(amtool(["check-config", only]).code).toBe(0);
-    for (const severity of ["critical", "warning", "info"]) expect(routedTo(only, { alertname: "WireGuardNoPeers", env: "prod", severity })).toBe("pager");
+    for (const severity of ["critical", "warning", "info"])
+      expect(routedTo(only, { alertname: "WireGuardNoPeers", env: "prod", severity })).toBe("pager");
   });
 
   it("groups by the stack's labels with its timings", () => {
-    const inv2 = inventory({ ...ROUTE, groupBy: ["env", "alertname"], groupWait: "10s", groupInterval: "1m", repeatInterval: "12h" });
+    const inv2 = inventory({
+      ...ROUTE,
+      groupBy: ["env", "alertname"],
+      groupWait: "10s",
+      groupInterval: "1m",
+      repeatInterval: "12h",
+    });
     const route = (load(file(inv2, ROUTE_FRAGMENT_PATH)) as { route: Record<string, unknown> }).route;
-    expect(route).toMatchObject({ group_by: ["env", "alertname"], group_wait: "10s", group_interval: "1m", repeat_interval: "12h" });
+    expect(route).toMatchObject({
+      group_by: ["env", "alertname"],
+      group_wait: "10s",
+      group_interval: "1m",
+      repeat_interval: "12h",
+    });
   });
 });
 
@@ -90,16 +121,32 @@ describe("alertmanager/wireguard-route.yml", () => {
 
   it("inhibits PeerDown by ExpectedPeerDown for the same peer, and every other WireGuard alert by ExporterDown of the instance", () => {
     expect(fragment.inhibit_rules).toEqual([
-      { source_matchers: ['alertname="WireGuardExpectedPeerDown"'], target_matchers: ['alertname="WireGuardPeerDown"'], equal: ["env", "instance", "interface", "public_key"] },
-      { source_matchers: ['alertname="WireGuardExporterDown"'], target_matchers: ['alertname=~"WireGuard.+"', 'alertname!="WireGuardExporterDown"'], equal: ["env", "instance"] },
+      {
+        source_matchers: ['alertname="WireGuardExpectedPeerDown"'],
+        target_matchers: ['alertname="WireGuardPeerDown"'],
+        equal: ["env", "instance", "interface", "public_key"],
+      },
+      {
+        source_matchers: ['alertname="WireGuardExporterDown"'],
+        target_matchers: ['alertname=~"WireGuard.+"', 'alertname!="WireGuardExporterDown"'],
+        equal: ["env", "instance"],
+      },
     ]);
   });
 
   it("merged into an existing config (its route under routes:, its inhibit rules appended) routes as the complete one and keeps the rest", () => {
     const existing = {
       route: { receiver: "ops-default", routes: [{ receiver: "db-team", matchers: ['team="db"'] }] },
-      inhibit_rules: [{ source_matchers: ['alertname="DatacenterDown"'], target_matchers: ['severity="warning"'], equal: ["dc"] }],
-      receivers: [{ name: "ops-default" }, { name: "db-team" }, { name: "pager" }, { name: "team-chat" }, { name: "ticket" }],
+      inhibit_rules: [
+        { source_matchers: ['alertname="DatacenterDown"'], target_matchers: ['severity="warning"'], equal: ["dc"] },
+      ],
+      receivers: [
+        { name: "ops-default" },
+        { name: "db-team" },
+        { name: "pager" },
+        { name: "team-chat" },
+        { name: "ticket" },
+      ],
     };
     existing.route.routes.unshift(fragment.route as never);
     existing.inhibit_rules.push(...(fragment.inhibit_rules as never[]));
@@ -107,8 +154,12 @@ describe("alertmanager/wireguard-route.yml", () => {
     const r = amtool(["check-config", merged]);
     expect(r.out).toContain("3 inhibit rules");
     expect(r.code).toBe(0);
-    expect(routedTo(merged, { alertname: "WireGuardExpectedPeerDown", env: "prod", severity: "critical" })).toBe("pager");
-    expect(routedTo(merged, { alertname: "WireGuardHighBandwidth", env: "prod", severity: "warning", team: "db" })).toBe("team-chat");
+    expect(routedTo(merged, { alertname: "WireGuardExpectedPeerDown", env: "prod", severity: "critical" })).toBe(
+      "pager",
+    );
+    expect(
+      routedTo(merged, { alertname: "WireGuardHighBandwidth", env: "prod", severity: "warning", team: "db" }),
+    ).toBe("team-chat");
     expect(routedTo(merged, { alertname: "SlowQuery", team: "db" })).toBe("db-team");
     expect(routedTo(merged, { alertname: "WireGuardPeerDown", env: "dev", severity: "warning" })).toBe("ops-default");
   });

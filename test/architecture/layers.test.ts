@@ -34,13 +34,17 @@ function sourceFiles(dir: string): string[] {
 function specifiers(file: string): string[] {
   const text = readFileSync(join(ROOT, file), "utf8");
   const found: string[] = [];
-  for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)["']([^"']+)["']/gm)) found.push(m[1]!);
+  for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)["']([^"']+)["']/gm))
+    found.push(m[1]!);
   return found;
 }
 
 /** Where a relative specifier lands, as a repository path without extension. */
 function target(file: string, spec: string): string {
-  return relative(ROOT, resolve(ROOT, dirname(file), spec)).split("\\").join("/").replace(/\.(ts|cjs|js)$/, "");
+  return relative(ROOT, resolve(ROOT, dirname(file), spec))
+    .split("\\")
+    .join("/")
+    .replace(/\.(ts|cjs|js)$/, "");
 }
 
 const within = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
@@ -50,13 +54,18 @@ const layerOf = (path: string) => LAYERS.findIndex((l) => within(path, l.dir));
 function refusal(file: string, to: string): string | undefined {
   const toLayer = layerOf(to);
   if (within(file, EXPORTER)) {
-    return within(to, EXPORTER) || within(to, "src/contract") ? undefined : "the exporter imports only its own files and src/contract";
+    return within(to, EXPORTER) || within(to, "src/contract")
+      ? undefined
+      : "the exporter imports only its own files and src/contract";
   }
   if (to === EXPORTER_BUNDLER.replace(/\.ts$/, "")) {
     return layerOf(file) >= 3 || file === PROGRAM ? undefined : "only deploy and tools build the exporter bundle";
   }
   if (within(to, EXPORTER)) return "the exporter is reached through its bundle, never imported";
-  if (file === PROGRAM) return toLayer >= 0 && toLayer <= 3 ? undefined : `${PROGRAM} declares components: it imports model, build and deploy`;
+  if (file === PROGRAM)
+    return toLayer >= 0 && toLayer <= 3
+      ? undefined
+      : `${PROGRAM} declares components: it imports model, build and deploy`;
   const fromLayer = layerOf(file);
   if (toLayer < 0) return `${to} is in no layer`;
   if (toLayer > fromLayer) return `${LAYERS[fromLayer]!.dir} is below ${LAYERS[toLayer]!.dir}: imports go only down`;
@@ -84,14 +93,20 @@ describe("layers", () => {
   });
 
   it("the contract, the model and the builders never load Pulumi", () => {
-    const wrong = WITHOUT_PULUMI.flatMap((dir) => sourceFiles(dir))
-      .flatMap((file) => specifiers(file).filter((s) => s.startsWith("@pulumi")).map((s) => `${file} imports ${s}`));
+    const wrong = WITHOUT_PULUMI.flatMap((dir) => sourceFiles(dir)).flatMap((file) =>
+      specifiers(file)
+        .filter((s) => s.startsWith("@pulumi"))
+        .map((s) => `${file} imports ${s}`),
+    );
     expect(wrong).toEqual([]);
   });
 
   it("the contract imports nothing but Node's own modules, so the exporter bundle stays self-contained", () => {
-    const wrong = sourceFiles("src/contract")
-      .flatMap((file) => specifiers(file).filter((s) => !s.startsWith("./") && !s.startsWith("node:")).map((s) => `${file} imports ${s}`));
+    const wrong = sourceFiles("src/contract").flatMap((file) =>
+      specifiers(file)
+        .filter((s) => !s.startsWith("./") && !s.startsWith("node:"))
+        .map((s) => `${file} imports ${s}`),
+    );
     expect(wrong).toEqual([]);
   });
 

@@ -15,12 +15,18 @@ interface CpuProfile {
 }
 
 const TS_PROGRAM = new Set(["createProgram", "synchronizeHostData"]);
-const TS_CHECK = new Set(["getSemanticDiagnostics", "getPreEmitDiagnostics", "checkSourceFile", "checkSourceFileWithEagerDiagnostics"]);
+const TS_CHECK = new Set([
+  "getSemanticDiagnostics",
+  "getPreEmitDiagnostics",
+  "checkSourceFile",
+  "checkSourceFileWithEagerDiagnostics",
+]);
 
 /** The part a stack (innermost frame first) belongs to, or undefined to keep looking outwards. */
 function partOf(stack: readonly ProfileNode["callFrame"][]): string {
   const names = new Set(stack.map((f) => f.functionName));
-  if (names.has("prepareStackTrace")) return "stack traces: the SDK takes one per promise, mapped to .ts by ts-node's source-map-support";
+  if (names.has("prepareStackTrace"))
+    return "stack traces: the SDK takes one per promise, mapped to .ts by ts-node's source-map-support";
   for (const f of stack) {
     const url = f.url;
     if (url.includes("/typescript/lib/")) {
@@ -30,10 +36,14 @@ function partOf(stack: readonly ProfileNode["callFrame"][]): string {
     }
     if (url.includes("/ts-node/")) return "TypeScript: transpile + emit";
     if (url.includes("/esbuild/") || f.functionName === "buildExporterBundle") return "esbuild: the exporter bundle";
-    if (url.includes("/@pulumi/pulumi/runtime/mocks") || url.endsWith("run-program-under-mocks.cjs")) return "mocks + capture (harness only)";
-    if (url.includes("google-protobuf") || url.includes("/@grpc/") || url.includes("/@pulumi/pulumi/proto/")) return "protobuf messages (resource registration RPC)";
-    if (url.includes("/@pulumi/") || url.includes("/@pulumiverse/")) return "Pulumi SDKs: resources, outputs, serialization";
-    if (url.startsWith("node:internal/modules") || f.functionName === "wrapSafe") return "module loading (resolve, read, compile JS)";
+    if (url.includes("/@pulumi/pulumi/runtime/mocks") || url.endsWith("run-program-under-mocks.cjs"))
+      return "mocks + capture (harness only)";
+    if (url.includes("google-protobuf") || url.includes("/@grpc/") || url.includes("/@pulumi/pulumi/proto/"))
+      return "protobuf messages (resource registration RPC)";
+    if (url.includes("/@pulumi/") || url.includes("/@pulumiverse/"))
+      return "Pulumi SDKs: resources, outputs, serialization";
+    if (url.startsWith("node:internal/modules") || f.functionName === "wrapSafe")
+      return "module loading (resolve, read, compile JS)";
     if (url.includes("/node_modules/")) return "other libraries (zod, js-yaml, …)";
     if (url.startsWith("file://") || url.startsWith("/")) return "our code: program, builders, components";
   }

@@ -43,15 +43,32 @@ function fleet(work: string, hosts: number, peersPerHost: number): Fleet {
   const dir = mkdtempSync(join(work, "stack-"));
   writeFileSync(join(dir, "Pulumi.bench.yaml"), fleetStack(hosts, peersPerHost));
   const loaded = loadStackFile(dir, "bench");
-  if (!loaded.ok) throw new Error(`the generated stack is invalid: ${loaded.errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`).join("; ")}`);
-  return { label: `${hosts} host${hosts === 1 ? "" : "s"} × ${peersPerHost} peer${peersPerHost === 1 ? "" : "s"}`, config: loaded.values };
+  if (!loaded.ok)
+    throw new Error(
+      `the generated stack is invalid: ${loaded.errors
+        .slice(0, 3)
+        .map((e) => `${e.path}: ${e.message}`)
+        .join("; ")}`,
+    );
+  return {
+    label: `${hosts} host${hosts === 1 ? "" : "s"} × ${peersPerHost} peer${peersPerHost === 1 ? "" : "s"}`,
+    config: loaded.values,
+  };
 }
 
 /** One capture: wall and CPU time in ms (CPU: the child's own, all its threads), resources declared; its profile when asked. */
-async function run(work: string, f: Fleet, typeCheck: boolean, profileDir?: string): Promise<{ wall: number; cpu: number; resources: number }> {
+async function run(
+  work: string,
+  f: Fleet,
+  typeCheck: boolean,
+  profileDir?: string,
+): Promise<{ wall: number; cpu: number; resources: number }> {
   const secrets = Object.fromEntries(SECRET_KEYS.map((k) => [k, "bench-stand-in"]));
   const cpuReport = join(work, "cpu.json");
-  const env: Record<string, string> = { WIREGUARD_MONITORING_CPU_REPORT: cpuReport, ...(typeCheck ? {} : { PULUMI_NODEJS_TRANSPILE_ONLY: "true" }) };
+  const env: Record<string, string> = {
+    WIREGUARD_MONITORING_CPU_REPORT: cpuReport,
+    ...(typeCheck ? {} : { PULUMI_NODEJS_TRANSPILE_ONLY: "true" }),
+  };
   const nodeFlags = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
   const t = process.hrtime.bigint();
   const plan = await capturePlan({ stack: "bench", config: f.config, secrets, program: PROGRAM, env, nodeFlags });
@@ -67,7 +84,9 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "wgm-bench-program-"));
   try {
     const fleets = [fleet(work, 1, 1), fleet(work, hosts, peersPerHost)];
-    console.log(`program benchmark: index.ts under mocks in a child process, median of ${runs} (wall time; CPU time of the child)`);
+    console.log(
+      `program benchmark: index.ts under mocks in a child process, median of ${runs} (wall time; CPU time of the child)`,
+    );
     for (const f of fleets) {
       for (const typeCheck of [true, false]) {
         const walls: number[] = [];
@@ -80,7 +99,9 @@ async function main(): Promise<void> {
           resources = r.resources;
         }
         const s = (ms: number) => `${(ms / 1000).toFixed(1).padStart(5)} s`;
-        console.log(`  ${f.label.padEnd(20)} ${(typeCheck ? "type-checked" : "transpile-only").padEnd(15)} ${s(median(walls))} wall  ${s(median(cpus))} CPU  (${resources} resources)`);
+        console.log(
+          `  ${f.label.padEnd(20)} ${(typeCheck ? "type-checked" : "transpile-only").padEnd(15)} ${s(median(walls))} wall  ${s(median(cpus))} CPU  (${resources} resources)`,
+        );
       }
     }
     if (process.argv.includes("--no-profile")) return;
@@ -88,10 +109,19 @@ async function main(): Promise<void> {
     for (const typeCheck of [true, false]) {
       const dir = join(work, `profile-${typeCheck ? "checked" : "transpiled"}`);
       const r = await run(work, f, typeCheck, dir);
-      const { total, parts } = profileBreakdown(join(dir, readdirSync(dir).find((n) => n.endsWith(".cpuprofile"))!));
-      console.log(`\nwhere the time goes: ${f.label}, ${typeCheck ? "type-checked" : "transpile-only"} (profiled: ${(r.wall / 1000).toFixed(1)} s wall, ${(r.cpu / 1000).toFixed(1)} s CPU, ${(total / 1000).toFixed(1)} s sampled)`);
+      const { total, parts } = profileBreakdown(
+        join(
+          dir,
+          readdirSync(dir).find((n) => n.endsWith(".cpuprofile"))!,
+        ),
+      );
+      console.log(
+        `\nwhere the time goes: ${f.label}, ${typeCheck ? "type-checked" : "transpile-only"} (profiled: ${(r.wall / 1000).toFixed(1)} s wall, ${(r.cpu / 1000).toFixed(1)} s CPU, ${(total / 1000).toFixed(1)} s sampled)`,
+      );
       for (const [name, ms] of parts.filter(([, ms]) => ms >= total / 200)) {
-        console.log(`  ${(ms / 1000).toFixed(2).padStart(6)} s ${((100 * ms) / total).toFixed(0).padStart(3)}%  ${name}`);
+        console.log(
+          `  ${(ms / 1000).toFixed(2).padStart(6)} s ${((100 * ms) / total).toFixed(0).padStart(3)}%  ${name}`,
+        );
       }
     }
   } finally {

@@ -38,12 +38,26 @@ export function fleetStack(hosts: number, peersPerHost: number): string {
   const hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC5T7KVG0Jx6Chq6Q/n3wk+i3HXNcS4lpuw+hW1BxRka";
   const lines = ["config:", "  wireguard-monitoring:hosts:"];
   for (let h = 0; h < hosts; h++) {
-    lines.push(`    - name: vpn-${h}`, `      address: 10.${h >> 8}.${h & 255}.1`, "      ssh:", `        hostKey: ${hostKey}`, "      interfaces: [wg0, wg1]", "      labels:", `        site: site-${h % 20}`);
+    lines.push(
+      `    - name: vpn-${h}`,
+      `      address: 10.${h >> 8}.${h & 255}.1`,
+      "      ssh:",
+      `        hostKey: ${hostKey}`,
+      "      interfaces: [wg0, wg1]",
+      "      labels:",
+      `        site: site-${h % 20}`,
+    );
   }
   lines.push("  wireguard-monitoring:peers:");
   for (let h = 0; h < hosts; h++) {
     for (let p = 0; p < peersPerHost; p++) {
-      lines.push(`    - publicKey: ${key()}`, `      friendlyName: peer-${h}-${p}`, `      owner: team-${p % 7}`, `      host: vpn-${h}`, `      interface: wg${p % 2}`);
+      lines.push(
+        `    - publicKey: ${key()}`,
+        `      friendlyName: peer-${h}-${p}`,
+        `      owner: team-${p % 7}`,
+        `      host: vpn-${h}`,
+        `      interface: wg${p % 2}`,
+      );
       if (p % 10 === 0) lines.push("      expected: true");
     }
   }
@@ -71,7 +85,13 @@ interface RenderTimes {
 /** What `npm run render --stack-file DIR/Pulumi.bench.yaml --out OUT` does, phase by phase. */
 function render(dir: string, out: string): RenderTimes {
   const [loaded, load] = time(() => loadStackFile(dir, "bench"));
-  if (!loaded.ok) throw new Error(`the generated stack is invalid: ${loaded.errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`).join("; ")}`);
+  if (!loaded.ok)
+    throw new Error(
+      `the generated stack is invalid: ${loaded.errors
+        .slice(0, 3)
+        .map((e) => `${e.path}: ${e.message}`)
+        .join("; ")}`,
+    );
   const [artifacts, build] = time(() => {
     if (stackBuildErrors(loaded.inventory).length > 0) throw new Error("build errors");
     return stackArtifacts(loaded.inventory);
@@ -92,7 +112,10 @@ function main(): void {
     // The same fleet with one peer renamed: one host's peers file and the targets change.
     const changedDir = join(dir, "one-peer-changed");
     mkdirSync(changedDir);
-    writeFileSync(join(changedDir, "Pulumi.bench.yaml"), stack.replace("friendlyName: peer-0-0\n", "friendlyName: peer-0-0-renamed\n"));
+    writeFileSync(
+      join(changedDir, "Pulumi.bench.yaml"),
+      stack.replace("friendlyName: peer-0-0\n", "friendlyName: peer-0-0-renamed\n"),
+    );
     const size = statSync(file).size;
     const parse: number[] = [];
     const first: RenderTimes[] = [];
@@ -109,7 +132,8 @@ function main(): void {
     }
     const p = median(parse);
     const m = (rs: RenderTimes[], k: keyof RenderTimes) => median(rs.map((r) => r[k]));
-    const row = (name: string, ms: number) => `${name.padEnd(44)} ${ms.toFixed(0).padStart(7)} ms  ${(ms / p).toFixed(2).padStart(6)}× parse`;
+    const row = (name: string, ms: number) =>
+      `${name.padEnd(44)} ${ms.toFixed(0).padStart(7)} ms  ${(ms / p).toFixed(2).padStart(6)}× parse`;
     console.log(
       `render benchmark: ${hosts} hosts × ${peersPerHost} peers (${(hosts * peersPerHost).toLocaleString("en-US")} peers), ` +
         `stack file ${(size / 1e6).toFixed(1)} MB, ${first[0].files} files, median of ${runs}`,
@@ -124,7 +148,9 @@ function main(): void {
     console.log(row("render again, nothing changed", m(again, "total")));
     console.log(row("render again, one peer changed", m(changed, "total")));
     const ratio = (rs: RenderTimes[]) => (m(rs, "total") / p).toFixed(2);
-    console.log(`ratio render / parse (target ≤ 2): first ${ratio(first)}, nothing changed ${ratio(again)}, one peer changed ${ratio(changed)}`);
+    console.log(
+      `ratio render / parse (target ≤ 2): first ${ratio(first)}, nothing changed ${ratio(again)}, one peer changed ${ratio(changed)}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -22,10 +22,18 @@ const READER = `setTimeout(() => {
 }, 1000);`;
 
 /** Runs `<cli> <args> | node -e READER` in a shell, as a user would; the CLI's exit status through pipefail. */
-function piped(cli: "render" | "preview", args: string[]): { status: number | null; stderr: string; bytes: number; lastLine: string; parsed: unknown } {
+function piped(
+  cli: "render" | "preview",
+  args: string[],
+): { status: number | null; stderr: string; bytes: number; lastLine: string; parsed: unknown } {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const command = `${[TSX, join(REPO, "src", "tools", "cli", `${cli}.ts`), ...args].map(quote).join(" ")} | ${quote(process.execPath)} -e ${quote(READER)}`;
-  const r = spawnSync("bash", ["-o", "pipefail", "-c", command], { cwd: REPO, encoding: "utf8", timeout: 180_000, maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync("bash", ["-o", "pipefail", "-c", command], {
+    cwd: REPO,
+    encoding: "utf8",
+    timeout: 180_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const report = JSON.parse(r.stdout || "{}") as { bytes: number; lastLine: string; parsed: unknown };
   return { status: r.status, stderr: r.stderr, ...report };
 }
@@ -50,9 +58,15 @@ describe("npm run render | reader", () => {
   it("hands the reader the whole summary of a fleet whose summary is larger than a pipe's buffer", () => {
     // The example stack with 400 hosts: one summary line per rendered file.
     const example = readFileSync(join(REPO, "Pulumi.example.yaml"), "utf8");
-    const hosts = Array.from({ length: 400 }, (_, i) => `    - { name: vpn-${i}, address: 10.1.${i >> 8}.${i & 255}, interfaces: [wg0, wg1] }`).join("\n");
+    const hosts = Array.from(
+      { length: 400 },
+      (_, i) => `    - { name: vpn-${i}, address: 10.1.${i >> 8}.${i & 255}, interfaces: [wg0, wg1] }`,
+    ).join("\n");
     const fleet = example
-      .replace(/ {2}wireguard-monitoring:hosts:\n(?: {4}.*\n)+/, `  wireguard-monitoring:allowUnpinnedHostKeys: true\n  wireguard-monitoring:hosts:\n${hosts}\n`)
+      .replace(
+        / {2}wireguard-monitoring:hosts:\n(?: {4}.*\n)+/,
+        `  wireguard-monitoring:allowUnpinnedHostKeys: true\n  wireguard-monitoring:hosts:\n${hosts}\n`,
+      )
       .replace(/^( {6}host: vpn-\w+-1\n)/gm, "");
     const file = join(dir, "Pulumi.fleet.yaml");
     writeFileSync(file, fleet);

@@ -70,25 +70,57 @@ describe("the shared grammar", () => {
 
   it("Prometheus durations are the whole-number forms with units from largest to smallest", () => {
     for (const ok of ["1d", "1h30m", "90s", "500ms", "1d2h3m4s5ms"]) expect(isPrometheusDuration(ok), ok).toBe(true);
-    for (const no of ["180", "1.5h", "30s1m", "1m1m", " 30s", "", "106751d23h47m16s855ms"]) expect(isPrometheusDuration(no), no).toBe(false);
+    for (const no of ["180", "1.5h", "30s1m", "1m1m", " 30s", "", "106751d23h47m16s855ms"])
+      expect(isPrometheusDuration(no), no).toBe(false);
   });
 });
 
 describe("config keys that become exporter flags", () => {
   // Values around every edge of the grammar and the flags' limits.
   const corpus = [
-    "3m", "1d", "1h30m", "500ms", "1.5m", "180", "0.5", " 3m", "3m ", "0", "0s", "0ms", "", "  ", "often", "1w", "-1s", "1e3s",
-    "24d", "24d20h31m23s647ms", "24d20h31m23s648ms", "25d", "2147483647ms", "2147483648ms", "9".repeat(400) + "h", "1s1s", "30s1m",
+    "3m",
+    "1d",
+    "1h30m",
+    "500ms",
+    "1.5m",
+    "180",
+    "0.5",
+    " 3m",
+    "3m ",
+    "0",
+    "0s",
+    "0ms",
+    "",
+    "  ",
+    "often",
+    "1w",
+    "-1s",
+    "1e3s",
+    "24d",
+    "24d20h31m23s647ms",
+    "24d20h31m23s648ms",
+    "25d",
+    "2147483647ms",
+    "2147483648ms",
+    "9".repeat(400) + "h",
+    "1s1s",
+    "30s1m",
   ];
   const flagsFor = { "wireguard.connected-threshold": "connected", "collector.timeout": "collectorTimeout" } as const;
 
-  it.each(Object.keys(flagsFor) as Array<keyof typeof flagsFor>)("--%s: the config refuses exactly what the exporter refuses", (flag) => {
-    for (const text of corpus) {
-      const exporter = parseFlags([`--${flag}=${text}`]);
-      const config = durationFlagProblem(flag, text);
-      expect(config === undefined, `${JSON.stringify(text)}: config says ${config}, exporter says ${JSON.stringify(exporter)}`).toBe(exporter.kind === "run");
-    }
-  });
+  it.each(Object.keys(flagsFor) as Array<keyof typeof flagsFor>)(
+    "--%s: the config refuses exactly what the exporter refuses",
+    (flag) => {
+      for (const text of corpus) {
+        const exporter = parseFlags([`--${flag}=${text}`]);
+        const config = durationFlagProblem(flag, text);
+        expect(
+          config === undefined,
+          `${JSON.stringify(text)}: config says ${config}, exporter says ${JSON.stringify(exporter)}`,
+        ).toBe(exporter.kind === "run");
+      }
+    },
+  );
 
   it("every committed stack renders exporter units whose flags the exporter accepts", () => {
     expect(stacks).toEqual(expect.arrayContaining(["example", "prod"]));
@@ -118,15 +150,24 @@ describe("config keys that become exporter flags", () => {
   it("exporter.collectorTimeout beyond what a timer can wait is refused by both, naming the key and the flag", () => {
     const r = validate({ exporter: { collectorTimeout: "25d" } });
     expect(r.ok ? [] : r.errors).toEqual([
-      { path: `${P}exporter.collectorTimeout`, message: `must be at most 2147483647ms (the exporter's --collector.timeout), got "25d"` },
+      {
+        path: `${P}exporter.collectorTimeout`,
+        message: `must be at most 2147483647ms (the exporter's --collector.timeout), got "25d"`,
+      },
     ]);
-    expect(parseFlags(["--collector.timeout=25d"])).toEqual({ kind: "error", message: "--collector.timeout: must be at most 2147483647ms" });
+    expect(parseFlags(["--collector.timeout=25d"])).toEqual({
+      kind: "error",
+      message: "--collector.timeout: must be at most 2147483647ms",
+    });
   });
 
   it("a zero or malformed threshold is refused with the key path", () => {
     const r = validate({ thresholds: { connected: "0s", staleHandshake: "5 minutes" } });
     expect(r.ok ? [] : r.errors).toEqual([
-      { path: `${P}thresholds.staleHandshake`, message: `expected a duration such as "30s", "5m", "1h30m" or "1d", got "5 minutes"` },
+      {
+        path: `${P}thresholds.staleHandshake`,
+        message: `expected a duration such as "30s", "5m", "1h30m" or "1d", got "5 minutes"`,
+      },
       { path: `${P}thresholds.connected`, message: `must be longer than zero, got "0s"` },
     ]);
   });
@@ -134,7 +175,16 @@ describe("config keys that become exporter flags", () => {
 
 describe("config keys Prometheus reads", () => {
   it("accept Prometheus durations such as 1m30s and 1d", () => {
-    expect(validate({ prometheus: { ssh: { hostKey: HOST_KEY }, scrapeInterval: "1m30s", scrapeTimeout: "45s", evaluationInterval: "1d" } }).ok).toBe(true);
+    expect(
+      validate({
+        prometheus: {
+          ssh: { hostKey: HOST_KEY },
+          scrapeInterval: "1m30s",
+          scrapeTimeout: "45s",
+          evaluationInterval: "1d",
+        },
+      }).ok,
+    ).toBe(true);
   });
 
   it.each(["90", "1.5m", "30s1m"])("refuse %j, which the shared grammar reads but Prometheus does not", (text) => {

@@ -7,7 +7,8 @@ import { sshHostKeyProblem, sshHostKeyType } from "../../src/model/validators";
 
 const ED25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC5T7KVG0Jx6Chq6Q/n3wk+i3HXNcS4lpuw+hW1BxRka";
 // Generated with ssh-keygen for these tests (public halves only).
-const ECDSA_256 = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBA+pt1+7ob+CMq/lul4DSOl7y8gxPHgwvFvwEGTeyL9JGjf6rwcwoLimHp+O4f9VqY7oUg/bbtCgVFoIyroV6P0=";
+const ECDSA_256 =
+  "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBA+pt1+7ob+CMq/lul4DSOl7y8gxPHgwvFvwEGTeyL9JGjf6rwcwoLimHp+O4f9VqY7oUg/bbtCgVFoIyroV6P0=";
 const ECDSA_521 =
   "ecdsa-sha2-nistp521 AAAAE2VjZHNhLXNoYTItbmlzdHA1MjEAAAAIbmlzdHA1MjEAAACFBAFtHJ2BZQmm5HeaMOE+/Vs3iSDis7g6wFZFNXkx+4KwheDPcBUv4SRsnPcq3kQooOaPmG8gBXIyQa4vs3gCBkezIABQ5tOmB0FMC1Nsb5+iB9WxTAT+hg2KaXAYosHds8O54O6GCnBZFd8hm1S8tnoKTzeXo7K/Dc4nO5HMs90cfBScjg==";
 const RSA =
@@ -49,7 +50,9 @@ describe("host key format", () => {
   });
 
   it("says to drop the host name of a line copied from ssh-keyscan", () => {
-    expect(sshHostKeyProblem(`203.0.113.10 ${ED25519}`)).toContain(`(drop the leading host name "203.0.113.10" that ssh-keyscan prints)`);
+    expect(sshHostKeyProblem(`203.0.113.10 ${ED25519}`)).toContain(
+      `(drop the leading host name "203.0.113.10" that ssh-keyscan prints)`,
+    );
   });
 });
 

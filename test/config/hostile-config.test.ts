@@ -86,7 +86,13 @@ function fullConfig(): Tree {
       collectorTimeout: "5s",
       exportEndpoints: false,
       installNode: false,
-      tls: { enabled: true, certFile: "/etc/wireguard-exporter/tls.crt", keyFile: "/etc/wireguard-exporter/tls.key", caFile: "/etc/prometheus/ca.crt", insecureSkipVerify: false },
+      tls: {
+        enabled: true,
+        certFile: "/etc/wireguard-exporter/tls.crt",
+        keyFile: "/etc/wireguard-exporter/tls.key",
+        caFile: "/etc/prometheus/ca.crt",
+        insecureSkipVerify: false,
+      },
       basicAuth: { enabled: true, username: "prometheus" },
     },
     logs: { filebeat: true, filebeatInputsDir: "/etc/filebeat/inputs.d" },
@@ -103,10 +109,21 @@ function fullConfig(): Tree {
     ],
     alerting: {
       alertmanagers: [
-        { urls: ["https://am.example.net:9093/am"], basicAuth: { username: "prometheus" }, tls: { caFile: "/etc/prometheus/secrets/am-ca.crt", insecureSkipVerify: false }, timeout: "10s" },
+        {
+          urls: ["https://am.example.net:9093/am"],
+          basicAuth: { username: "prometheus" },
+          tls: { caFile: "/etc/prometheus/secrets/am-ca.crt", insecureSkipVerify: false },
+          timeout: "10s",
+        },
         { fileSd: "/etc/prometheus/alertmanagers.json", scheme: "https", pathPrefix: "/am" },
       ],
-      route: { receivers: { critical: "pager", warning: "team-chat", info: "ticket" }, groupBy: ["env", "instance", "alertname"], groupWait: "30s", groupInterval: "5m", repeatInterval: "4h" },
+      route: {
+        receivers: { critical: "pager", warning: "team-chat", info: "ticket" },
+        groupBy: ["env", "instance", "alertname"],
+        groupWait: "30s",
+        groupInterval: "5m",
+        repeatInterval: "4h",
+      },
     },
   };
 }
@@ -117,7 +134,8 @@ type Path = (string | number)[];
 function stringKeys(value: unknown, path: Path = []): Path[] {
   if (typeof value === "string") return [path];
   if (Array.isArray(value)) return value.flatMap((v, i) => stringKeys(v, [...path, i]));
-  if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => stringKeys(v, [...path, k]));
+  if (value !== null && typeof value === "object")
+    return Object.entries(value).flatMap(([k, v]) => stringKeys(v, [...path, k]));
   return [];
 }
 
@@ -131,7 +149,13 @@ const ALL_KEYS = stringKeys(fullConfig());
 const name = (path: Path) => keyPath(path).replace(/^wireguard-monitoring:/, "");
 
 /** Free text that only ever reaches a serializer (YAML, JSON, a provider input); it must round-trip. */
-const FREE_TEXT = new Set(["hosts[0].labels.site", "peers[0].friendlyName", "peers[0].owner", "grafana.folder", "grafana.datasourceUid"]);
+const FREE_TEXT = new Set([
+  "hosts[0].labels.site",
+  "peers[0].friendlyName",
+  "peers[0].owner",
+  "grafana.folder",
+  "grafana.datasourceUid",
+]);
 /** Refused by the checks across keys (a reference to a host that does not exist). */
 const CROSS_CHECKED = new Set(["peers[0].host"]);
 /** Taken on one line only (HTTP basic auth has no room for control characters). */
@@ -161,7 +185,13 @@ function leaves(value: unknown): string[] {
 /** Each rendered file parsed as what it is; the systemd units and the wg helper client as text. */
 function parsedArtifacts(inventory: Inventory): { path: string; strings: string[] }[] {
   const deployed = (content: string, kind: string) =>
-    kind === "web-config" && inventory.exporter.basicAuth.enabled ? withBasicAuthUser(content, inventory.exporter.basicAuth.username, "$2b$10$abcdefghijklmnopqrstuu0123456789012345678901234567890") : content;
+    kind === "web-config" && inventory.exporter.basicAuth.enabled
+      ? withBasicAuthUser(
+          content,
+          inventory.exporter.basicAuth.username,
+          "$2b$10$abcdefghijklmnopqrstuu0123456789012345678901234567890",
+        )
+      : content;
   return stackArtifacts(inventory).flatMap((a) => {
     if (a.kind === "systemd" || a.kind === "other") return [];
     const text = deployed(a.content, a.kind);
@@ -176,35 +206,64 @@ function renderedValues(inventory: Inventory, key: string): string[] {
   const strings = (path: string) => files.find((f) => f.path === path)!.strings;
   switch (key) {
     case "hosts[0].labels.site":
-      return (JSON.parse(stackArtifacts(inventory).find((a) => a.path === "prometheus/targets/wireguard.json")!.content) as { labels: Record<string, string> }[]).map((g) => g.labels.site);
+      return (
+        JSON.parse(stackArtifacts(inventory).find((a) => a.path === "prometheus/targets/wireguard.json")!.content) as {
+          labels: Record<string, string>;
+        }[]
+      ).map((g) => g.labels.site);
     case "peers[0].friendlyName":
     case "peers[0].owner": {
-      const peers = (load(stackArtifacts(inventory).find((a) => a.path === "hosts/vpn-a/peers.yml")!.content) as { peers: Record<string, string>[] }).peers;
+      const peers = (
+        load(stackArtifacts(inventory).find((a) => a.path === "hosts/vpn-a/peers.yml")!.content) as {
+          peers: Record<string, string>[];
+        }
+      ).peers;
       return peers.map((p) => p[key.endsWith("owner") ? "owner" : "friendly_name"]);
     }
     case "grafana.folder":
       return [stackFolder(inventory).title.replace(/ \(lab\)$/, "")];
     case "grafana.datasourceUid":
-      return files.filter((f) => f.path.startsWith("grafana/dashboards/")).flatMap((f) => f.strings.filter((s) => s.includes("touch")));
+      return files
+        .filter((f) => f.path.startsWith("grafana/dashboards/"))
+        .flatMap((f) => f.strings.filter((s) => s.includes("touch")));
     case "exporter.basicAuth.username": {
-      const web = load(withBasicAuthUser(stackArtifacts(inventory).find((a) => a.path === "hosts/vpn-a/web-config.yml")!.content, inventory.exporter.basicAuth.username, "$2b$10$x")) as { basic_auth_users: Record<string, string> };
-      const prometheus = load(stackArtifacts(inventory).find((a) => a.path === "prometheus/prometheus.yml")!.content) as { scrape_configs: { basic_auth?: { username: string } }[] };
-      return [...Object.keys(web.basic_auth_users), ...prometheus.scrape_configs.flatMap((j) => (j.basic_auth ? [j.basic_auth.username] : []))];
+      const web = load(
+        withBasicAuthUser(
+          stackArtifacts(inventory).find((a) => a.path === "hosts/vpn-a/web-config.yml")!.content,
+          inventory.exporter.basicAuth.username,
+          "$2b$10$x",
+        ),
+      ) as { basic_auth_users: Record<string, string> };
+      const prometheus = load(
+        stackArtifacts(inventory).find((a) => a.path === "prometheus/prometheus.yml")!.content,
+      ) as { scrape_configs: { basic_auth?: { username: string } }[] };
+      return [
+        ...Object.keys(web.basic_auth_users),
+        ...prometheus.scrape_configs.flatMap((j) => (j.basic_auth ? [j.basic_auth.username] : [])),
+      ];
     }
     case "remoteWrite[0].basicAuth.username":
     case "remoteWrite[0].headers.X-Scope-OrgID": {
-      const prometheus = load(stackArtifacts(inventory).find((a) => a.path === "prometheus/prometheus.yml")!.content) as { remote_write: { headers: Record<string, string>; basic_auth: { username: string } }[] };
-      return prometheus.remote_write.map((w) => (key.endsWith("username") ? w.basic_auth.username : w.headers["X-Scope-OrgID"]!));
+      const prometheus = load(
+        stackArtifacts(inventory).find((a) => a.path === "prometheus/prometheus.yml")!.content,
+      ) as { remote_write: { headers: Record<string, string>; basic_auth: { username: string } }[] };
+      return prometheus.remote_write.map((w) =>
+        key.endsWith("username") ? w.basic_auth.username : w.headers["X-Scope-OrgID"]!,
+      );
     }
     case "alerting.alertmanagers[0].basicAuth.username": {
-      const prometheus = load(stackArtifacts(inventory).find((a) => a.path === "prometheus/prometheus.yml")!.content) as { alerting: { alertmanagers: { basic_auth?: { username: string } }[] } };
+      const prometheus = load(
+        stackArtifacts(inventory).find((a) => a.path === "prometheus/prometheus.yml")!.content,
+      ) as { alerting: { alertmanagers: { basic_auth?: { username: string } }[] } };
       return prometheus.alerting.alertmanagers.flatMap((a) => (a.basic_auth ? [a.basic_auth.username] : []));
     }
     case "alerting.route.receivers.critical":
     case "alerting.route.receivers.warning":
     case "alerting.route.receivers.info": {
       const severity = key.split(".").pop()!;
-      const config = load(stackArtifacts(inventory).find((a) => a.path === "alertmanager/alertmanager.yml")!.content) as AlertmanagerYml;
+      const config = load(
+        stackArtifacts(inventory).find((a) => a.path === "alertmanager/alertmanager.yml")!.content,
+      ) as AlertmanagerYml;
       const route = config.route.routes[0]!;
       const child = route.routes.find((r) => r.matchers[0] === `severity="${severity}"`)!;
       const names = config.receivers.map((r) => r.name).filter((n) => n.includes("touch"));
@@ -240,7 +299,9 @@ describe("a stack with shell, YAML and systemd metacharacters in every string", 
     expect(r.ok).toBe(false);
     if (r.ok) return;
     const named = new Set(r.errors.map((e) => e.path));
-    const expected = ALL_KEYS.filter((p) => !FREE_TEXT.has(name(p)) && !CROSS_CHECKED.has(name(p))).map((p) => keyPath(p));
+    const expected = ALL_KEYS.filter((p) => !FREE_TEXT.has(name(p)) && !CROSS_CHECKED.has(name(p))).map((p) =>
+      keyPath(p),
+    );
     expect([...named].sort()).toEqual(expected.sort());
     // each message says what the key takes and shows the value it got
     for (const e of r.errors) expect(e.message, e.path).toMatch(/expected|must/);
@@ -248,7 +309,8 @@ describe("a stack with shell, YAML and systemd metacharacters in every string", 
 
   it("names a key the checks across keys refuse beside the keys refused on their own", () => {
     const config = fullConfig();
-    for (const path of ALL_KEYS.filter((p) => name(p).startsWith("exporter.") || name(p) === "peers[0].host")) setAt(config, path, MULTI_LINE);
+    for (const path of ALL_KEYS.filter((p) => name(p).startsWith("exporter.") || name(p) === "peers[0].host"))
+      setAt(config, path, MULTI_LINE);
     const r = validate(config);
     const paths = r.ok ? [] : r.errors.map((e) => e.path);
     expect(paths).toContain(keyPath(["peers", 0, "host"]));
@@ -256,27 +318,30 @@ describe("a stack with shell, YAML and systemd metacharacters in every string", 
   });
 
   describe.each(HOSTILE)("each key alone, %s", (_how, value) => {
-    it.each(ALL_KEYS.map((p) => [name(p), p] as const))("%s: refused with its key path, or rendered back exactly", (key, path) => {
-      const config = fullConfig();
-      setAt(config, path, value);
-      const r = validate(config);
-      const accepted = FREE_TEXT.has(key) || (ONE_LINE_ONLY.has(key) && value === ONE_LINE);
-      if (!accepted) {
-        expect(r.ok).toBe(false);
-        if (!r.ok) expect(r.errors.map((e) => e.path)).toContain(keyPath(path));
-        return;
-      }
-      expect(r.ok ? [] : r.errors).toEqual([]);
-      if (!r.ok) return;
-      expect(stackBuildErrors(r.inventory)).toEqual([]);
-      const back = renderedValues(r.inventory, key);
-      expect(back.length).toBeGreaterThan(0);
-      for (const v of back) expect(v).toBe(value);
-      // nowhere else does a piece of it turn up: no file got a key or value out of it
-      for (const f of parsedArtifacts(r.inventory)) {
-        for (const s of f.strings.filter((s) => s.includes("touch"))) expect(s, f.path).toBe(value);
-      }
-    });
+    it.each(ALL_KEYS.map((p) => [name(p), p] as const))(
+      "%s: refused with its key path, or rendered back exactly",
+      (key, path) => {
+        const config = fullConfig();
+        setAt(config, path, value);
+        const r = validate(config);
+        const accepted = FREE_TEXT.has(key) || (ONE_LINE_ONLY.has(key) && value === ONE_LINE);
+        if (!accepted) {
+          expect(r.ok).toBe(false);
+          if (!r.ok) expect(r.errors.map((e) => e.path)).toContain(keyPath(path));
+          return;
+        }
+        expect(r.ok ? [] : r.errors).toEqual([]);
+        if (!r.ok) return;
+        expect(stackBuildErrors(r.inventory)).toEqual([]);
+        const back = renderedValues(r.inventory, key);
+        expect(back.length).toBeGreaterThan(0);
+        for (const v of back) expect(v).toBe(value);
+        // nowhere else does a piece of it turn up: no file got a key or value out of it
+        for (const f of parsedArtifacts(r.inventory)) {
+          for (const s of f.strings.filter((s) => s.includes("touch"))) expect(s, f.path).toBe(value);
+        }
+      },
+    );
   });
 
   it("with every value it takes set at once, renders units systemd verifies and a prometheus.yml promtool accepts", () => {
@@ -287,16 +352,25 @@ describe("a stack with shell, YAML and systemd metacharacters in every string", 
     expect(r.ok ? [] : r.errors).toEqual([]);
     if (!r.ok) return;
     const dir = mkdtempSync(join(work, "render-"));
-    const units = stackArtifacts(r.inventory).filter((a) => a.kind === "systemd").map((a) => ({ file: a.path.split("/").pop()!, content: a.content }));
+    const units = stackArtifacts(r.inventory)
+      .filter((a) => a.kind === "systemd")
+      .map((a) => ({ file: a.path.split("/").pop()!, content: a.content }));
     for (const u of units) writeFileSync(join(dir, u.file), u.content);
-    for (const u of units.filter((u) => !u.file.includes("@"))) expect(tool("systemd-analyze", ["verify", `./${u.file}`], dir), u.file).toEqual({ code: 0, out: "" });
+    for (const u of units.filter((u) => !u.file.includes("@")))
+      expect(tool("systemd-analyze", ["verify", `./${u.file}`], dir), u.file).toEqual({ code: 0, out: "" });
     const prometheusYml = join(dir, "prometheus.yml");
-    writeFileSync(prometheusYml, stackArtifacts(r.inventory).find((a) => a.path === "prometheus/prometheus.yml")!.content);
+    writeFileSync(
+      prometheusYml,
+      stackArtifacts(r.inventory).find((a) => a.path === "prometheus/prometheus.yml")!.content,
+    );
     const checked = tool("promtool", ["check", "config", "--syntax-only", prometheusYml]);
     expect(checked.out).toContain("SUCCESS");
     expect(checked.code).toBe(0);
     const alertmanagerYml = join(dir, "alertmanager.yml");
-    writeFileSync(alertmanagerYml, stackArtifacts(r.inventory).find((a) => a.path === "alertmanager/alertmanager.yml")!.content);
+    writeFileSync(
+      alertmanagerYml,
+      stackArtifacts(r.inventory).find((a) => a.path === "alertmanager/alertmanager.yml")!.content,
+    );
     const amChecked = tool("amtool", ["check-config", alertmanagerYml]);
     expect(amChecked.out).toContain("SUCCESS");
     expect(amChecked.code).toBe(0);
@@ -313,7 +387,12 @@ describe("free text", () => {
       expect(ok.ok ? [] : ok.errors).toEqual([]);
       setAt(config, path, "half \uD83D of an emoji");
       const r = validate(config);
-      expect(r.ok ? [] : r.errors).toEqual([{ path: keyPath(path), message: 'expected well-formed Unicode text (no lone surrogate), got "half \\ud83d of an emoji"' }]);
+      expect(r.ok ? [] : r.errors).toEqual([
+        {
+          path: keyPath(path),
+          message: 'expected well-formed Unicode text (no lone surrogate), got "half \\ud83d of an emoji"',
+        },
+      ]);
     }
   });
 });
@@ -337,12 +416,19 @@ describe("values the unit passes to the exporter", () => {
       (config.exporter as Tree)[key] = value;
       const r = validate(config);
       expect(r.ok, `${key}: ${JSON.stringify(value)}`).toBe(false);
-      if (!r.ok) expect(r.errors).toEqual([{ path: `wireguard-monitoring:exporter.${key}`, message: expect.stringMatching(message) }]);
+      if (!r.ok)
+        expect(r.errors).toEqual([
+          { path: `wireguard-monitoring:exporter.${key}`, message: expect.stringMatching(message) },
+        ]);
     }
   });
 
   it("takes IPv6 and host names as listen addresses and writes IPv6 in brackets", () => {
-    for (const [address, flag] of [["::", "[::]:9586"], ["fd00::1", "[fd00::1]:9586"], ["exporter.internal", "exporter.internal:9586"]]) {
+    for (const [address, flag] of [
+      ["::", "[::]:9586"],
+      ["fd00::1", "[fd00::1]:9586"],
+      ["exporter.internal", "exporter.internal:9586"],
+    ]) {
       const config = fullConfig();
       (config.exporter as Tree).listenAddress = address;
       const r = validate(config);
@@ -355,8 +441,13 @@ describe("values the unit passes to the exporter", () => {
     const r = validate(fullConfig());
     if (!r.ok) throw new Error("base config invalid");
     const certFile = "/x\nbasic_auth_users:\n  attacker: $2b$10$abcdefghijklmnopqrstuu0123456789012345678901234567890";
-    const inventory = { ...r.inventory, exporter: { ...r.inventory.exporter, tls: { ...r.inventory.exporter.tls, certFile } } };
-    const web = load(withBasicAuthUser(renderWebConfig(inventory, inventory.hosts[0]), "prometheus", "$2b$10$x")) as Record<string, any>;
+    const inventory = {
+      ...r.inventory,
+      exporter: { ...r.inventory.exporter, tls: { ...r.inventory.exporter.tls, certFile } },
+    };
+    const web = load(
+      withBasicAuthUser(renderWebConfig(inventory, inventory.hosts[0]), "prometheus", "$2b$10$x"),
+    ) as Record<string, any>;
     expect(web.tls_server_config.cert_file).toBe(certFile);
     expect(Object.keys(web.basic_auth_users)).toEqual(["prometheus"]);
   });
@@ -370,7 +461,12 @@ describe("values the unit passes to the exporter", () => {
 });
 
 describe("the shell steps", () => {
-  const deployment = { stack: "hostile", component: `vpn$(touch ${CANARY})`, role: "exporter" as const, machine: "203.0.113.10:22" };
+  const deployment = {
+    stack: "hostile",
+    component: `vpn$(touch ${CANARY})`,
+    role: "exporter" as const,
+    machine: "203.0.113.10:22",
+  };
   const hostOptions = {
     host: `vpn-a$(touch ${CANARY})\`touch ${CANARY}\`'"`,
     deployment,
@@ -382,7 +478,12 @@ describe("the shell steps", () => {
 
   /** Runs a step with stdin that is no file archive: it stops at its first check, with a message. */
   function runUntilFirstCheck(script: string) {
-    return spawnSync("/bin/sh", ["-eu", "-c", script, "wireguard-monitoring", join(work, "no-upload.cjs")], { input: "not an archive\n--\n!!!\n", encoding: "utf8", cwd: work, env: { PATH: process.env.PATH, HOME: work } });
+    return spawnSync("/bin/sh", ["-eu", "-c", script, "wireguard-monitoring", join(work, "no-upload.cjs")], {
+      input: "not an archive\n--\n!!!\n",
+      encoding: "utf8",
+      cwd: work,
+      env: { PATH: process.env.PATH, HOME: work },
+    });
   }
 
   it("print stack values in their messages as they are, without running them", () => {
@@ -391,17 +492,23 @@ describe("the shell steps", () => {
     expect(r.stderr).toContain(`wireguard-monitoring: host ${hostOptions.host}: the files on stdin are not readable`);
     expect(existsSync(CANARY)).toBe(false);
     const p = runUntilFirstCheck(
-      prometheusApplyScript({ deployment: { ...deployment, role: "prometheus" }, configFile: `/etc/prometheus/prom$(touch ${CANARY}).yml`, files: [], reload: "http", reloadUrl: "http://127.0.0.1:9090/-/reload", service: "prometheus" }),
+      prometheusApplyScript({
+        deployment: { ...deployment, role: "prometheus" },
+        configFile: `/etc/prometheus/prom$(touch ${CANARY}).yml`,
+        files: [],
+        reload: "http",
+        reloadUrl: "http://127.0.0.1:9090/-/reload",
+        service: "prometheus",
+      }),
     );
     expect(p.status).toBe(1);
     expect(p.stderr).toContain("wireguard-monitoring: prometheus: the files on stdin are not readable");
     expect(existsSync(CANARY)).toBe(false);
   });
-
 });
 
 describe("Unicode, quotes and ${} in the alerting and remote-write values", () => {
-  const TEXT = 'Bereitschaft „Nacht" 🚨 ${PAGER} \'q\' #1';
+  const TEXT = "Bereitschaft „Nacht\" 🚨 ${PAGER} 'q' #1";
 
   it("a receiver name: amtool accepts the config and routes to exactly that name", () => {
     const config = fullConfig();
@@ -412,7 +519,15 @@ describe("Unicode, quotes and ${} in the alerting and remote-write values", () =
     const file = join(work, "unicode-alertmanager.yml");
     writeFileSync(file, stackArtifacts(r.inventory).find((a) => a.path === "alertmanager/alertmanager.yml")!.content);
     expect(tool("amtool", ["check-config", file]).code).toBe(0);
-    const routed = tool("amtool", ["config", "routes", "test", `--config.file=${file}`, "alertname=WireGuardNoPeers", "env=lab", "severity=critical"]);
+    const routed = tool("amtool", [
+      "config",
+      "routes",
+      "test",
+      `--config.file=${file}`,
+      "alertname=WireGuardNoPeers",
+      "env=lab",
+      "severity=critical",
+    ]);
     expect(routed.out.split("\n").filter((l) => l && !l.startsWith("Warning:"))).toEqual([TEXT]);
   });
 
@@ -427,35 +542,49 @@ describe("Unicode, quotes and ${} in the alerting and remote-write values", () =
     const file = join(work, "unicode-prometheus.yml");
     writeFileSync(file, content);
     expect(tool("promtool", ["check", "config", "--syntax-only", file]).code).toBe(0);
-    const [w] = (load(content) as { remote_write: { headers: Record<string, string>; basic_auth: { username: string } }[] }).remote_write;
+    const [w] = (
+      load(content) as { remote_write: { headers: Record<string, string>; basic_auth: { username: string } }[] }
+    ).remote_write;
     expect(w!.headers["X-Scope-OrgID"]).toBe(TEXT);
     expect(w!.basic_auth.username).toBe("wrïter ${USER}");
   });
 
   it("a label value in a server's scrapes selects the hosts with exactly that value", () => {
     const config = fullConfig();
-    setAt(config, ["hosts", 0, "labels", "site"], "Zürich 🏔 \"${SITE}\"");
-    config.prometheus = [{ ...(config.prometheus as Tree), name: "zrh", scrapes: { site: "Zürich 🏔 \"${SITE}\"" } }];
+    setAt(config, ["hosts", 0, "labels", "site"], 'Zürich 🏔 "${SITE}"');
+    config.prometheus = [{ ...(config.prometheus as Tree), name: "zrh", scrapes: { site: 'Zürich 🏔 "${SITE}"' } }];
     const r = validate(config);
     expect(r.ok ? [] : r.errors).toEqual([]);
     if (!r.ok) return;
     expect(r.inventory.prometheusServers[0]!.hosts.map((h) => h.name)).toEqual(["vpn-a"]);
-    const targets = JSON.parse(stackArtifacts(r.inventory).find((a) => a.path === "prometheus/zrh/targets/wireguard.json")!.content) as { labels: { site: string } }[];
-    expect(targets[0]!.labels.site).toBe("Zürich 🏔 \"${SITE}\"");
+    const targets = JSON.parse(
+      stackArtifacts(r.inventory).find((a) => a.path === "prometheus/zrh/targets/wireguard.json")!.content,
+    ) as { labels: { site: string } }[];
+    expect(targets[0]!.labels.site).toBe('Zürich 🏔 "${SITE}"');
   });
 
   it.each([
     [["remoteWrite", 0, "url"], "https://mímir.example.net/api/v1/push", "expected an http:// or https:// URL"],
     [["remoteWrite", 0, "url"], 'https://m.example.net/push"\nx: y', "expected an http:// or https:// URL"],
-    [["alerting", "alertmanagers", 0, "urls", 0], "https://ämter.example.net:9093", "expected an http:// or https:// URL"],
-    [["remoteWrite", 0, "headers", "X-Scope-OrgID"], " padded", "expected a header value on one line, without control characters or white space around it"],
+    [
+      ["alerting", "alertmanagers", 0, "urls", 0],
+      "https://ämter.example.net:9093",
+      "expected an http:// or https:// URL",
+    ],
+    [
+      ["remoteWrite", 0, "headers", "X-Scope-OrgID"],
+      " padded",
+      "expected a header value on one line, without control characters or white space around it",
+    ],
     [["alerting", "route", "receivers", "warning"], "chat\u0000", "expected a receiver name on one line"],
     [["alerting", "route", "receivers", "info"], "  ", "expected a receiver name, got an empty one"],
   ] as const)("%j = %j is refused by key: %s", (path, value, message) => {
     const config = fullConfig();
     setAt(config, [...path], value);
     const r = validate(config);
-    expect(r.ok ? [] : r.errors.map((e) => [e.path, e.message.slice(0, message.length)])).toEqual([[keyPath([...path]), message]]);
+    expect(r.ok ? [] : r.errors.map((e) => [e.path, e.message.slice(0, message.length)])).toEqual([
+      [keyPath([...path]), message],
+    ]);
   });
 
   it("a replica with ${} is refused (Prometheus's expand-external-labels would read it as a variable)", () => {
@@ -472,7 +601,9 @@ describe("Unicode, quotes and ${} in the alerting and remote-write values", () =
     expect(r.ok ? [] : r.errors).toEqual([]);
     if (!r.ok) return;
     const content = stackArtifacts(r.inventory).find((a) => a.path === "prometheus/prometheus.yml")!.content;
-    expect((load(content) as { remote_write: { url: string }[] }).remote_write[0]!.url).toBe("https://m.example.net/t%C3%A9nant/push?org=a%20b");
+    expect((load(content) as { remote_write: { url: string }[] }).remote_write[0]!.url).toBe(
+      "https://m.example.net/t%C3%A9nant/push?org=a%20b",
+    );
     const file = join(work, "encoded-prometheus.yml");
     writeFileSync(file, content);
     expect(tool("promtool", ["check", "config", "--syntax-only", file]).code).toBe(0);

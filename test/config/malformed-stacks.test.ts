@@ -43,34 +43,143 @@ interface Case {
 
 const P = "wireguard-monitoring:";
 const cases: Case[] = [
-  { name: "empty host address", edit: (c) => (hosts(c)[1].address = ""), expected: [`${P}hosts[1].address: expected an IP address or host name, got ""`] },
-  { name: "host address with spaces", edit: (c) => (hosts(c)[0].address = "vpn a.example"), expected: [`${P}hosts[0].address: expected an IP address or host name, got "vpn a.example"`] },
-  { name: "duplicate host names", edit: (c) => (hosts(c)[1].name = "vpn-a"), expected: [`${P}hosts[1].name: duplicate host name "vpn-a" (also hosts[0])`] },
-  { name: "malformed public key", edit: (c) => (peers(c)[1].publicKey = "not-a-key"), expected: [`${P}peers[1].publicKey: expected a WireGuard public key`] },
-  { name: "public key of 31 bytes", edit: (c) => (peers(c)[0].publicKey = Buffer.alloc(31, 1).toString("base64")), expected: [`${P}peers[0].publicKey: expected a WireGuard public key`] },
-  { name: "duplicate public key", edit: (c) => (peers(c)[1].publicKey = KEY_A), expected: [`${P}peers[1].publicKey: duplicate public key (also peers[0])`] },
+  {
+    name: "empty host address",
+    edit: (c) => (hosts(c)[1].address = ""),
+    expected: [`${P}hosts[1].address: expected an IP address or host name, got ""`],
+  },
+  {
+    name: "host address with spaces",
+    edit: (c) => (hosts(c)[0].address = "vpn a.example"),
+    expected: [`${P}hosts[0].address: expected an IP address or host name, got "vpn a.example"`],
+  },
+  {
+    name: "duplicate host names",
+    edit: (c) => (hosts(c)[1].name = "vpn-a"),
+    expected: [`${P}hosts[1].name: duplicate host name "vpn-a" (also hosts[0])`],
+  },
+  {
+    name: "malformed public key",
+    edit: (c) => (peers(c)[1].publicKey = "not-a-key"),
+    expected: [`${P}peers[1].publicKey: expected a WireGuard public key`],
+  },
+  {
+    name: "public key of 31 bytes",
+    edit: (c) => (peers(c)[0].publicKey = Buffer.alloc(31, 1).toString("base64")),
+    expected: [`${P}peers[0].publicKey: expected a WireGuard public key`],
+  },
+  {
+    name: "duplicate public key",
+    edit: (c) => (peers(c)[1].publicKey = KEY_A),
+    expected: [`${P}peers[1].publicKey: duplicate public key (also peers[0])`],
+  },
   { name: "unknown top-level key", edit: (c) => (c.hostz = []), expected: [`${P}hostz: unknown key`] },
-  { name: "unknown nested key", edit: (c) => (hosts(c)[0].adress = "x"), expected: [`${P}hosts[0].adress: unknown key`] },
-  { name: "peer on an interface no host has", edit: (c) => { delete peers(c)[0].host; peers(c)[0].interface = "wg7"; }, expected: [`${P}peers[0].interface: no host has interface "wg7"`] },
-  { name: "peer on an interface its host lacks", edit: (c) => (peers(c)[0].interface = "wg1"), expected: [`${P}peers[0].interface: host "vpn-a" has no interface "wg1" (it has wg0)`] },
-  { name: "peer on an unknown host", edit: (c) => (peers(c)[1].host = "vpn-z"), expected: [`${P}peers[1].host: no host named "vpn-z" (hosts: vpn-a, vpn-b)`] },
+  {
+    name: "unknown nested key",
+    edit: (c) => (hosts(c)[0].adress = "x"),
+    expected: [`${P}hosts[0].adress: unknown key`],
+  },
+  {
+    name: "peer on an interface no host has",
+    edit: (c) => {
+      delete peers(c)[0].host;
+      peers(c)[0].interface = "wg7";
+    },
+    expected: [`${P}peers[0].interface: no host has interface "wg7"`],
+  },
+  {
+    name: "peer on an interface its host lacks",
+    edit: (c) => (peers(c)[0].interface = "wg1"),
+    expected: [`${P}peers[0].interface: host "vpn-a" has no interface "wg1" (it has wg0)`],
+  },
+  {
+    name: "peer on an unknown host",
+    edit: (c) => (peers(c)[1].host = "vpn-z"),
+    expected: [`${P}peers[1].host: no host named "vpn-z" (hosts: vpn-a, vpn-b)`],
+  },
   { name: "no hosts at all", edit: (c) => delete c.hosts, expected: [`${P}hosts: is required (expected array)`] },
   { name: "SSH port out of range", edit: (c) => (hosts(c)[0].ssh.port = 70000), expected: [`${P}hosts[0].ssh.port: `] },
-  { name: "unpinned SSH host key", edit: (c) => delete hosts(c)[1].ssh.hostKey, expected: [`${P}hosts[1].ssh.hostKey: is required: pin the host's SSH key`] },
-  { name: "malformed SSH host key", edit: (c) => (hosts(c)[0].ssh.hostKey = "AAAA"), expected: [`${P}hosts[0].ssh.hostKey: expected an OpenSSH public host key`] },
-  { name: "bad duration", edit: (c) => ((c.prometheus as any).scrapeInterval = "30 seconds"), expected: [`${P}prometheus.scrapeInterval: expected a duration such as "30s", "5m", "1h30m" or "1d", got "30 seconds"`] },
-  { name: "duration Prometheus cannot read", edit: (c) => ((c.prometheus as any).scrapeInterval = "1.5m"), expected: [`${P}prometheus.scrapeInterval: expected a duration Prometheus accepts`] },
-  { name: "collector timeout longer than the exporter takes", edit: (c) => (c.exporter = { collectorTimeout: "30d" }), expected: [`${P}exporter.collectorTimeout: must be at most 2147483647ms (the exporter's --collector.timeout), got "30d"`] },
-  { name: "ssh-rsa host key", edit: (c) => (hosts(c)[1].ssh.hostKey = RSA_HOST_KEY), expected: [`${P}hosts[1].ssh.hostKey: ssh-rsa host keys cannot be used`] },
-  { name: "scrape timeout longer than interval", edit: (c) => Object.assign(c.prometheus as object, { scrapeInterval: "15s", scrapeTimeout: "20s" }), expected: [`${P}prometheus.scrapeTimeout: must not be longer than prometheus.scrapeInterval (15s), got "20s"`] },
-  { name: "unknown reload method", edit: (c) => ((c.prometheus as any).reload = "restart"), expected: [`${P}prometheus.reload: expected one of "http", "sighup", "systemctl", got "restart"`] },
-  { name: "grafana url not a URL", edit: (c) => (c.grafana = { url: "grafana" }), expected: [`${P}grafana.url: expected an http:// or https:// URL without user:password@, "#" or quotes (RFC 3986 characters only), got "grafana"`] },
-  { name: "expected given as a string", edit: (c) => (peers(c)[0].expected = "yes"), expected: [`${P}peers[0].expected: expected boolean, got "yes"`] },
-  { name: "empty friendly name", edit: (c) => (peers(c)[1].friendlyName = " "), expected: [`${P}peers[1].friendlyName: expected a non-empty string`] },
-  { name: "reserved target label", edit: (c) => (hosts(c)[0].labels = { env: "x" }), expected: [`${P}hosts[0].labels.env: label "env" is set by wireguard-monitoring itself`] },
-  { name: "interface name too long", edit: (c) => (hosts(c)[0].interfaces = ["wireguard-interface0"]), expected: [`${P}hosts[0].interfaces[0]: expected an interface name`] },
-  { name: "negative bandwidth threshold", edit: (c) => (c.thresholds = { highBandwidthBytesPerSecond: -1 }), expected: [`${P}thresholds.highBandwidthBytesPerSecond: `] },
-  { name: "secret given as plain text", edit: (c) => (c.sshPrivateKey = "-----BEGIN OPENSSH PRIVATE KEY-----"), expected: [`${P}sshPrivateKey: is a secret: set it with \`pulumi config set --secret sshPrivateKey\``] },
+  {
+    name: "unpinned SSH host key",
+    edit: (c) => delete hosts(c)[1].ssh.hostKey,
+    expected: [`${P}hosts[1].ssh.hostKey: is required: pin the host's SSH key`],
+  },
+  {
+    name: "malformed SSH host key",
+    edit: (c) => (hosts(c)[0].ssh.hostKey = "AAAA"),
+    expected: [`${P}hosts[0].ssh.hostKey: expected an OpenSSH public host key`],
+  },
+  {
+    name: "bad duration",
+    edit: (c) => ((c.prometheus as any).scrapeInterval = "30 seconds"),
+    expected: [
+      `${P}prometheus.scrapeInterval: expected a duration such as "30s", "5m", "1h30m" or "1d", got "30 seconds"`,
+    ],
+  },
+  {
+    name: "duration Prometheus cannot read",
+    edit: (c) => ((c.prometheus as any).scrapeInterval = "1.5m"),
+    expected: [`${P}prometheus.scrapeInterval: expected a duration Prometheus accepts`],
+  },
+  {
+    name: "collector timeout longer than the exporter takes",
+    edit: (c) => (c.exporter = { collectorTimeout: "30d" }),
+    expected: [
+      `${P}exporter.collectorTimeout: must be at most 2147483647ms (the exporter's --collector.timeout), got "30d"`,
+    ],
+  },
+  {
+    name: "ssh-rsa host key",
+    edit: (c) => (hosts(c)[1].ssh.hostKey = RSA_HOST_KEY),
+    expected: [`${P}hosts[1].ssh.hostKey: ssh-rsa host keys cannot be used`],
+  },
+  {
+    name: "scrape timeout longer than interval",
+    edit: (c) => Object.assign(c.prometheus as object, { scrapeInterval: "15s", scrapeTimeout: "20s" }),
+    expected: [`${P}prometheus.scrapeTimeout: must not be longer than prometheus.scrapeInterval (15s), got "20s"`],
+  },
+  {
+    name: "unknown reload method",
+    edit: (c) => ((c.prometheus as any).reload = "restart"),
+    expected: [`${P}prometheus.reload: expected one of "http", "sighup", "systemctl", got "restart"`],
+  },
+  {
+    name: "grafana url not a URL",
+    edit: (c) => (c.grafana = { url: "grafana" }),
+    expected: [
+      `${P}grafana.url: expected an http:// or https:// URL without user:password@, "#" or quotes (RFC 3986 characters only), got "grafana"`,
+    ],
+  },
+  {
+    name: "expected given as a string",
+    edit: (c) => (peers(c)[0].expected = "yes"),
+    expected: [`${P}peers[0].expected: expected boolean, got "yes"`],
+  },
+  {
+    name: "empty friendly name",
+    edit: (c) => (peers(c)[1].friendlyName = " "),
+    expected: [`${P}peers[1].friendlyName: expected a non-empty string`],
+  },
+  {
+    name: "reserved target label",
+    edit: (c) => (hosts(c)[0].labels = { env: "x" }),
+    expected: [`${P}hosts[0].labels.env: label "env" is set by wireguard-monitoring itself`],
+  },
+  {
+    name: "interface name too long",
+    edit: (c) => (hosts(c)[0].interfaces = ["wireguard-interface0"]),
+    expected: [`${P}hosts[0].interfaces[0]: expected an interface name`],
+  },
+  {
+    name: "negative bandwidth threshold",
+    edit: (c) => (c.thresholds = { highBandwidthBytesPerSecond: -1 }),
+    expected: [`${P}thresholds.highBandwidthBytesPerSecond: `],
+  },
+  {
+    name: "secret given as plain text",
+    edit: (c) => (c.sshPrivateKey = "-----BEGIN OPENSSH PRIVATE KEY-----"),
+    expected: [`${P}sshPrivateKey: is a secret: set it with \`pulumi config set --secret sshPrivateKey\``],
+  },
   {
     name: "several errors are all reported at once",
     edit: (c) => {
@@ -80,7 +189,12 @@ const cases: Case[] = [
     },
     expected: [`${P}hosts[0].address: `, `${P}peers[1].publicKey: `, `${P}bogus: unknown key`],
   },
-  { name: "invalid YAML names file and line", edit: () => {}, raw: "config:\n  wireguard-monitoring:hosts:\n    - name: a\n   bad: [\n", expected: ["Pulumi.bad.yaml:4:4: not valid YAML: bad indentation"] },
+  {
+    name: "invalid YAML names file and line",
+    edit: () => {},
+    raw: "config:\n  wireguard-monitoring:hosts:\n    - name: a\n   bad: [\n",
+    expected: ["Pulumi.bad.yaml:4:4: not valid YAML: bad indentation"],
+  },
 ];
 
 const work = mkdtempSync(join(tmpdir(), "wgm-config-"));
@@ -114,7 +228,10 @@ describe("stack config validation", () => {
     expect(r.status).toBe(1);
     const lines = r.stderr.split("\n").map((l) => l.trim());
     for (const want of c.expected) {
-      expect(lines.some((l) => (c.raw ? l.includes(want) : l.startsWith(want))), `expected a line starting with\n  ${want}\ngot:\n${r.stderr}`).toBe(true);
+      expect(
+        lines.some((l) => (c.raw ? l.includes(want) : l.startsWith(want))),
+        `expected a line starting with\n  ${want}\ngot:\n${r.stderr}`,
+      ).toBe(true);
     }
     expect(r.stderr).toContain("nothing was rendered or declared");
     expect(r.stdout).toBe("");

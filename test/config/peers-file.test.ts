@@ -37,13 +37,17 @@ const inlineInventory = () => {
 
 function csv(peers: Record<string, unknown>[]): string {
   const cols = ["publicKey", "friendlyName", "owner", "host", "interface", "expected", "bandwidthLimitBytesPerSecond"];
-  const cell = (v: unknown) => (v === undefined ? "" : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+  const cell = (v: unknown) =>
+    v === undefined ? "" : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v);
   return [cols.join(","), ...peers.map((p) => cols.map((c) => cell(p[c])).join(","))].join("\n") + "\n";
 }
 
 describe("peersFile", () => {
   it("YAML (a peers: list): the stack gets the same inventory as with the peers inline", () => {
-    const dir = project({ [`${P}:peersFile`]: "peers/test.yaml" }, { "peers/test.yaml": dump({ peers: examplePeers }) });
+    const dir = project(
+      { [`${P}:peersFile`]: "peers/test.yaml" },
+      { "peers/test.yaml": dump({ peers: examplePeers }) },
+    );
     const r = loadStackFile(dir, "test");
     expect(r.ok ? [] : r.errors).toEqual([]);
     if (r.ok) expect(r.inventory.peers).toEqual(inlineInventory().peers);
@@ -56,13 +60,18 @@ describe("peersFile", () => {
     expect(r.ok ? [] : r.errors).toEqual([]);
     if (r.ok) {
       expect(r.inventory.peers[1].friendlyName).toBe('alice, "the" laptop');
-      expect(r.inventory.peers.map((p) => ({ ...p, friendlyName: "" }))).toEqual(inlineInventory().peers.map((p) => ({ ...p, friendlyName: "" })));
+      expect(r.inventory.peers.map((p) => ({ ...p, friendlyName: "" }))).toEqual(
+        inlineInventory().peers.map((p) => ({ ...p, friendlyName: "" })),
+      );
     }
   });
 
   it("an invalid peer in the file: the error names the file and the peer's key path", () => {
     const peers = examplePeers.map((p, i) => (i === 3 ? { ...p, publicKey: "not-a-key" } : p));
-    for (const [file, text] of [["peers/test.yaml", dump({ peers })], ["peers/test.csv", csv(peers)]]) {
+    for (const [file, text] of [
+      ["peers/test.yaml", dump({ peers })],
+      ["peers/test.csv", csv(peers)],
+    ]) {
       const r = loadStackFile(project({ [`${P}:peersFile`]: file }, { [file]: text }), "test");
       expect(r.ok ? [] : r.errors.map((e) => e.path), file).toEqual([`${file}: peers[3].publicKey`]);
     }
@@ -75,16 +84,31 @@ describe("peersFile", () => {
   });
 
   it("refuses peers and peersFile together, a missing file and an unknown CSV column, naming the key or the file", () => {
-    const both = loadStackFile(project({ [`${P}:peersFile`]: "p.yaml", [`${P}:peers`]: examplePeers }, { "p.yaml": dump(examplePeers) }), "test");
-    expect(both.ok ? [] : both.errors).toEqual([{ path: `${P}:peersFile`, message: "set either peers or peersFile, not both" }]);
+    const both = loadStackFile(
+      project({ [`${P}:peersFile`]: "p.yaml", [`${P}:peers`]: examplePeers }, { "p.yaml": dump(examplePeers) }),
+      "test",
+    );
+    expect(both.ok ? [] : both.errors).toEqual([
+      { path: `${P}:peersFile`, message: "set either peers or peersFile, not both" },
+    ]);
     const missing = loadStackFile(project({ [`${P}:peersFile`]: "peers/none.yaml" }, {}), "test");
-    expect(missing.ok ? [] : missing.errors).toEqual([{ path: `${P}:peersFile`, message: "cannot read peers/none.yaml: no such file" }]);
-    const column = loadStackFile(project({ [`${P}:peersFile`]: "p.csv" }, { "p.csv": "publicKey,name\nx,y\n" }), "test");
-    expect(column.ok ? [] : column.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([`p.csv:1: unknown column "name" (known: publicKey, friendlyName, owner, host, interface, expected, bandwidthLimitBytesPerSecond)`]);
+    expect(missing.ok ? [] : missing.errors).toEqual([
+      { path: `${P}:peersFile`, message: "cannot read peers/none.yaml: no such file" },
+    ]);
+    const column = loadStackFile(
+      project({ [`${P}:peersFile`]: "p.csv" }, { "p.csv": "publicKey,name\nx,y\n" }),
+      "test",
+    );
+    expect(column.ok ? [] : column.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([
+      `p.csv:1: unknown column "name" (known: publicKey, friendlyName, owner, host, interface, expected, bandwidthLimitBytesPerSecond)`,
+    ]);
   });
 
   it("an unreadable peers file does not hide the other keys' errors", () => {
-    const r = loadStackFile(project({ [`${P}:peersFile`]: "none.yaml", [`${P}:environment`]: "Not Valid" }, {}), "test");
+    const r = loadStackFile(
+      project({ [`${P}:peersFile`]: "none.yaml", [`${P}:environment`]: "Not Valid" }, {}),
+      "test",
+    );
     expect(r.ok ? [] : r.errors.map((e) => e.path)).toEqual([`${P}:peersFile`, `${P}:environment`]);
   });
 

@@ -46,12 +46,19 @@ describe("committed stacks", () => {
 
 describe("defaults", () => {
   it("fill in everything a builder reads, and env defaults to the stack name", () => {
-    const r = validateStackConfig({ allowUnpinnedHostKeys: true, hosts: [{ name: "a", address: "203.0.113.1" }] }, "staging");
+    const r = validateStackConfig(
+      { allowUnpinnedHostKeys: true, hosts: [{ name: "a", address: "203.0.113.1" }] },
+      "staging",
+    );
     if (!r.ok) throw new Error(JSON.stringify(r.errors));
     expect(r.inventory.environment).toBe("staging");
     expect(r.inventory.hosts[0]).toMatchObject({ interfaces: ["wg0"], ssh: { port: 22, user: "root" }, labels: {} });
     expect(r.inventory.exporter.port).toBe(9586);
-    expect(r.inventory.thresholds).toEqual({ staleHandshake: "5m", connected: "3m", highBandwidthBytesPerSecond: 100_000_000 });
+    expect(r.inventory.thresholds).toEqual({
+      staleHandshake: "5m",
+      connected: "3m",
+      highBandwidthBytesPerSecond: 100_000_000,
+    });
     expect(r.inventory.prometheus.jobName).toBe("wireguard");
   });
 });

@@ -19,7 +19,17 @@ const stacks = readdirSync(REPO)
   .filter((s): s is string => s !== undefined);
 
 const C_ESCAPES: Record<string, string> = {
-  a: "\x07", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v", "\\": "\\", '"': '"', "'": "'", s: " ",
+  a: "\x07",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+  v: "\v",
+  "\\": "\\",
+  '"': '"',
+  "'": "'",
+  s: " ",
 };
 
 /**
@@ -53,7 +63,8 @@ function splitExecStart(value: string): string[] {
       else if (c === quote) {
         quote = null;
         const next = line[i + 1];
-        if (next !== undefined && next !== " " && next !== "\t") throw new Error(`a quote ends inside a word in ${value}`);
+        if (next !== undefined && next !== " " && next !== "\t")
+          throw new Error(`a quote ends inside a word in ${value}`);
       } else word += c;
     }
     if (quote !== null) throw new Error(`unterminated quote in ${value}`);
@@ -74,7 +85,13 @@ function renderedHosts(inventory: Inventory) {
     const argv = splitExecStart(execStart[0]!.slice("ExecStart=".length));
     const target = (kind: string) => mine.find((a) => a.kind === kind)?.placement?.target;
     const helper = mine.find((a) => a.path.endsWith(`/${HOST_FILES.helperClient.name}`));
-    return { host, argv, peersTarget: target("peers"), webConfigTarget: target("web-config"), helperTarget: helper?.placement?.target };
+    return {
+      host,
+      argv,
+      peersTarget: target("peers"),
+      webConfigTarget: target("web-config"),
+      helperTarget: helper?.placement?.target,
+    };
   });
 }
 
@@ -125,14 +142,22 @@ function validate(edit: Record<string, unknown>): Inventory {
 }
 
 describe("ExecStart as systemd splits it", () => {
-  const args = ["plain", "with space", 'quote " in', "back\\slash", "50%", "$HOME", "$$", "a;b", "tab\there", "new\nline"];
+  const args = [
+    "plain",
+    "with space",
+    'quote " in',
+    "back\\slash",
+    "50%",
+    "$HOME",
+    "$$",
+    "a;b",
+    "tab\there",
+    "new\nline",
+  ];
   args.push("é ☃ \u{1F600}", "", "'single'");
-  it.each(args)(
-    "unitArg(%j) comes back as the same argument",
-    (arg) => {
-      expect(splitExecStart(`/bin/x ${unitArg(arg)} last`)).toEqual(["/bin/x", arg, "last"]);
-    },
-  );
+  it.each(args)("unitArg(%j) comes back as the same argument", (arg) => {
+    expect(splitExecStart(`/bin/x ${unitArg(arg)} last`)).toEqual(["/bin/x", arg, "last"]);
+  });
 });
 
 describe("the flags rendered for every committed stack", () => {
@@ -152,7 +177,13 @@ describe("the flags rendered for every committed stack", () => {
     const INTERFACES = ["wg0", "wg-office.1", "wg_2"];
     const inventory = validate({
       hosts: [
-        { name: "vpn-a", address: "203.0.113.10", ssh: { hostKey: HOST_KEY }, interfaces: INTERFACES, userspaceWireGuard: true },
+        {
+          name: "vpn-a",
+          address: "203.0.113.10",
+          ssh: { hostKey: HOST_KEY },
+          interfaces: INTERFACES,
+          userspaceWireGuard: true,
+        },
         { name: "vpn-b", address: "203.0.113.11", ssh: { hostKey: HOST_KEY } },
       ],
       exporter: {
@@ -167,7 +198,11 @@ describe("the flags rendered for every committed stack", () => {
     const hosts = renderedHosts(inventory);
     for (const h of hosts) expectStackSettings(inventory, h);
     const first = exporterConfig(hosts[0]!.argv);
-    expect(first).toMatchObject({ listenHost: "2001:db8::1", wgCommand: HOST_PATHS.helperClient, interfaces: INTERFACES });
+    expect(first).toMatchObject({
+      listenHost: "2001:db8::1",
+      wgCommand: HOST_PATHS.helperClient,
+      interfaces: INTERFACES,
+    });
   });
 });
 

@@ -28,16 +28,15 @@ function expectRoundTrip(inventory: Inventory) {
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_PEERS_FILE_BYTES);
     const r = parsePeersFile(text, "peers.yml");
     if (!r.ok) throw new Error(`${host.name}: ${r.errors.join("; ")}`);
-    const byKey = (a: PeerMeta, b: PeerMeta) => `${a.interface} ${a.publicKey}`.localeCompare(`${b.interface} ${b.publicKey}`);
-    const expected = peersOnHost(inventory, host).map(
-      (p): PeerMeta => ({
-        publicKey: p.publicKey,
-        friendlyName: p.friendlyName,
-        owner: p.owner ?? "",
-        expected: p.expected,
-        interface: p.interface,
-      }),
-    );
+    const byKey = (a: PeerMeta, b: PeerMeta) =>
+      `${a.interface} ${a.publicKey}`.localeCompare(`${b.interface} ${b.publicKey}`);
+    const expected = peersOnHost(inventory, host).map((p): PeerMeta => ({
+      publicKey: p.publicKey,
+      friendlyName: p.friendlyName,
+      owner: p.owner ?? "",
+      expected: p.expected,
+      interface: p.interface,
+    }));
     expect([...r.file.peers].sort(byKey), host.name).toEqual(expected.sort(byKey));
   }
 }
@@ -79,7 +78,8 @@ describe("the generator writes what the exporter reads", () => {
 });
 
 describe("the reader applies the contract's field rules", () => {
-  const entry = (fields: Record<string, unknown>) => JSON.stringify({ [PEERS_LIST]: [{ public_key: KEY, friendly_name: "n", ...fields }] });
+  const entry = (fields: Record<string, unknown>) =>
+    JSON.stringify({ [PEERS_LIST]: [{ public_key: KEY, friendly_name: "n", ...fields }] });
   const read = (fields: Record<string, unknown>) => parsePeersFile(entry(fields), "p.json");
 
   const HOSTILE: Array<[string, unknown, string]> = [

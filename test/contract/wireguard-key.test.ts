@@ -3,7 +3,13 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { BASE64_DIGIT, KEY_LAST_DIGIT, WIREGUARD_KEY_LENGTH, isWireGuardKey, isWireGuardKeyAt } from "../../src/contract/wireguard-key";
+import {
+  BASE64_DIGIT,
+  KEY_LAST_DIGIT,
+  WIREGUARD_KEY_LENGTH,
+  isWireGuardKey,
+  isWireGuardKeyAt,
+} from "../../src/contract/wireguard-key";
 import { parseDump } from "../../exporter/src/parse-dump";
 import { KEY_LENGTH } from "../../exporter/src/peer-table";
 import { parsePeersFile } from "../../exporter/src/peers-file";
@@ -28,12 +34,12 @@ const HOSTILE: Array<[string, string]> = [
   [GOOD + "A", "45 characters"],
   [`${GOOD}\n`, "a trailing newline"],
   [` ${GOOD.slice(1)}`, "a space"],
-  [GOOD.slice(0, 43) + "A", "no \"=\" at the end"],
-  [GOOD.slice(0, 42) + "==", "\"==\": 31 bytes padded to 44"],
+  [GOOD.slice(0, 43) + "A", 'no "=" at the end'],
+  [GOOD.slice(0, 42) + "==", '"==": 31 bytes padded to 44'],
   [withDigit(42, "h"), "bits past the 32 bytes (bad padding)"],
   [withDigit(42, "/"), "bits past the 32 bytes, the last digit"],
-  [withDigit(42, "="), "\"=\" inside"],
-  [withDigit(0, "="), "\"=\" first"],
+  [withDigit(42, "="), '"=" inside'],
+  [withDigit(0, "="), '"=" first'],
   [withDigit(10, "-"), "base64url digit -"],
   [withDigit(10, "_"), "base64url digit _"],
   [withDigit(10, "."), "not a base64 digit"],
@@ -81,8 +87,11 @@ describe("the contract's key format", () => {
   });
 
   it.skipIf(!wgBinary)("agrees with wg on every last digit and on every hostile ASCII text of 44 bytes", () => {
-    const texts = [...VALID.slice(0, 5), ...[...DIGITS].map((c) => withDigit(42, c)), ...HOSTILE.map(([t]) => t)]
-      .filter((t) => Buffer.byteLength(t) === 44 && /^[\x21-\x7e]*$/.test(t));
+    const texts = [
+      ...VALID.slice(0, 5),
+      ...[...DIGITS].map((c) => withDigit(42, c)),
+      ...HOSTILE.map(([t]) => t),
+    ].filter((t) => Buffer.byteLength(t) === 44 && /^[\x21-\x7e]*$/.test(t));
     expect(texts.length).toBeGreaterThan(70);
     const disagree = texts.filter((t) => wgAccepts(t) !== isWireGuardKey(t));
     expect(disagree).toEqual([]);
@@ -110,7 +119,10 @@ describe("every reader of keys follows the contract", () => {
   // The dump parser checks each peer's key while copying it, byte by byte: the shape only.
   const parserAccepts = (key: string) => {
     const iface = `wg0\t${VALID[1]}\t${GOOD}\t51820\toff\n`;
-    const r = parseDump(Buffer.concat([Buffer.from(iface), Buffer.from(`wg0\t${key}\t(none)\t(none)\t10.0.0.2/32\t0\t0\t0\toff\n`)]), null);
+    const r = parseDump(
+      Buffer.concat([Buffer.from(iface), Buffer.from(`wg0\t${key}\t(none)\t(none)\t10.0.0.2/32\t0\t0\t0\toff\n`)]),
+      null,
+    );
     return r.ok && r.dump.peers.length === 1 && r.dump.peers[0]!.publicKey === key;
   };
 
@@ -121,7 +133,10 @@ describe("every reader of keys follows the contract", () => {
   it("the exporter's dump parser refuses every text the contract refuses, except a last digit with bits past the 32 bytes", () => {
     // wg refuses such a key (see above), so it never prints one: the parser need not look at it.
     const spareBits = (t: string) =>
-      t.length === 44 && t.endsWith("=") && BASE64_DIGIT[t.charCodeAt(42)] === 1 && KEY_LAST_DIGIT[t.charCodeAt(42)] === 0;
+      t.length === 44 &&
+      t.endsWith("=") &&
+      BASE64_DIGIT[t.charCodeAt(42)] === 1 &&
+      KEY_LAST_DIGIT[t.charCodeAt(42)] === 0;
     const refused = all.filter((t) => !isWireGuardKey(t) && !t.includes("\t") && !t.includes("\n"));
     const accepted = refused.filter(parserAccepts);
     expect(accepted.filter((t) => !spareBits(t))).toEqual([]);

@@ -20,7 +20,11 @@ describe("diffArtifacts", () => {
   });
 
   it("counts another target, mode or group as a change, and a change of a restarting file as a restart", () => {
-    for (const placement of [{ target: "/etc/systemd/system/other.service" }, { mode: "0640" as const }, { group: "wireguard" }]) {
+    for (const placement of [
+      { target: "/etc/systemd/system/other.service" },
+      { mode: "0640" as const },
+      { group: "wireguard" },
+    ]) {
       const d = diffArtifacts([unit], [{ ...unit, placement: { ...unit.placement!, ...placement } }]);
       expect(d.artifacts).toEqual([{ path: unit.path, change: "changed", kind: "systemd" }]);
       expect(d.hosts[0]).toMatchObject({ host: "vpn-1", restartsExporter: true });

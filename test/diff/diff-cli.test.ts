@@ -15,7 +15,17 @@ const TOOL_FILES = ["src/tools/diff", "src/tools/cli/diff.ts"];
 let repo = "";
 
 function git(...args: string[]): string {
-  return execFileSync("git", args, { cwd: repo, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" } });
+  return execFileSync("git", args, {
+    cwd: repo,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@example.com",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@example.com",
+    },
+  });
 }
 
 function edit(file: string, from: string | RegExp, to: string): void {
@@ -29,22 +39,37 @@ function edit(file: string, from: string | RegExp, to: string): void {
 /** Each scenario is a branch off `base` with one commit. */
 const SCENARIOS: Record<string, () => void> = {
   "peer-added": () =>
-    edit("Pulumi.example.yaml", "  wireguard-monitoring:peers:\n", "  wireguard-monitoring:peers:\n    - publicKey: 2xVtQ3cGZ9EvcQmNqvN2m4PqjbxKx0wZB1x4a0o0hFE=\n      friendlyName: dave-laptop\n      owner: dave\n      host: vpn-fra-1\n      interface: wg0\n"),
+    edit(
+      "Pulumi.example.yaml",
+      "  wireguard-monitoring:peers:\n",
+      "  wireguard-monitoring:peers:\n    - publicKey: 2xVtQ3cGZ9EvcQmNqvN2m4PqjbxKx0wZB1x4a0o0hFE=\n      friendlyName: dave-laptop\n      owner: dave\n      host: vpn-fra-1\n      interface: wg0\n",
+    ),
   threshold: () => edit("Pulumi.example.yaml", "staleHandshake: 5m", "staleHandshake: 10m"),
-  panel: () => edit("src/build/grafana/overview.ts", 'q.activePeers(q.peersSelector), "short")', '"count(wireguard_peer_connected == 1)", "short")'),
+  panel: () =>
+    edit(
+      "src/build/grafana/overview.ts",
+      'q.activePeers(q.peersSelector), "short")',
+      '"count(wireguard_peer_connected == 1)", "short")',
+    ),
   "host-removed": () => {
     const file = join(repo, "Pulumi.example.yaml");
     const text = readFileSync(file, "utf8");
     // Drop the host vpn-ams-1 and the peers that name it.
     const withoutHost = text.replace(/    - name: vpn-ams-1\n(?: {6}.*\n)+/, "");
-    const withoutPeers = withoutHost.replace(/    - publicKey: [^\n]+\n(?: {6}.*\n)+/g, (peer) => (peer.includes("host: vpn-ams-1") ? "" : peer));
+    const withoutPeers = withoutHost.replace(/    - publicKey: [^\n]+\n(?: {6}.*\n)+/g, (peer) =>
+      peer.includes("host: vpn-ams-1") ? "" : peer,
+    );
     writeFileSync(file, withoutPeers);
   },
   invalid: () => edit("Pulumi.example.yaml", "address: vpn-ams-1.example.net", 'address: ""'),
 };
 
 function diff(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(REPO, "node_modules/tsx/dist/cli.mjs"), join(repo, "src/tools/cli/diff.ts"), ...args], { cwd: repo, encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(
+    process.execPath,
+    [join(REPO, "node_modules/tsx/dist/cli.mjs"), join(repo, "src/tools/cli/diff.ts"), ...args],
+    { cwd: repo, encoding: "utf8", timeout: 120_000 },
+  );
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -57,7 +82,10 @@ const stack = (report: DiffReport, name: string) => report.stacks.find((s) => s.
 
 beforeAll(() => {
   repo = mkdtempSync(join(tmpdir(), "wgm-diff-repo-"));
-  const archive = execFileSync("git", ["archive", "--format=tar", "HEAD"], { cwd: REPO, maxBuffer: 1024 * 1024 * 1024 });
+  const archive = execFileSync("git", ["archive", "--format=tar", "HEAD"], {
+    cwd: REPO,
+    maxBuffer: 1024 * 1024 * 1024,
+  });
   execFileSync("tar", ["-x", "-C", repo], { input: archive });
   for (const f of TOOL_FILES) cpSync(join(REPO, f), join(repo, f), { recursive: true });
   symlinkSync(join(REPO, "node_modules"), join(repo, "node_modules"), "dir");
@@ -125,7 +153,11 @@ describe("npm run diff", () => {
     const dashboard = stack(report, "prod").diff.dashboards.find((d) => d.path.endsWith("wireguard-overview.json"))!;
     expect(dashboard.uid).toBe("wireguard-overview-prod");
     expect(dashboard.panels).toEqual([
-      expect.objectContaining({ title: "Active peers", change: "changed", queriesAfter: ["count(wireguard_peer_connected == 1)"] }),
+      expect.objectContaining({
+        title: "Active peers",
+        change: "changed",
+        queriesAfter: ["count(wireguard_peer_connected == 1)"],
+      }),
     ]);
     expect(dashboard.panels[0].queriesBefore[0]).toContain("wireguard_peer_connected{");
     expect(stack(report, "prod").diff.hosts).toEqual([]);
@@ -139,7 +171,11 @@ describe("npm run diff", () => {
     const host = example.diff.hosts.find((h) => h.host === "vpn-ams-1")!;
     expect(host.change).toBe("removed");
     expect(host.files.every((f) => f.change === "removed")).toBe(true);
-    expect(example.diff.artifacts).toContainEqual({ path: "prometheus/targets/wireguard.json", change: "changed", kind: "targets" });
+    expect(example.diff.artifacts).toContainEqual({
+      path: "prometheus/targets/wireguard.json",
+      change: "changed",
+      kind: "targets",
+    });
     expect(example.exporterRestarts).toEqual([]);
   });
 
@@ -147,7 +183,9 @@ describe("npm run diff", () => {
     git("checkout", "-q", "invalid");
     const r = diff("--base", "base");
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^diff: working tree: stack example \(Pulumi\.example\.yaml\): wireguard-monitoring:hosts\[1\]\.address: /m);
+    expect(r.stderr).toMatch(
+      /^diff: working tree: stack example \(Pulumi\.example\.yaml\): wireguard-monitoring:hosts\[1\]\.address: /m,
+    );
     // The other stack is still compared.
     expect(r.stdout).toMatch(/stack prod: no change/);
   });
@@ -156,7 +194,9 @@ describe("npm run diff", () => {
     git("checkout", "-q", "main");
     const r = diff("--base", "invalid");
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^diff: base: stack example \(Pulumi\.example\.yaml\): wireguard-monitoring:hosts\[1\]\.address: /m);
+    expect(r.stderr).toMatch(
+      /^diff: base: stack example \(Pulumi\.example\.yaml\): wireguard-monitoring:hosts\[1\]\.address: /m,
+    );
   });
 
   it("an unknown revision: exit 2 with the revision named", () => {

@@ -56,7 +56,14 @@ const resource = (name: string): PlannedResource => {
   if (!r) throw new Error(`no resource ${name} in the plan`);
   return r;
 };
-const inputs = (name: string) => reveal(resource(name).inputs) as { create: string; delete: string; stdin: string; remotePath: string; source: { path: string } };
+const inputs = (name: string) =>
+  reveal(resource(name).inputs) as {
+    create: string;
+    delete: string;
+    stdin: string;
+    remotePath: string;
+    source: { path: string };
+  };
 
 async function sh(command: string, input?: string): Promise<string> {
   const r = await host.ssh(command, input);
@@ -76,7 +83,10 @@ async function canaryAbsent(): Promise<void> {
 
 async function upload(): Promise<void> {
   const i = inputs("vpn-1-exporter-bundle");
-  await sh(`mkdir -p "$HOME"/${shellQuote(i.remotePath.replace(/\/[^/]*$/, ""))} && cat >"$HOME"/${shellQuote(i.remotePath)}`, readFileSync(i.source.path, "utf8"));
+  await sh(
+    `mkdir -p "$HOME"/${shellQuote(i.remotePath.replace(/\/[^/]*$/, ""))} && cat >"$HOME"/${shellQuote(i.remotePath)}`,
+    readFileSync(i.source.path, "utf8"),
+  );
 }
 
 /** Runs `run` and expects it to fail with `message` and leave the host exactly as it was. */
@@ -99,14 +109,38 @@ describe("a stack of hostile but valid values, deployed with every step's failur
     await sh(PROMETHEUS_FIXTURE);
     const target = { address: host.address, ssh: { port: host.port, user: host.user, hostKey: host.hostKey } };
     const config = {
-      hosts: [{ name: "vpn-1", ...target, interfaces: ["wg0"], labels: { site: MULTI_LINE }, userspaceWireGuard: true }],
-      peers: [{ publicKey: host.peerPublicKey, friendlyName: MULTI_LINE, owner: ONE_LINE, host: "vpn-1", interface: "wg0", expected: true }],
-      prometheus: { ...target, rulesDir: RULES_DIR, targetsDir: "/etc/prometheus/targets-2", secretsDir: "/etc/prometheus/secrets_3", reload: "sighup", scrapeInterval: "2s", scrapeTimeout: "1s", evaluationInterval: "2s" },
+      hosts: [
+        { name: "vpn-1", ...target, interfaces: ["wg0"], labels: { site: MULTI_LINE }, userspaceWireGuard: true },
+      ],
+      peers: [
+        {
+          publicKey: host.peerPublicKey,
+          friendlyName: MULTI_LINE,
+          owner: ONE_LINE,
+          host: "vpn-1",
+          interface: "wg0",
+          expected: true,
+        },
+      ],
+      prometheus: {
+        ...target,
+        rulesDir: RULES_DIR,
+        targetsDir: "/etc/prometheus/targets-2",
+        secretsDir: "/etc/prometheus/secrets_3",
+        reload: "sighup",
+        scrapeInterval: "2s",
+        scrapeTimeout: "1s",
+        evaluationInterval: "2s",
+      },
       grafana: { enabled: false },
       logs: { filebeat: true, filebeatInputsDir: "/etc/filebeat/in+puts@d" },
       exporter: { port: PORT, telemetryPath: TELEMETRY_PATH, basicAuth: { enabled: true, username: ONE_LINE } },
     };
-    plan = await capturePlanInChild({ stack: STACK, config, secrets: { sshPrivateKey: readFileSync(host.privateKeyPath, "utf8"), exporterBasicAuthPassword: PASSWORD } });
+    plan = await capturePlanInChild({
+      stack: STACK,
+      config,
+      secrets: { sshPrivateKey: readFileSync(host.privateKeyPath, "utf8"), exporterBasicAuthPassword: PASSWORD },
+    });
     initial = await sh(SNAPSHOT);
   });
 
@@ -120,13 +154,19 @@ describe("a stack of hostile but valid values, deployed with every step's failur
 
   it("host install: stdin that is no archive stops it before anything changes", async () => {
     await upload();
-    await failsChangingNothing(() => step("vpn-1-exporter", "create", "wireguard-monitoring files\n--\n%%% not base64\n"), "wireguard-monitoring: host vpn-1: the files on stdin are not readable");
+    await failsChangingNothing(
+      () => step("vpn-1-exporter", "create", "wireguard-monitoring files\n--\n%%% not base64\n"),
+      "wireguard-monitoring: host vpn-1: the files on stdin are not readable",
+    );
   });
 
   it("host install: a missing Node.js stops it, naming the host, before anything changes", async () => {
     await sh("mv /usr/bin/node /usr/bin/node.wgm-away");
     try {
-      await failsChangingNothing(() => step("vpn-1-exporter", "create"), "wireguard-monitoring: host vpn-1: Node.js >= 18 is required at /usr/bin/node");
+      await failsChangingNothing(
+        () => step("vpn-1-exporter", "create"),
+        "wireguard-monitoring: host vpn-1: Node.js >= 18 is required at /usr/bin/node",
+      );
     } finally {
       await sh("mv /usr/bin/node.wgm-away /usr/bin/node");
     }
@@ -134,13 +174,20 @@ describe("a stack of hostile but valid values, deployed with every step's failur
 
   it("host install and removal: a machine another stack owns is refused and left alone, its marker printed as it is", async () => {
     const owner = `evil$(${TOUCH})\`${TOUCH}\``;
-    await sh(`mkdir -p /var/lib/wireguard-monitoring && printf '%s\\n%s\\n' ${shellQuote(owner)} ${shellQuote(`${owner}/x@y`)} >/var/lib/wireguard-monitoring/exporter.deployment`);
+    await sh(
+      `mkdir -p /var/lib/wireguard-monitoring && printf '%s\\n%s\\n' ${shellQuote(owner)} ${shellQuote(`${owner}/x@y`)} >/var/lib/wireguard-monitoring/exporter.deployment`,
+    );
     try {
-      await failsChangingNothing(() => step("vpn-1-exporter", "create"), `the exporter here belongs to stack '${owner}' (${owner}/x@y); remove it from that stack first`);
+      await failsChangingNothing(
+        () => step("vpn-1-exporter", "create"),
+        `the exporter here belongs to stack '${owner}' (${owner}/x@y); remove it from that stack first`,
+      );
       const before = await sh(SNAPSHOT);
       const removed = await step("vpn-1-exporter", "delete");
       expect(removed.code, removed.stderr).toBe(0);
-      expect(removed.stdout).toContain(`exporter on ${host.address}:22 is now deployed as ${owner}/x@y; ${STACK}/vpn-1@${host.address}:22 leaves it in place`);
+      expect(removed.stdout).toContain(
+        `exporter on ${host.address}:22 is now deployed as ${owner}/x@y; ${STACK}/vpn-1@${host.address}:22 leaves it in place`,
+      );
       await canaryAbsent();
       expect(await sh(SNAPSHOT)).toBe(before);
     } finally {
@@ -159,13 +206,16 @@ describe("a stack of hostile but valid values, deployed with every step's failur
     // The install claimed the machine and created the exporter's account before it reached the bundle.
     const after = await sh(SNAPSHOT);
     const added = after.split("\n").filter((l) => !before.split("\n").includes(l));
-    const expected = /^(f \/var\/lib\/wireguard-monitoring\/exporter\.deployment |d \/var\/lib\/wireguard-monitoring |[0-9a-f]{64} {2}\/etc\/(passwd|group|shadow|gshadow|\.pwd\.lock)$|f \/etc\/\.pwd\.lock |wireguard-exporter:x:)/;
+    const expected =
+      /^(f \/var\/lib\/wireguard-monitoring\/exporter\.deployment |d \/var\/lib\/wireguard-monitoring |[0-9a-f]{64} {2}\/etc\/(passwd|group|shadow|gshadow|\.pwd\.lock)$|f \/etc\/\.pwd\.lock |wireguard-exporter:x:)/;
     expect(added.filter((l) => !expected.test(l))).toEqual([]);
     await upload();
   });
 
   it("host install: an exporter that cannot become healthy fails with its journal; the next run succeeds", async () => {
-    await sh(`systemd-run --quiet --unit=wgm-port-blocker /usr/bin/node -e 'require("net").createServer().listen(${PORT})'`);
+    await sh(
+      `systemd-run --quiet --unit=wgm-port-blocker /usr/bin/node -e 'require("net").createServer().listen(${PORT})'`,
+    );
     try {
       const r = await step("vpn-1-exporter", "create");
       expect(r.code).not.toBe(0);
@@ -181,11 +231,17 @@ describe("a stack of hostile but valid values, deployed with every step's failur
   });
 
   it("host files read back exactly the values given", async () => {
-    const peers = load(await sh("cat /etc/wireguard-exporter/peers.yml")) as { peers: { friendly_name: string; owner: string }[] };
+    const peers = load(await sh("cat /etc/wireguard-exporter/peers.yml")) as {
+      peers: { friendly_name: string; owner: string }[];
+    };
     expect(peers.peers.map((p) => [p.friendly_name, p.owner])).toEqual([[MULTI_LINE, ONE_LINE]]);
-    const web = load(await sh("cat /etc/wireguard-exporter/web-config.yml")) as { basic_auth_users: Record<string, string> };
+    const web = load(await sh("cat /etc/wireguard-exporter/web-config.yml")) as {
+      basic_auth_users: Record<string, string>;
+    };
     expect(Object.keys(web.basic_auth_users)).toEqual([ONE_LINE]);
-    const argv = (await sh("tr '\\0' '\\n' </proc/$(systemctl show -p MainPID --value wireguard-exporter.service)/cmdline")).split("\n");
+    const argv = (
+      await sh("tr '\\0' '\\n' </proc/$(systemctl show -p MainPID --value wireguard-exporter.service)/cmdline")
+    ).split("\n");
     expect(argv).toContain(`--web.telemetry-path=${TELEMETRY_PATH}`);
     const authorization = `Basic ${Buffer.from(`${ONE_LINE}:${PASSWORD}`).toString("base64")}`;
     const res = await fetch(`http://${host.address}:${PORT}${TELEMETRY_PATH}`, { headers: { authorization } });
@@ -196,10 +252,16 @@ describe("a stack of hostile but valid values, deployed with every step's failur
 
   it("prometheus apply: a missing promtool stops it before anything changes", async () => {
     // promtool is bind-mounted into the host: the step gets a PATH whose bin directory lacks it
-    await sh("rm -rf /run/wgm-bin && mkdir /run/wgm-bin && for f in /usr/bin/*; do [ \"$f\" = /usr/bin/promtool ] || ln -s \"$f\" /run/wgm-bin/; done");
+    await sh(
+      'rm -rf /run/wgm-bin && mkdir /run/wgm-bin && for f in /usr/bin/*; do [ "$f" = /usr/bin/promtool ] || ln -s "$f" /run/wgm-bin/; done',
+    );
     try {
       await failsChangingNothing(
-        () => host.ssh(`export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/run/wgm-bin; ${inputs("prometheus-files").create}`, inputs("prometheus-files").stdin),
+        () =>
+          host.ssh(
+            `export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/run/wgm-bin; ${inputs("prometheus-files").create}`,
+            inputs("prometheus-files").stdin,
+          ),
         "wireguard-monitoring: prometheus: promtool not found on the Prometheus server",
       );
     } finally {
@@ -208,9 +270,14 @@ describe("a stack of hostile but valid values, deployed with every step's failur
   });
 
   it("prometheus apply: files promtool rejects before the swap change nothing", async () => {
-    await sh(`printf '#!/bin/sh\\n[ "$1 $2" != "check rules" ] || { echo rejected >&2; exit 1; }\\nexec /usr/bin/promtool "$@"\\n' >/usr/local/bin/promtool && chmod 755 /usr/local/bin/promtool`);
+    await sh(
+      `printf '#!/bin/sh\\n[ "$1 $2" != "check rules" ] || { echo rejected >&2; exit 1; }\\nexec /usr/bin/promtool "$@"\\n' >/usr/local/bin/promtool && chmod 755 /usr/local/bin/promtool`,
+    );
     try {
-      await failsChangingNothing(() => step("prometheus-files", "create"), "wireguard-monitoring: prometheus: the new rules failed promtool check rules; nothing was changed");
+      await failsChangingNothing(
+        () => step("prometheus-files", "create"),
+        "wireguard-monitoring: prometheus: the new rules failed promtool check rules; nothing was changed",
+      );
     } finally {
       await sh("rm -f /usr/local/bin/promtool");
     }
@@ -218,7 +285,9 @@ describe("a stack of hostile but valid values, deployed with every step's failur
 
   it("prometheus apply: a configuration promtool rejects after the swap is rolled back", async () => {
     const before = await sh(SNAPSHOT);
-    await sh(`printf '#!/bin/sh\\n[ "$1 $2 $3" != "check config /etc/prometheus/prometheus.yml" ] || { echo rejected >&2; exit 1; }\\nexec /usr/bin/promtool "$@"\\n' >/usr/local/bin/promtool && chmod 755 /usr/local/bin/promtool`);
+    await sh(
+      `printf '#!/bin/sh\\n[ "$1 $2 $3" != "check config /etc/prometheus/prometheus.yml" ] || { echo rejected >&2; exit 1; }\\nexec /usr/bin/promtool "$@"\\n' >/usr/local/bin/promtool && chmod 755 /usr/local/bin/promtool`,
+    );
     let r: RunResult;
     try {
       r = await step("prometheus-files", "create");
@@ -226,7 +295,9 @@ describe("a stack of hostile but valid values, deployed with every step's failur
       await sh("rm -f /usr/local/bin/promtool");
     }
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain("wireguard-monitoring: prometheus: promtool check config /etc/prometheus/prometheus.yml failed after the swap; the previous files were restored");
+    expect(r.stderr).toContain(
+      "wireguard-monitoring: prometheus: promtool check config /etc/prometheus/prometheus.yml failed after the swap; the previous files were restored",
+    );
     await canaryAbsent();
     // Every file is as before; left: the directories the swap made, the deployment marker and the
     // copy of the user's own prometheus.yml that a removal restores.
@@ -235,7 +306,10 @@ describe("a stack of hostile but valid values, deployed with every step's failur
     const removed = before.split("\n").filter((l) => !after.split("\n").includes(l));
     expect(removed).toEqual([]);
     const original = "/etc/prometheus/prometheus.yml.before-wireguard-monitoring";
-    const left = (l: string) => /^d \/etc\/prometheus\/\S+ |^f \/var\/lib\/wireguard-monitoring\/prometheus\.deployment /.test(l) || l.startsWith(`f ${original} `) || l.endsWith(`  ${original}`);
+    const left = (l: string) =>
+      /^d \/etc\/prometheus\/\S+ |^f \/var\/lib\/wireguard-monitoring\/prometheus\.deployment /.test(l) ||
+      l.startsWith(`f ${original} `) ||
+      l.endsWith(`  ${original}`);
     expect(added.filter((l) => !left(l))).toEqual([]);
   });
 
@@ -273,7 +347,11 @@ describe("a stack of hostile but valid values, deployed with every step's failur
     expect(prom.code, prom.stderr).toBe(0);
     await canaryAbsent();
     // useradd leaves its lock file behind
-    const strip = (s: string) => s.split("\n").filter((l) => !l.includes("/etc/.pwd.lock")).join("\n");
+    const strip = (s: string) =>
+      s
+        .split("\n")
+        .filter((l) => !l.includes("/etc/.pwd.lock"))
+        .join("\n");
     expect(strip(await sh(SNAPSHOT))).toBe(strip(initial));
   });
 });

@@ -25,7 +25,8 @@ const PASSWORD = randomBytes(18).toString("base64url");
 const ALERTMANAGER_PASSWORD = randomBytes(18).toString("base64url");
 const AUTH = { authorization: `Basic ${Buffer.from(`prometheus:${PASSWORD}`).toString("base64")}` };
 
-const LEFT_OVERS = "rm -rf /root/.wireguard-monitoring /var/lib/wireguard-monitoring /etc/wireguard-exporter /opt/wireguard-exporter /etc/systemd/system/wireguard-exporter* /etc/filebeat; userdel wireguard-exporter 2>/dev/null; groupdel wireguard-exporter 2>/dev/null; systemctl daemon-reload";
+const LEFT_OVERS =
+  "rm -rf /root/.wireguard-monitoring /var/lib/wireguard-monitoring /etc/wireguard-exporter /opt/wireguard-exporter /etc/systemd/system/wireguard-exporter* /etc/filebeat; userdel wireguard-exporter 2>/dev/null; groupdel wireguard-exporter 2>/dev/null; systemctl daemon-reload";
 
 /** What a host looks like: file tree (type, path, mode, owner, group), contents, accounts, units. */
 const SNAPSHOT = `
@@ -67,9 +68,27 @@ function stackConfig(o: StackShape) {
   const target = (h: TestHost) => ({ address: h.address, ssh: { port: h.port, user: h.user, hostKey: h.hostKey } });
   const server = { reload: "sighup", scrapeInterval: "5s", scrapeTimeout: "4s", evaluationInterval: "5s" };
   return {
-    hosts: o.hosts.map((h) => ({ name: h.name, ...target(h.on), interfaces: ["wg0"], labels: { site: "lab" }, userspaceWireGuard: true })),
-    peers: (o.peers ?? []).flatMap((p) => o.hosts.filter((h) => h.on === p.host).map((h) => ({ publicKey: p.publicKey, friendlyName: p.friendlyName, host: h.name, interface: "wg0", expected: p.expected ?? false }))),
-    prometheus: o.haPair ? o.haPair.map((h, i) => ({ name: "ab"[i], replica: "ab"[i], ...target(h), ...server })) : { ...target(c1), ...server },
+    hosts: o.hosts.map((h) => ({
+      name: h.name,
+      ...target(h.on),
+      interfaces: ["wg0"],
+      labels: { site: "lab" },
+      userspaceWireGuard: true,
+    })),
+    peers: (o.peers ?? []).flatMap((p) =>
+      o.hosts
+        .filter((h) => h.on === p.host)
+        .map((h) => ({
+          publicKey: p.publicKey,
+          friendlyName: p.friendlyName,
+          host: h.name,
+          interface: "wg0",
+          expected: p.expected ?? false,
+        })),
+    ),
+    prometheus: o.haPair
+      ? o.haPair.map((h, i) => ({ name: "ab"[i], replica: "ab"[i], ...target(h), ...server }))
+      : { ...target(c1), ...server },
     grafana: { enabled: false },
     logs: { filebeat: true },
     thresholds: { connected: o.connected ?? "3m" },
@@ -110,7 +129,8 @@ async function sh(host: TestHost, command: string): Promise<string> {
   return r.stdout;
 }
 
-const mainPid = async (h: TestHost) => Number((await sh(h, "systemctl show -p MainPID --value wireguard-exporter.service")).trim());
+const mainPid = async (h: TestHost) =>
+  Number((await sh(h, "systemctl show -p MainPID --value wireguard-exporter.service")).trim());
 
 async function waitFor<T>(what: string, seconds: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + seconds * 1000;
@@ -122,7 +142,8 @@ async function waitFor<T>(what: string, seconds: number, probe: () => Promise<T 
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${seconds} s${last ? ` (${(last as Error).message})` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not within ${seconds} s${last ? ` (${(last as Error).message})` : ""}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -134,7 +155,11 @@ async function metrics(h: TestHost, auth = false): Promise<string> {
 }
 
 /** Scrapes /metrics every 100 ms while `during` runs; returns how many scrapes failed. */
-async function scrapesFailedDuring(h: TestHost, during: () => Promise<unknown>, auth = false): Promise<{ ok: number; failed: number }> {
+async function scrapesFailedDuring(
+  h: TestHost,
+  during: () => Promise<unknown>,
+  auth = false,
+): Promise<{ ok: number; failed: number }> {
   let stop = false;
   const counts = { ok: 0, failed: 0 };
   const loop = (async () => {
@@ -157,7 +182,10 @@ async function scrapesFailedDuring(h: TestHost, during: () => Promise<unknown>, 
   return counts;
 }
 
-const peerName = (text: string, key: string) => new RegExp(`wireguard_peer_connected\\{[^}]*public_key="${key.replace(/[+/]/g, "\\$&")}"[^}]*friendly_name="([^"]*)"`).exec(text)?.[1];
+const peerName = (text: string, key: string) =>
+  new RegExp(
+    `wireguard_peer_connected\\{[^}]*public_key="${key.replace(/[+/]/g, "\\$&")}"[^}]*friendly_name="([^"]*)"`,
+  ).exec(text)?.[1];
 
 // Each scenario captures the plan (ts-node) and runs real installs: minutes on a loaded 2-core machine.
 describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, () => {
@@ -171,7 +199,10 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     runner = new SshStepRunner();
     // The trees are cached between runs: whatever a failed run left is removed first.
     for (const h of [c1, c2]) {
-      await sh(h, `systemctl disable --now wireguard-exporter.service wireguard-exporter-wg.socket 2>/dev/null; ${LEFT_OVERS}; ${PROMETHEUS_FIXTURE_REMOVE}`);
+      await sh(
+        h,
+        `systemctl disable --now wireguard-exporter.service wireguard-exporter-wg.socket 2>/dev/null; ${LEFT_OVERS}; ${PROMETHEUS_FIXTURE_REMOVE}`,
+      );
     }
     for (const h of [c1, c2]) await sh(h, PROMETHEUS_FIXTURE); // the second for the HA pair's other replica
     // As the Debian package makes it: the group the password files in secretsDir are readable by.
@@ -193,7 +224,10 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     }
   });
 
-  const base = () => ({ hosts: [{ name: "vpn-1", on: c1 }], peers: [{ host: c1, publicKey: c1.peerPublicKey, friendlyName: "alice-laptop", expected: true }] });
+  const base = () => ({
+    hosts: [{ name: "vpn-1", on: c1 }],
+    peers: [{ host: c1, publicKey: c1.peerPublicKey, friendlyName: "alice-laptop", expected: true }],
+  });
 
   it("a. creates everything from nothing: exporter running and scraped, files where their placement says", async () => {
     const { steps } = await up(stackConfig(base()));
@@ -207,8 +241,13 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     const at = (name: string) => steps.findIndex((s) => s.endsWith(` ${name}`));
     expect(at("vpn-1-exporter-bundle")).toBeLessThan(at("vpn-1-exporter"));
     expect(at("vpn-1-exporter")).toBeLessThan(at("prometheus-files"));
-    expect(await sh(c1, "systemctl is-active wireguard-exporter.service wireguard-exporter-wg.socket")).toBe("active\nactive\n");
-    const files = await sh(c1, "stat -c '%n %a %U %G' /opt/wireguard-exporter/wireguard-exporter.cjs /etc/wireguard-exporter/peers.yml /etc/wireguard-exporter/web-config.yml /etc/systemd/system/wireguard-exporter.service /etc/filebeat/inputs.d/wireguard-monitoring.yml /var/lib/wireguard-monitoring/exporter.deployment");
+    expect(await sh(c1, "systemctl is-active wireguard-exporter.service wireguard-exporter-wg.socket")).toBe(
+      "active\nactive\n",
+    );
+    const files = await sh(
+      c1,
+      "stat -c '%n %a %U %G' /opt/wireguard-exporter/wireguard-exporter.cjs /etc/wireguard-exporter/peers.yml /etc/wireguard-exporter/web-config.yml /etc/systemd/system/wireguard-exporter.service /etc/filebeat/inputs.d/wireguard-monitoring.yml /var/lib/wireguard-monitoring/exporter.deployment",
+    );
     expect(files.trim().split("\n")).toEqual([
       "/opt/wireguard-exporter/wireguard-exporter.cjs 644 root root",
       "/etc/wireguard-exporter/peers.yml 640 root wireguard-exporter",
@@ -217,15 +256,21 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
       "/etc/filebeat/inputs.d/wireguard-monitoring.yml 644 root root",
       "/var/lib/wireguard-monitoring/exporter.deployment 644 root root",
     ]);
-    expect(await sh(c1, "cat /var/lib/wireguard-monitoring/exporter.deployment")).toBe(`${STACK}\n${STACK}/vpn-1@${c1.address}:22\n`);
+    expect(await sh(c1, "cat /var/lib/wireguard-monitoring/exporter.deployment")).toBe(
+      `${STACK}\n${STACK}/vpn-1@${c1.address}:22\n`,
+    );
     const text = await waitFor("the peer with a handshake on /metrics", 30, async () => {
       const t = await metrics(c1);
-      return /wireguard_latest_handshake_seconds\{[^}]*friendly_name="alice-laptop"[^}]*\} [1-9]/.test(t) ? t : undefined;
+      return /wireguard_latest_handshake_seconds\{[^}]*friendly_name="alice-laptop"[^}]*\} [1-9]/.test(t)
+        ? t
+        : undefined;
     });
     expect(peerName(text, c1.peerPublicKey)).toBe("alice-laptop");
     const query = encodeURIComponent('wireguard_peer_connected{friendly_name="alice-laptop"}');
     await waitFor("the peer in Prometheus", 60, async () => {
-      const r = (await (await fetch(`http://${c1.address}:9090/api/v1/query?query=${query}`)).json()) as { data: { result: unknown[] } };
+      const r = (await (await fetch(`http://${c1.address}:9090/api/v1/query?query=${query}`)).json()) as {
+        data: { result: unknown[] };
+      };
       return r.data.result.length > 0 ? true : undefined;
     });
   });
@@ -240,17 +285,30 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
 
   it("runs the exporter under systemd as its own user holding only CAP_NET_ADMIN, with a unit systemd-analyze accepts", async () => {
     const pid = await mainPid(c1);
-    const status = await sh(c1, `stat -c %U /proc/${pid}; grep -E '^(Uid|Cap(Inh|Prm|Eff|Bnd|Amb)):' /proc/${pid}/status`);
+    const status = await sh(
+      c1,
+      `stat -c %U /proc/${pid}; grep -E '^(Uid|Cap(Inh|Prm|Eff|Bnd|Amb)):' /proc/${pid}/status`,
+    );
     expect(status.split("\n")[0]).toBe("wireguard-exporter");
     const caps = Object.fromEntries([...status.matchAll(/^(Cap\w+):\s+([0-9a-f]+)$/gm)].map((m) => [m[1], m[2]]));
     // Ambient capabilities live in the inheritable set too; every set holds CAP_NET_ADMIN (bit 12) alone.
     const netAdminOnly = (1n << 12n).toString(16).padStart(16, "0");
-    expect(caps).toEqual({ CapInh: netAdminOnly, CapPrm: netAdminOnly, CapEff: netAdminOnly, CapBnd: netAdminOnly, CapAmb: netAdminOnly });
+    expect(caps).toEqual({
+      CapInh: netAdminOnly,
+      CapPrm: netAdminOnly,
+      CapEff: netAdminOnly,
+      CapBnd: netAdminOnly,
+      CapAmb: netAdminOnly,
+    });
     const verify = await c1.ssh("systemd-analyze verify /etc/systemd/system/wireguard-exporter.service");
     expect({ code: verify.code, stderr: verify.stderr.trim() }).toEqual({ code: 0, stderr: "" });
     const security = await sh(c1, "systemd-analyze security --no-pager wireguard-exporter.service | tail -1");
-    expect(Number(/exposure level for wireguard-exporter\.service: ([\d.]+)/.exec(security)?.[1])).toBeLessThanOrEqual(2.0);
-    expect(await sh(c1, "cat /etc/filebeat/inputs.d/wireguard-monitoring.yml")).toContain("_SYSTEMD_UNIT=wireguard-exporter.service");
+    expect(Number(/exposure level for wireguard-exporter\.service: ([\d.]+)/.exec(security)?.[1])).toBeLessThanOrEqual(
+      2.0,
+    );
+    expect(await sh(c1, "cat /etc/filebeat/inputs.d/wireguard-monitoring.yml")).toContain(
+      "_SYSTEMD_UNIT=wireguard-exporter.service",
+    );
   });
 
   it("refuses to install where Node.js is missing, naming the host, and changes nothing", async () => {
@@ -258,7 +316,11 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     const snapshot = await sh(c1, SNAPSHOT);
     await sh(c1, "mv /usr/bin/node /usr/bin/node.e2e-hidden");
     try {
-      await expect(runner.perform({ op: "update", resource: install, old: install, reason: "changed", changed: [] })).rejects.toThrow(/wireguard-monitoring: host vpn-1: Node\.js >= 18 is required at \/usr\/bin\/node \(found: none\); install it or set installNode: true/);
+      await expect(
+        runner.perform({ op: "update", resource: install, old: install, reason: "changed", changed: [] }),
+      ).rejects.toThrow(
+        /wireguard-monitoring: host vpn-1: Node\.js >= 18 is required at \/usr\/bin\/node \(found: none\); install it or set installNode: true/,
+      );
     } finally {
       await sh(c1, "mv /usr/bin/node.e2e-hidden /usr/bin/node");
     }
@@ -268,16 +330,43 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
   it("keeps the previous Prometheus files when promtool rejects the new ones, before or after the swap", async () => {
     const apply = deployed!.resources.find((r) => r.name === "prometheus-files")!;
     const files = readStdinFiles(apply.inputs.stdin as string);
-    const withRules = (rules: string) => ({ ...apply, inputs: { ...apply.inputs, stdin: filesOnStdin([...files].map(([name, content]) => ({ name, content: name === "wireguard.rules.yml" ? rules : content }))) } });
-    const step = (r: typeof apply) => ({ op: "update" as const, resource: r, old: apply, reason: "changed" as const, changed: ["stdin"] });
-    const state = () => sh(c1, "sha256sum /etc/prometheus/rules/wireguard.rules.yml /etc/prometheus/prometheus.yml /etc/prometheus/targets/*.json");
+    const withRules = (rules: string) => ({
+      ...apply,
+      inputs: {
+        ...apply.inputs,
+        stdin: filesOnStdin(
+          [...files].map(([name, content]) => ({ name, content: name === "wireguard.rules.yml" ? rules : content })),
+        ),
+      },
+    });
+    const step = (r: typeof apply) => ({
+      op: "update" as const,
+      resource: r,
+      old: apply,
+      reason: "changed" as const,
+      changed: ["stdin"],
+    });
+    const state = () =>
+      sh(
+        c1,
+        "sha256sum /etc/prometheus/rules/wireguard.rules.yml /etc/prometheus/prometheus.yml /etc/prometheus/targets/*.json",
+      );
     const good = await state();
     try {
-      await expect(runner.perform(step(withRules("groups:\n  - name: broken\n    rules:\n      - alert: Broken\n        expr: sum(\n")))).rejects.toThrow(/the new rules failed promtool check rules; nothing was changed/);
+      await expect(
+        runner.perform(
+          step(withRules("groups:\n  - name: broken\n    rules:\n      - alert: Broken\n        expr: sum(\n")),
+        ),
+      ).rejects.toThrow(/the new rules failed promtool check rules; nothing was changed/);
       expect(await state()).toBe(good);
       // valid new rules, but the whole config fails in place (someone else's broken rule file): rolled back
-      await sh(c1, "printf 'groups:\\n  - name: foreign\\n    rules:\\n      - record: x\\n        expr: sum(\\n' >/etc/prometheus/rules/zz-foreign.yml");
-      await expect(runner.perform(step(withRules(`${files.get("wireguard.rules.yml")}# a harmless change\n`)))).rejects.toThrow(/failed after the swap; the previous files were restored/);
+      await sh(
+        c1,
+        "printf 'groups:\\n  - name: foreign\\n    rules:\\n      - record: x\\n        expr: sum(\\n' >/etc/prometheus/rules/zz-foreign.yml",
+      );
+      await expect(
+        runner.perform(step(withRules(`${files.get("wireguard.rules.yml")}# a harmless change\n`))),
+      ).rejects.toThrow(/failed after the swap; the previous files were restored/);
       expect(await state()).toBe(good);
     } finally {
       await sh(c1, "rm -f /etc/prometheus/rules/zz-foreign.yml");
@@ -287,14 +376,22 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
   it("c. adding a peer and renaming a friendly name are updates only; the exporter keeps serving and shows the new name", async () => {
     const pid = await mainPid(c1);
     const extraKey = Buffer.alloc(32, 7).toString("base64");
-    const config = stackConfig({ hosts: [{ name: "vpn-1", on: c1 }], peers: [{ host: c1, publicKey: c1.peerPublicKey, friendlyName: "alice-desktop", expected: true }, { host: c1, publicKey: extraKey, friendlyName: "bob-phone" }] });
+    const config = stackConfig({
+      hosts: [{ name: "vpn-1", on: c1 }],
+      peers: [
+        { host: c1, publicKey: c1.peerPublicKey, friendlyName: "alice-desktop", expected: true },
+        { host: c1, publicKey: extraKey, friendlyName: "bob-phone" },
+      ],
+    });
     let steps: string[] = [];
     const scrapes = await scrapesFailedDuring(c1, async () => ({ steps } = await up(config)));
     expect(steps).toEqual(["update command:remote:Command vpn-1-exporter"]);
     expect(scrapes.failed).toBe(0);
     expect(scrapes.ok).toBeGreaterThan(0);
     expect(await mainPid(c1), "the exporter reloads the peers file itself: no restart").toBe(pid);
-    await waitFor("the new friendly name on /metrics", 15, async () => (peerName(await metrics(c1), c1.peerPublicKey) === "alice-desktop" ? true : undefined));
+    await waitFor("the new friendly name on /metrics", 15, async () =>
+      peerName(await metrics(c1), c1.peerPublicKey) === "alice-desktop" ? true : undefined,
+    );
     expect(await sh(c1, "cat /etc/wireguard-exporter/peers.yml")).toContain("bob-phone");
   });
 
@@ -303,7 +400,9 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     const { steps } = await up(stackConfig({ ...base(), connected: "150s" }));
     expect(steps).toEqual(["update command:remote:Command vpn-1-exporter"]);
     expect(await mainPid(c1)).not.toBe(pid);
-    expect(await sh(c1, "systemctl show -p ExecStart --value wireguard-exporter.service")).toContain("--wireguard.connected-threshold=150s");
+    expect(await sh(c1, "systemctl show -p ExecStart --value wireguard-exporter.service")).toContain(
+      "--wireguard.connected-threshold=150s",
+    );
     expect(await sh(c1, "systemctl is-active wireguard-exporter.service")).toBe("active\n");
   });
 
@@ -315,25 +414,40 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     await sh(c1, `rm -f ${watch}; setsid sh -c ${shellQuote(watcher)} </dev/null >/dev/null 2>&1 & sleep 2`);
     const { steps } = await up(stackConfig({ ...base(), connected: "150s", basicAuth: true }));
     await sh(c1, "pkill -x inotifywait || true");
-    expect(steps).toEqual(["update command:remote:Command vpn-1-exporter", "update command:remote:Command prometheus-files"]);
+    expect(steps).toEqual([
+      "update command:remote:Command vpn-1-exporter",
+      "update command:remote:Command prometheus-files",
+    ]);
     expect((await fetch(`http://${c1.address}:${PORT}/metrics`)).status).toBe(401);
     expect(await metrics(c1, true)).toMatch(/wireguard_scrape_success 1/);
     const up1 = encodeURIComponent('up{job="wireguard"}');
     await waitFor("Prometheus scraping with the password", 60, async () => {
-      const r = (await (await fetch(`http://${c1.address}:9090/api/v1/query?query=${up1}`)).json()) as { data: { result: { value: [number, string] }[] } };
+      const r = (await (await fetch(`http://${c1.address}:9090/api/v1/query?query=${up1}`)).json()) as {
+        data: { result: { value: [number, string] }[] };
+      };
       return r.data.result[0]?.value[1] === "1" ? true : undefined;
     });
-    const events = (await sh(c1, `cat ${watch}`)).trim().split("\n").filter((l) => l !== "");
+    const events = (await sh(c1, `cat ${watch}`))
+      .trim()
+      .split("\n")
+      .filter((l) => l !== "");
     expect(events.length, "the watcher saw the steps write files").toBeGreaterThan(3);
     // Files on stdin are unpacked into a mktemp directory: 0700, so nothing in it is reachable by others.
     const workDirs = events.filter((l) => /^\d+ \S+ \S+ \/tmp\/tmp\.[^/]+$/.test(l));
     expect(workDirs.length).toBeGreaterThan(0);
     expect(workDirs.filter((l) => !l.startsWith("700 root root "))).toEqual([]);
     // Files that hold the password or its hash, wherever they are (temporary names included): never o+r.
-    const secretFiles = events.filter((l) => /\/(web-config\.yml|wireguard-exporter-password|health-password|files\.tar)(\.wgm-new)?$/.test(l));
+    const secretFiles = events.filter((l) =>
+      /\/(web-config\.yml|wireguard-exporter-password|health-password|files\.tar)(\.wgm-new)?$/.test(l),
+    );
     expect(secretFiles.length).toBeGreaterThan(0);
     expect(secretFiles.filter((l) => /^[0-7]*[4-7] /.test(l))).toEqual([]);
-    expect(await sh(c1, "stat -c '%a %U %G' /etc/prometheus/secrets/wireguard-exporter-password /etc/wireguard-exporter/web-config.yml")).toBe("640 root prometheus\n640 root wireguard-exporter\n");
+    expect(
+      await sh(
+        c1,
+        "stat -c '%a %U %G' /etc/prometheus/secrets/wireguard-exporter-password /etc/wireguard-exporter/web-config.yml",
+      ),
+    ).toBe("640 root prometheus\n640 root wireguard-exporter\n");
   });
 
   it("l. an Alertmanager with basic auth: its password file lands 0640 root:prometheus, prometheus.yml points there and passes promtool in place", async () => {
@@ -341,14 +455,18 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     const { steps } = await up(stackConfig({ ...base(), connected: "150s", basicAuth: true }));
     expect(steps).toEqual(["update command:remote:Command prometheus-files"]);
     const file = "/etc/prometheus/secrets/wireguard-alertmanager-password";
-    expect(await sh(c1, `stat -c '%a %U %G' ${file}; cat ${file}`)).toBe(`640 root prometheus\n${ALERTMANAGER_PASSWORD}`);
+    expect(await sh(c1, `stat -c '%a %U %G' ${file}; cat ${file}`)).toBe(
+      `640 root prometheus\n${ALERTMANAGER_PASSWORD}`,
+    );
     const config = await sh(c1, "cat /etc/prometheus/prometheus.yml");
     expect(config).toContain(`password_file: ${file}`);
     expect(config).not.toContain(ALERTMANAGER_PASSWORD);
     expect((await c1.ssh("promtool check config /etc/prometheus/prometheus.yml")).code).toBe(0);
     // reloaded: Prometheus now sends to that Alertmanager
     await waitFor("the Alertmanager in Prometheus", 30, async () => {
-      const r = (await (await fetch(`http://${c1.address}:9090/api/v1/alertmanagers`)).json()) as { data: { activeAlertmanagers: { url: string }[] } };
+      const r = (await (await fetch(`http://${c1.address}:9090/api/v1/alertmanagers`)).json()) as {
+        data: { activeAlertmanagers: { url: string }[] };
+      };
       return r.data.activeAlertmanagers.some((a) => a.url.startsWith("http://127.0.0.1:9093/")) ? true : undefined;
     });
   });
@@ -356,10 +474,16 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
   it("f. a new exporter build: new bundle uploaded and installed, exporter restarted", async () => {
     const pid = await mainPid(c1);
     const rebuilt = join(scratch, "wireguard-exporter-build2.cjs");
-    writeFileSync(rebuilt, `${readFileSync(join(ROOT, "exporter", "dist", "wireguard-exporter.cjs"), "utf8")}\n// build 2\n`);
+    writeFileSync(
+      rebuilt,
+      `${readFileSync(join(ROOT, "exporter", "dist", "wireguard-exporter.cjs"), "utf8")}\n// build 2\n`,
+    );
     bundleEnv = { WIREGUARD_MONITORING_EXPORTER_BUNDLE: rebuilt };
     const { steps, performed } = await up(stackConfig({ ...base(), connected: "150s", basicAuth: true }));
-    expect(steps).toEqual(["update command:remote:CopyToRemote vpn-1-exporter-bundle", "update command:remote:Command vpn-1-exporter"]);
+    expect(steps).toEqual([
+      "update command:remote:CopyToRemote vpn-1-exporter-bundle",
+      "update command:remote:Command vpn-1-exporter",
+    ]);
     expect(performed.filter((p) => p.ran).map((p) => p.name)).toEqual(["vpn-1-exporter-bundle", "vpn-1-exporter"]);
     expect(await sh(c1, "tail -c 11 /opt/wireguard-exporter/wireguard-exporter.cjs")).toBe("// build 2\n");
     expect(await mainPid(c1)).not.toBe(pid);
@@ -373,11 +497,15 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     await sh(c1, "systemctl start prometheus"); // the fixture's Prometheus is not enabled
     const { steps } = await up(stackConfig({ ...base(), connected: "150s", basicAuth: true }));
     expect(steps).toEqual(["update command:remote:Command vpn-1-exporter"]);
-    await waitFor("the new peer under its name", 30, async () => (peerName(await metrics(c1, true), c1.peerPublicKey) === "alice-laptop" ? true : undefined));
+    await waitFor("the new peer under its name", 30, async () =>
+      peerName(await metrics(c1, true), c1.peerPublicKey) === "alice-laptop" ? true : undefined,
+    );
   });
 
   it("g. renaming a host at the same address leaves it installed (the old resources' delete leaves it in place)", async () => {
-    const { steps, performed } = await up(stackConfig({ hosts: [{ name: "vpn-one", on: c1 }], peers: base().peers, connected: "150s", basicAuth: true }));
+    const { steps, performed } = await up(
+      stackConfig({ hosts: [{ name: "vpn-one", on: c1 }], peers: base().peers, connected: "150s", basicAuth: true }),
+    );
     expect(steps).toEqual([
       "create wireguard-monitoring:index:WireGuardHost vpn-one",
       "create command:remote:CopyToRemote vpn-one-exporter-bundle",
@@ -387,13 +515,22 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
       "delete command:remote:CopyToRemote vpn-1-exporter-bundle",
       "delete wireguard-monitoring:index:WireGuardHost vpn-1",
     ]);
-    expect(performed.find((p) => p.name === "vpn-1-exporter")!.stdout).toContain(`is now deployed as ${STACK}/vpn-one@${c1.address}:22`);
+    expect(performed.find((p) => p.name === "vpn-1-exporter")!.stdout).toContain(
+      `is now deployed as ${STACK}/vpn-one@${c1.address}:22`,
+    );
     expect(await sh(c1, "systemctl is-active wireguard-exporter.service")).toBe("active\n");
     expect(await metrics(c1, true)).toMatch(/wireguard_scrape_success 1/);
   });
 
   it("h. moving a host to another machine installs it there and cleans the old one", async () => {
-    const { steps } = await up(stackConfig({ hosts: [{ name: "vpn-one", on: c2 }], peers: [{ host: c2, publicKey: c2.peerPublicKey, friendlyName: "carol" }], connected: "150s", basicAuth: true }));
+    const { steps } = await up(
+      stackConfig({
+        hosts: [{ name: "vpn-one", on: c2 }],
+        peers: [{ host: c2, publicKey: c2.peerPublicKey, friendlyName: "carol" }],
+        connected: "150s",
+        basicAuth: true,
+      }),
+    );
     expect(steps).toEqual([
       "create command:remote:CopyToRemote vpn-one-exporter-bundle (replace)",
       "create command:remote:Command vpn-one-exporter (replace)",
@@ -402,15 +539,27 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
       "delete command:remote:CopyToRemote vpn-one-exporter-bundle (replace)",
     ]);
     expect(await sh(c2, "systemctl is-active wireguard-exporter.service")).toBe("active\n");
-    await waitFor("carol on the new machine", 30, async () => (peerName(await metrics(c2, true), c2.peerPublicKey) === "carol" ? true : undefined));
-    const old = await c1.ssh("systemctl show -p LoadState --value wireguard-exporter.service; ls /etc/wireguard-exporter /opt/wireguard-exporter /root/.wireguard-monitoring /var/lib/wireguard-monitoring 2>&1; getent passwd wireguard-exporter");
+    await waitFor("carol on the new machine", 30, async () =>
+      peerName(await metrics(c2, true), c2.peerPublicKey) === "carol" ? true : undefined,
+    );
+    const old = await c1.ssh(
+      "systemctl show -p LoadState --value wireguard-exporter.service; ls /etc/wireguard-exporter /opt/wireguard-exporter /root/.wireguard-monitoring /var/lib/wireguard-monitoring 2>&1; getent passwd wireguard-exporter",
+    );
     expect(old.stdout).toContain("not-found");
     expect(old.stdout).not.toMatch(/peers\.yml|wireguard-exporter\.cjs|exporter\.deployment|wireguard-exporter:/);
     expect(old.stdout).toContain("prometheus.deployment");
   });
 
   it("i. removing a host from the stack leaves nothing of it on that machine", async () => {
-    const two = { hosts: [{ name: "vpn-one", on: c2 }, { name: "vpn-1", on: c1 }], peers: [{ host: c2, publicKey: c2.peerPublicKey, friendlyName: "carol" }, ...base().peers], connected: "150s", basicAuth: true };
+    const two = {
+      hosts: [
+        { name: "vpn-one", on: c2 },
+        { name: "vpn-1", on: c1 },
+      ],
+      peers: [{ host: c2, publicKey: c2.peerPublicKey, friendlyName: "carol" }, ...base().peers],
+      connected: "150s",
+      basicAuth: true,
+    };
     await up(stackConfig(two));
     expect(await sh(c1, "systemctl is-active wireguard-exporter.service")).toBe("active\n");
     const { steps } = await up(stackConfig({ ...two, hosts: [two.hosts[1]!], peers: base().peers }));
@@ -430,12 +579,21 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
       "create wireguard-monitoring:index:PrometheusServer prometheus-b",
       "update command:remote:Command prometheus-a-files",
     ]);
-    for (const [h, replica] of [[c1, "a"], [c2, "b"]] as const) {
-      expect(await sh(h, "cat /var/lib/wireguard-monitoring/prometheus.deployment")).toBe(`${STACK}\n${STACK}/prometheus-${replica}@${h.address}:${h.port}\n`);
-      expect(await sh(h, "sed -n '/external_labels:/,/^[a-z]/p' /etc/prometheus/prometheus.yml")).toContain(`replica: ${replica}`);
+    for (const [h, replica] of [
+      [c1, "a"],
+      [c2, "b"],
+    ] as const) {
+      expect(await sh(h, "cat /var/lib/wireguard-monitoring/prometheus.deployment")).toBe(
+        `${STACK}\n${STACK}/prometheus-${replica}@${h.address}:${h.port}\n`,
+      );
+      expect(await sh(h, "sed -n '/external_labels:/,/^[a-z]/p' /etc/prometheus/prometheus.yml")).toContain(
+        `replica: ${replica}`,
+      );
       // reloaded with it
       await waitFor(`replica ${replica}'s Prometheus with its config`, 30, async () => {
-        const r = (await (await fetch(`http://${h.address}:9090/api/v1/status/config`)).json()) as { data: { yaml: string } };
+        const r = (await (await fetch(`http://${h.address}:9090/api/v1/status/config`)).json()) as {
+          data: { yaml: string };
+        };
         return r.data.yaml.includes(`replica: ${replica}`) ? true : undefined;
       });
     }

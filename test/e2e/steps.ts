@@ -51,49 +51,88 @@ export class SshStepRunner {
     const name = (c.port ?? 22) === 22 ? c.host : `[${c.host}]:${c.port}`;
     writeFileSync(knownHosts, `${name} ${c.hostKey.trim()}\n`, { mode: 0o600 });
     return [
-      "-i", key, "-p", String(c.port ?? 22), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
-      "-o", `ConnectTimeout=${c.perDialTimeout ?? 15}`,
-      "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "StrictHostKeyChecking=yes", "-o", "GlobalKnownHostsFile=/dev/null",
+      "-i",
+      key,
+      "-p",
+      String(c.port ?? 22),
+      "-o",
+      "IdentitiesOnly=yes",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "LogLevel=ERROR",
+      "-o",
+      `ConnectTimeout=${c.perDialTimeout ?? 15}`,
+      "-o",
+      `UserKnownHostsFile=${knownHosts}`,
+      "-o",
+      "StrictHostKeyChecking=yes",
+      "-o",
+      "GlobalKnownHostsFile=/dev/null",
       // As the provider: only the pinned key's algorithm (connection.go: hostKeyAlgorithms = [publicKey.Type()]).
-      "-o", `HostKeyAlgorithms=${c.hostKey.trim().split(/\s+/)[0]}`,
+      "-o",
+      `HostKeyAlgorithms=${c.hostKey.trim().split(/\s+/)[0]}`,
     ];
   }
 
   private async ssh(c: ConnectionInputs, command: string, input?: string): Promise<string> {
-    const r = await run("ssh", [...this.sshOptions(c), `${c.user ?? "root"}@${c.host}`, command], { input, timeoutMs: 180_000 });
+    const r = await run("ssh", [...this.sshOptions(c), `${c.user ?? "root"}@${c.host}`, command], {
+      input,
+      timeoutMs: 180_000,
+    });
     if (r.code !== 0) throw new Error(`ssh ${c.host}:${c.port ?? 22} exited ${r.code}:\n${r.stderr.slice(-4000)}`);
     return r.stdout;
   }
 
   /** sftp: MkdirAll of the parent, then the file (what the provider's sftpCopy does). */
   private async copy(c: ConnectionInputs, source: FileSource, remotePath: string): Promise<void> {
-    const parents = posix.dirname(remotePath).split("/").filter((p) => p !== "" && p !== ".");
+    const parents = posix
+      .dirname(remotePath)
+      .split("/")
+      .filter((p) => p !== "" && p !== ".");
     const prefix = remotePath.startsWith("/") ? "/" : "";
-    const batch = [...parents.map((_, i) => `-mkdir ${prefix}${parents.slice(0, i + 1).join("/")}`), `put ${source.path} ${remotePath}`].join("\n");
+    const batch = [
+      ...parents.map((_, i) => `-mkdir ${prefix}${parents.slice(0, i + 1).join("/")}`),
+      `put ${source.path} ${remotePath}`,
+    ].join("\n");
     const opts = this.sshOptions(c).map((o) => (o === "-p" ? "-P" : o));
-    const r = await run("sftp", ["-q", ...opts, "-b", "-", `${c.user ?? "root"}@${c.host}`], { input: `${batch}\n`, timeoutMs: 180_000 });
+    const r = await run("sftp", ["-q", ...opts, "-b", "-", `${c.user ?? "root"}@${c.host}`], {
+      input: `${batch}\n`,
+      timeoutMs: 180_000,
+    });
     if (r.code !== 0) throw new Error(`sftp to ${c.host}:${remotePath} exited ${r.code}:\n${r.stderr.slice(-2000)}`);
   }
 
   /** Performs one engine step; steps of other types than the command provider's run nothing. */
   async perform(step: EngineStep): Promise<PerformedStep> {
     const inputs = reveal(step.resource.inputs) as Record<string, unknown>;
-    const done = (ran: boolean, stdout = ""): PerformedStep => ({ op: step.op, type: step.resource.type, name: step.resource.name, ran, stdout });
+    const done = (ran: boolean, stdout = ""): PerformedStep => ({
+      op: step.op,
+      type: step.resource.type,
+      name: step.resource.name,
+      ran,
+      stdout,
+    });
     const connection = inputs.connection as ConnectionInputs;
     if (step.resource.type === "command:remote:CopyToRemote") {
       if (step.op === "delete") return done(false);
       const source = inputs.source as FileSource;
       if (step.op === "update") {
         const old = reveal(step.old!.inputs) as Record<string, unknown>;
-        if ((old.source as FileSource).sha256 === source.sha256 && old.remotePath === inputs.remotePath) return done(false);
+        if ((old.source as FileSource).sha256 === source.sha256 && old.remotePath === inputs.remotePath)
+          return done(false);
       }
       await this.copy(connection, source, inputs.remotePath as string);
       return done(true);
     }
     if (step.resource.type === "command:remote:Command") {
-      const command = step.op === "create" ? inputs.create : step.op === "update" ? (inputs.update ?? inputs.create) : inputs.delete;
+      const command =
+        step.op === "create" ? inputs.create : step.op === "update" ? (inputs.update ?? inputs.create) : inputs.delete;
       if (typeof command !== "string") return done(false);
-      return done(true, await this.ssh(connection, command, typeof inputs.stdin === "string" ? inputs.stdin : undefined));
+      return done(
+        true,
+        await this.ssh(connection, command, typeof inputs.stdin === "string" ? inputs.stdin : undefined),
+      );
     }
     return done(false);
   }

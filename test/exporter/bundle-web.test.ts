@@ -24,10 +24,24 @@ describe("bundle", () => {
     const empty = mkdtempSync(join(tmpdir(), "wgm-exp-bundle-"));
     try {
       copyFileSync(ensureBundle(), join(empty, "wireguard-exporter.cjs"));
-      const out = execFileSync(process.execPath, ["wireguard-exporter.cjs", "--version"], { cwd: empty, env: { PATH: "/usr/bin:/bin" } }).toString();
+      const out = execFileSync(process.execPath, ["wireguard-exporter.cjs", "--version"], {
+        cwd: empty,
+        env: { PATH: "/usr/bin:/bin" },
+      }).toString();
       expect(out).toMatch(/^wireguard-exporter \d+\.\d+\.\d+ \(revision \w+, node v\d+/);
       const help = execFileSync(process.execPath, ["wireguard-exporter.cjs", "--help"], { cwd: empty }).toString();
-      for (const f of ["--web.listen-address", "--web.telemetry-path", "--web.config.file", "--wireguard.interfaces", "--wireguard.peers-file", "--wireguard.connected-threshold", "--wireguard.command", "--collector.timeout", "--wireguard.export-endpoints", "--web.disable-compression"]) {
+      for (const f of [
+        "--web.listen-address",
+        "--web.telemetry-path",
+        "--web.config.file",
+        "--wireguard.interfaces",
+        "--wireguard.peers-file",
+        "--wireguard.connected-threshold",
+        "--wireguard.command",
+        "--collector.timeout",
+        "--wireguard.export-endpoints",
+        "--web.disable-compression",
+      ]) {
         expect(help).toContain(f);
       }
     } finally {
@@ -68,20 +82,51 @@ describe("bundle", () => {
 
 describe("--web.config.file", () => {
   it("serves TLS and requires bcrypt basic auth", async () => {
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-      "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
     const hash = bcrypt.hashSync("s3cret", 10);
     const cfg = join(dir, "web.yml");
-    writeFileSync(cfg, `tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\nbasic_auth_users:\n  prometheus: ${hash}\n`);
+    writeFileSync(
+      cfg,
+      `tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\nbasic_auth_users:\n  prometheus: ${hash}\n`,
+    );
     const e = await startExporter({ args: [`--wireguard.command=${fakeWg}`, `--web.config.file=${cfg}`] });
     try {
       expect(e.url).toMatch(/^https:/);
       const req = (auth?: string) =>
         new Promise<number>((resolve, reject) => {
-          https.get(e.url + "/metrics", { rejectUnauthorized: false, headers: auth ? { authorization: "Basic " + Buffer.from(auth).toString("base64") } : {} }, (res) => {
-            res.resume();
-            res.on("end", () => resolve(res.statusCode!));
-          }).on("error", reject);
+          https
+            .get(
+              e.url + "/metrics",
+              {
+                rejectUnauthorized: false,
+                headers: auth ? { authorization: "Basic " + Buffer.from(auth).toString("base64") } : {},
+              },
+              (res) => {
+                res.resume();
+                res.on("end", () => resolve(res.statusCode!));
+              },
+            )
+            .on("error", reject);
         });
       expect(await req()).toBe(401);
       expect(await req("prometheus:wrong")).toBe(401);
@@ -97,7 +142,11 @@ describe("--web.config.file", () => {
   it("refuses to start on an invalid web config, naming the field", () => {
     const cfg = join(dir, "bad-web.yml");
     writeFileSync(cfg, "basic_auth_users:\n  prometheus: plaintext\n");
-    const r = spawnSync(process.execPath, [ensureBundle(), `--web.config.file=${cfg}`, "--web.listen-address=127.0.0.1:0"]);
+    const r = spawnSync(process.execPath, [
+      ensureBundle(),
+      `--web.config.file=${cfg}`,
+      "--web.listen-address=127.0.0.1:0",
+    ]);
     expect(r.status).toBe(2);
     expect(r.stderr.toString()).toContain("basic_auth_users.prometheus: not a bcrypt hash");
   });

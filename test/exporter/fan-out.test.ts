@@ -35,11 +35,13 @@ function stalledRequest(port: number): net.Socket {
 
 function read(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    http.get({ port, host: "127.0.0.1", agent: false }, (res) => {
-      let n = 0;
-      res.on("data", (b: Buffer) => (n += b.length));
-      res.on("end", () => resolve(n));
-    }).on("error", reject);
+    http
+      .get({ port, host: "127.0.0.1", agent: false }, (res) => {
+        let n = 0;
+        res.on("data", (b: Buffer) => (n += b.length));
+        res.on("end", () => resolve(n));
+      })
+      .on("error", reject);
   });
 }
 
@@ -67,7 +69,10 @@ describe("fan-out", () => {
       });
     });
     expect(await reader!).toBe(chunks * CHUNK.length);
-    expect(lines.find((l) => l.msg === "slow scraper dropped")).toMatchObject({ level: "warn", reason: "queued bytes over the per-connection cap" });
+    expect(lines.find((l) => l.msg === "slow scraper dropped")).toMatchObject({
+      level: "warn",
+      reason: "queued bytes over the per-connection cap",
+    });
     expect(afterEnd).toEqual(baseline); // one listener each while writing, none left after
     stalled!.destroy();
   });
@@ -87,7 +92,9 @@ describe("fan-out", () => {
       }).then((port) => (stalled = stalledRequest(port)));
     });
     expect(performance.now() - t0).toBeGreaterThanOrEqual(limits.stallMs);
-    expect(lines.find((l) => l.msg === "slow scraper dropped")).toMatchObject({ reason: "no progress within the write deadline" });
+    expect(lines.find((l) => l.msg === "slow scraper dropped")).toMatchObject({
+      reason: "no progress within the write deadline",
+    });
     stalled!.destroy();
   });
 });

@@ -86,7 +86,9 @@ describe("failures are visible, never fatal", () => {
     await expectFailure(e, /timed out after 1s and was killed/);
     const sleeper = Number(readFileSync(pidFile, "utf8"));
     await new Promise((r) => setTimeout(r, 200));
-    expect(existsSync(`/proc/${sleeper}`) && !readFileSync(`/proc/${sleeper}/stat`, "utf8").includes(") Z ")).toBe(false);
+    expect(existsSync(`/proc/${sleeper}`) && !readFileSync(`/proc/${sleeper}/stat`, "utf8").includes(") Z ")).toBe(
+      false,
+    );
   });
 
   it("garbage output", async () => {
@@ -104,7 +106,9 @@ describe("failures are visible, never fatal", () => {
     rmSync(flag);
     const m = await get(e, "/metrics");
     expect(metricValue(m.text, "wireguard_scrape_success")).toBe(1);
-    expect(metricValue(m.text, "wireguard_latest_handshake_seconds", { public_key: t.peerPublicKey })).toBeGreaterThan(0);
+    expect(metricValue(m.text, "wireguard_latest_handshake_seconds", { public_key: t.peerPublicKey })).toBeGreaterThan(
+      0,
+    );
     expect((await get(e, "/health")).status).toBe(200);
     await e.waitForLog((l) => l.msg === "collection recovered");
   });
@@ -133,19 +137,31 @@ describe("failures are visible, never fatal", () => {
     let m = await get(e, "/metrics");
     expect(metricValue(m.text, "wireguard_peers_file_reload_success")).toBe(1);
     expect(metricValue(m.text, "wireguard_peers_file_last_reload_timestamp_seconds")).toBeGreaterThan(0);
-    expect(metricValue(m.text, "wireguard_latest_handshake_seconds", { friendly_name: "good name" })).toBeGreaterThan(0);
+    expect(metricValue(m.text, "wireguard_latest_handshake_seconds", { friendly_name: "good name" })).toBeGreaterThan(
+      0,
+    );
 
     // A changed file is read once it has not changed for a second (it may be half-written).
     writeFileSync(pf, `peers:\n  - public_key: ${t.peerPublicKey}\n    friendly_name: new name\n    nickname: oops\n`);
     await new Promise((r) => setTimeout(r, 1100));
     m = await get(e, "/metrics");
     expect(metricValue(m.text, "wireguard_peers_file_reload_success")).toBe(0);
-    expect(metricValue(m.text, "wireguard_latest_handshake_seconds", { friendly_name: "good name" })).toBeGreaterThan(0);
+    expect(metricValue(m.text, "wireguard_latest_handshake_seconds", { friendly_name: "good name" })).toBeGreaterThan(
+      0,
+    );
     expect(metricValue(m.text, "wireguard_scrape_success")).toBe(1);
     const h = JSON.parse((await get(e, "/health")).text);
-    expect(h.peers_file).toMatchObject({ loaded: true, last_reload_success: false, errors: [`peers file ${pf}: peers[0].nickname: unknown field`] });
+    expect(h.peers_file).toMatchObject({
+      loaded: true,
+      last_reload_success: false,
+      errors: [`peers file ${pf}: peers[0].nickname: unknown field`],
+    });
     const line = await e.waitForLog((l) => l.msg === "peers file rejected");
-    expect(line).toMatchObject({ level: "error", kept_previous: true, errors: [`peers file ${pf}: peers[0].nickname: unknown field`] });
+    expect(line).toMatchObject({
+      level: "error",
+      kept_previous: true,
+      errors: [`peers file ${pf}: peers[0].nickname: unknown field`],
+    });
 
     writeFileSync(pf, `peers:\n  - public_key: ${t.peerPublicKey}\n    friendly_name: new name\n`);
     await new Promise((r) => setTimeout(r, 1100));
@@ -161,18 +177,22 @@ describe("failures are visible, never fatal", () => {
     const agent = new http.Agent({ maxSockets: 1000 });
     const one = () =>
       new Promise<{ status: number; text: string }>((resolve, reject) => {
-        http.get(e.url + "/metrics", { agent }, (res) => {
-          let text = "";
-          res.on("data", (c: Buffer) => (text += c.toString()));
-          res.on("end", () => resolve({ status: res.statusCode!, text }));
-        }).on("error", reject);
+        http
+          .get(e.url + "/metrics", { agent }, (res) => {
+            let text = "";
+            res.on("data", (c: Buffer) => (text += c.toString()));
+            res.on("end", () => resolve({ status: res.statusCode!, text }));
+          })
+          .on("error", reject);
       });
     const results = await Promise.all(Array.from({ length: 200 }, one));
     agent.destroy();
     for (const r of results) {
       expect(r.status).toBe(200);
       expect(metricValue(r.text, "wireguard_scrape_success")).toBe(1);
-      expect(metricValue(r.text, "wireguard_latest_handshake_seconds", { public_key: t.peerPublicKey })).toBeGreaterThan(0);
+      expect(
+        metricValue(r.text, "wireguard_latest_handshake_seconds", { public_key: t.peerPublicKey }),
+      ).toBeGreaterThan(0);
     }
     const wgRuns = readFileSync(calls, "utf8").split("\n").filter(Boolean).length;
     expect(wgRuns).toBeLessThan(200); // concurrent scrapes shared in-flight collections

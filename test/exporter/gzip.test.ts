@@ -39,7 +39,9 @@ function fakeWg(n: number, delayS = 0): string {
   const lines = [`wg0\t${key()}\t${key()}\t51820\toff`];
   for (let i = 0; i < n; i++) {
     const endpoint = i % 10 === 0 ? `203.0.113.${i % 250}:${1024 + (i % 60000)}` : "(none)";
-    lines.push(`wg0\t${key()}\t(none)\t${endpoint}\t10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32\t${1795838450 + i}\t${i * 1000}\t${i * 3000}\toff`);
+    lines.push(
+      `wg0\t${key()}\t(none)\t${endpoint}\t10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32\t${1795838450 + i}\t${i * 1000}\t${i * 3000}\toff`,
+    );
   }
   const dump = file(`dump-${n}.txt`, lines.join("\n") + "\n");
   return file(`wg-${n}-${delayS}`, `#!/bin/sh\nsleep ${delayS}\ncat ${dump}\n`, 0o755);
@@ -78,7 +80,10 @@ const GZIP = { "accept-encoding": "gzip" };
 function promtoolProblems(text: Buffer): { code: number | null; problems: string[] } {
   const r = spawnSync(PROMTOOL, ["check", "metrics"], { input: text });
   const lines = (r.stdout.toString() + r.stderr.toString()).split("\n").filter((l) => l.trim() !== "");
-  return { code: r.status, problems: lines.filter((l) => !/^nodejs_\w+_total non-counter metrics should not have "_total" suffix$/.test(l)) };
+  return {
+    code: r.status,
+    problems: lines.filter((l) => !/^nodejs_\w+_total non-counter metrics should not have "_total" suffix$/.test(l)),
+  };
 }
 
 beforeAll(() => {
@@ -92,8 +97,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("Accept-Encoding", () => {
   it("allows gzip when named with a q-value above 0, or by * when gzip is not named", () => {
-    for (const h of ["gzip", "GZIP", "deflate, gzip, br, zstd", "gzip;q=0.5", "x-gzip", "*", "br, *;q=0.1"]) expect(acceptsGzip(h), h).toBe(true);
-    for (const h of [undefined, "", "identity", "br, deflate", "gzip;q=0", "gzip; q=0.000", "*, gzip;q=0", "*;q=0"]) expect(acceptsGzip(h), String(h)).toBe(false);
+    for (const h of ["gzip", "GZIP", "deflate, gzip, br, zstd", "gzip;q=0.5", "x-gzip", "*", "br, *;q=0.1"])
+      expect(acceptsGzip(h), h).toBe(true);
+    for (const h of [undefined, "", "identity", "br, deflate", "gzip;q=0", "gzip; q=0.000", "*, gzip;q=0", "*;q=0"])
+      expect(acceptsGzip(h), String(h)).toBe(false);
   });
 });
 
@@ -119,7 +126,9 @@ describe("/metrics with gzip", () => {
 
   it("is read by curl --compressed (zlib as a C client uses it) as the whole exposition", async () => {
     const e = await run([`--wireguard.command=${fakeWg(2_000)}`]);
-    const out = execFileSync("curl", ["-s", "--compressed", "-D", "-", e.url + "/metrics"], { maxBuffer: 64 << 20 }).toString();
+    const out = execFileSync("curl", ["-s", "--compressed", "-D", "-", e.url + "/metrics"], {
+      maxBuffer: 64 << 20,
+    }).toString();
     expect(out).toMatch(/content-encoding: gzip/i);
     expect(out.split("\n").filter((l) => l.startsWith("wireguard_sent_bytes_total{")).length).toBe(2_000);
     expect(out).toContain("wireguard_scrape_success 1\n");
@@ -128,7 +137,10 @@ describe("/metrics with gzip", () => {
 
   it("is not compressed without Accept-Encoding: gzip, or with gzip;q=0", async () => {
     const e = await run([`--wireguard.command=${fakeWg(100)}`]);
-    for (const headers of [{}, { "accept-encoding": "identity" }, { "accept-encoding": "br, gzip;q=0" }] as Record<string, string>[]) {
+    for (const headers of [{}, { "accept-encoding": "identity" }, { "accept-encoding": "br, gzip;q=0" }] as Record<
+      string,
+      string
+    >[]) {
       const r = await get(e.url + "/metrics", headers);
       expect(r.headers["content-encoding"], JSON.stringify(headers)).toBeUndefined();
       expect(r.body.toString()).toContain("wireguard_scrape_success 1\n");
@@ -154,13 +166,38 @@ describe("/metrics with gzip", () => {
   });
 
   it("works over TLS with basic auth", async () => {
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-      "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
-    const cfg = file("web.yml", `tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\nbasic_auth_users:\n  prometheus: ${bcrypt.hashSync("s3cret", 4)}\n`);
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
+    const cfg = file(
+      "web.yml",
+      `tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\nbasic_auth_users:\n  prometheus: ${bcrypt.hashSync("s3cret", 4)}\n`,
+    );
     const e = await run([`--wireguard.command=${fakeWg(1_000)}`, `--web.config.file=${cfg}`]);
     expect(e.url).toMatch(/^https:/);
     expect((await get(e.url + "/metrics", GZIP)).status).toBe(401);
-    const r = await get(e.url + "/metrics", { ...GZIP, authorization: "Basic " + Buffer.from("prometheus:s3cret").toString("base64") });
+    const r = await get(e.url + "/metrics", {
+      ...GZIP,
+      authorization: "Basic " + Buffer.from("prometheus:s3cret").toString("base64"),
+    });
     expect(r.status).toBe(200);
     expect(r.headers["content-encoding"]).toBe("gzip");
     expect(gunzipSync(r.body).toString()).toContain("wireguard_scrape_success 1\n");
@@ -219,7 +256,10 @@ describe("GzipFanOut with the limits shortened, over real sockets", () => {
       await done;
       expect(gunzipSync(r.body).equals(Buffer.concat(chunks))).toBe(true);
       expect(taken).toBe(chunks.length); // every chunk given back once compressed
-      expect(lines.find((l) => l.msg === "slow scraper dropped")).toMatchObject({ level: "warn", reason: "queued bytes over the per-connection cap" });
+      expect(lines.find((l) => l.msg === "slow scraper dropped")).toMatchObject({
+        level: "warn",
+        reason: "queued bytes over the per-connection cap",
+      });
       stalled.destroy();
     } finally {
       server.close();
@@ -239,23 +279,35 @@ describe("a real scrape passes promtool check metrics", () => {
   it("plain and gzip-decoded, with every family present (peers file, expected peers, endpoints)", async () => {
     const dump = join(__dirname, "fixtures/wg-show-all-dump.txt");
     const wg = file("wg-fixture", `#!/bin/sh\ncat ${dump}\n`, 0o755);
-    const peers = file("peers.yml", [
-      "peers:",
-      "  - public_key: Gw2s4IBfE2fZh/kHK1t/lKb1UI09Zi1PFM2YxJ8SZgU=",
-      "    friendly_name: branch \"office\" \\ fra",
-      "    owner: ops",
-      "    expected: true",
-      "  - public_key: AEc9VooMoxmKLKXYHSeOiibfV58pk2/GrPDLHtIzoQI=",
-      "    friendly_name: alice-laptop",
-      "",
-    ].join("\n"));
+    const peers = file(
+      "peers.yml",
+      [
+        "peers:",
+        "  - public_key: Gw2s4IBfE2fZh/kHK1t/lKb1UI09Zi1PFM2YxJ8SZgU=",
+        '    friendly_name: branch "office" \\ fra',
+        "    owner: ops",
+        "    expected: true",
+        "  - public_key: AEc9VooMoxmKLKXYHSeOiibfV58pk2/GrPDLHtIzoQI=",
+        "    friendly_name: alice-laptop",
+        "",
+      ].join("\n"),
+    );
     const e = await run([`--wireguard.command=${wg}`, "--wireguard.export-endpoints"], peers);
     const plain = await get(e.url + "/metrics");
     const gz = await get(e.url + "/metrics", GZIP);
     expect(gz.headers["content-encoding"]).toBe("gzip");
-    for (const [what, body] of [["plain", plain.body], ["gzip-decoded", gunzipSync(gz.body)]] as const) {
+    for (const [what, body] of [
+      ["plain", plain.body],
+      ["gzip-decoded", gunzipSync(gz.body)],
+    ] as const) {
       const text = body.toString();
-      for (const family of ["wireguard_sent_bytes_total", "wireguard_peer_expected", "wireguard_peer_info", "wireguard_peer_endpoint_info", "wireguard_interface_info"]) {
+      for (const family of [
+        "wireguard_sent_bytes_total",
+        "wireguard_peer_expected",
+        "wireguard_peer_info",
+        "wireguard_peer_endpoint_info",
+        "wireguard_interface_info",
+      ]) {
         expect(text, `${what}: ${family}`).toContain(`\n${family}{`);
       }
       expect(text.split("\n").filter((l) => l.startsWith("wireguard_peer_expected{")).length, what).toBe(1);
@@ -270,12 +322,17 @@ describe("a real Prometheus (Go's gzip reader) ingests the compressed body", () 
   it("scrapes with gzip and stores every sample of the exposition", async () => {
     const e = await run([`--wireguard.command=${fakeWg(3_000)}`, "--log.level=debug"]);
     const target = e.url.replace(/^http:\/\//, "");
-    const p = await startPrometheus({ configYaml: `scrape_configs:\n  - job_name: wg\n    static_configs: [{ targets: ["${target}"] }]\n` });
+    const p = await startPrometheus({
+      configYaml: `scrape_configs:\n  - job_name: wg\n    static_configs: [{ targets: ["${target}"] }]\n`,
+    });
     prometheus.push(p);
-    const [up] = await p.waitFor(async () => {
-      const r = await p.query(`up{job="wg"} == 1`);
-      return r.length > 0 ? r : undefined;
-    }, { what: "the exporter up in Prometheus" });
+    const [up] = await p.waitFor(
+      async () => {
+        const r = await p.query(`up{job="wg"} == 1`);
+        return r.length > 0 ? r : undefined;
+      },
+      { what: "the exporter up in Prometheus" },
+    );
     expect(up!.value).toBe(1);
     await e.waitForLog((l) => l.msg === "metrics served" && l.gzip_receivers === 1);
     const [sent] = await p.query(`count(wireguard_sent_bytes_total{job="wg"})`);

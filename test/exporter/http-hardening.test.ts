@@ -44,7 +44,11 @@ async function run(args: string[]): Promise<RunningExporter> {
 }
 
 /** GET with Node's client; resolves with the status and the time until the body's end. */
-function timedGet(url: string, headers: Record<string, string> = {}, timeoutMs = 10_000): Promise<{ status: number; ms: number; bytes: number }> {
+function timedGet(
+  url: string,
+  headers: Record<string, string> = {},
+  timeoutMs = 10_000,
+): Promise<{ status: number; ms: number; bytes: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const req = http.get(url, { agent: false, headers }, (res) => {
@@ -153,7 +157,9 @@ describe("basic auth under a flood of wrong passwords", () => {
       unknown.push(u.ms);
     }
     const ratio = median(unknown) / median(wrong);
-    expect(ratio, `unknown ${unknown.map(Math.round)} ms, wrong password ${wrong.map(Math.round)} ms`).toBeGreaterThan(0.6);
+    expect(ratio, `unknown ${unknown.map(Math.round)} ms, wrong password ${wrong.map(Math.round)} ms`).toBeGreaterThan(
+      0.6,
+    );
     expect(ratio).toBeLessThan(1.6);
   });
 });
@@ -162,13 +168,93 @@ describe("tls_server_config as exporter-toolkit honours it", () => {
   const pem = (name: string) => readFileSync(join(dir, name));
   beforeAll(() => {
     const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
-    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test CA", "-keyout", "ca.key", "-out", "ca.crt");
+    ssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=test CA",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.crt",
+    );
     writeFileSync(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1\n");
-    ssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr");
-    ssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1", "-extfile", "san.ext", "-out", "server.crt");
-    ssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=prometheus", "-keyout", "client.key", "-out", "client.csr");
-    ssl("x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1", "-out", "client.crt");
-    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=stranger", "-keyout", "stranger.key", "-out", "stranger.crt");
+    ssl(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-keyout",
+      "server.key",
+      "-out",
+      "server.csr",
+    );
+    ssl(
+      "x509",
+      "-req",
+      "-in",
+      "server.csr",
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-extfile",
+      "san.ext",
+      "-out",
+      "server.crt",
+    );
+    ssl(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      "/CN=prometheus",
+      "-keyout",
+      "client.key",
+      "-out",
+      "client.csr",
+    );
+    ssl(
+      "x509",
+      "-req",
+      "-in",
+      "client.csr",
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-out",
+      "client.crt",
+    );
+    ssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=stranger",
+      "-keyout",
+      "stranger.key",
+      "-out",
+      "stranger.crt",
+    );
   });
 
   async function tlsExporter(name: string, tlsLines: string): Promise<RunningExporter> {
@@ -181,7 +267,11 @@ describe("tls_server_config as exporter-toolkit honours it", () => {
     return new Promise((resolve) => {
       const req = https.get(e.url + "/metrics", { ca: pem("ca.crt"), agent: false, ...opts }, (res) => {
         const sock = res.socket as import("node:tls").TLSSocket;
-        const info = { status: res.statusCode!, cipher: sock.getCipher().standardName, group: (sock.getEphemeralKeyInfo() as { name?: string } | null)?.name };
+        const info = {
+          status: res.statusCode!,
+          cipher: sock.getCipher().standardName,
+          group: (sock.getEphemeralKeyInfo() as { name?: string } | null)?.name,
+        };
         res.resume();
         res.on("end", () => resolve(info));
         res.on("error", (err) => resolve({ error: err.message }));
@@ -200,27 +290,41 @@ describe("tls_server_config as exporter-toolkit honours it", () => {
     for (const opts of [{}, tls12]) expect(await get(e, opts)).toHaveProperty("error");
     expect(await get(e, stranger())).toMatchObject({ status: 200 });
     expect(await get(e, { ...stranger(), ...tls12 })).toMatchObject({ status: 200 });
-    expect(e.logs().some((l) => l.msg === "client certificate refused" && l.reason === "no client certificate")).toBe(true);
+    expect(e.logs().some((l) => l.msg === "client certificate refused" && l.reason === "no client certificate")).toBe(
+      true,
+    );
   });
 
   it("VerifyClientCertIfGiven: none is fine, a trusted one is fine, an untrusted one is refused", async () => {
-    const e = await tlsExporter("ifgiven.yml", "  client_auth_type: VerifyClientCertIfGiven\n  client_ca_file: ca.crt\n");
+    const e = await tlsExporter(
+      "ifgiven.yml",
+      "  client_auth_type: VerifyClientCertIfGiven\n  client_ca_file: ca.crt\n",
+    );
     expect(await get(e)).toMatchObject({ status: 200 });
     expect(await get(e, trusted())).toMatchObject({ status: 200 });
     expect(await get(e, stranger())).toHaveProperty("error");
   });
 
   it("RequireAndVerifyClientCert: only a certificate the CA signed", async () => {
-    const e = await tlsExporter("verify.yml", "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n");
+    const e = await tlsExporter(
+      "verify.yml",
+      "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n",
+    );
     expect(await get(e)).toHaveProperty("error");
     expect(await get(e, stranger())).toHaveProperty("error");
     expect(await get(e, trusted())).toMatchObject({ status: 200 });
   });
 
   it("cipher_suites limits TLS 1.2 to the suites named", async () => {
-    const e = await tlsExporter("ciphers.yml", "  max_version: TLS12\n  cipher_suites: [TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384]\n");
+    const e = await tlsExporter(
+      "ciphers.yml",
+      "  max_version: TLS12\n  cipher_suites: [TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384]\n",
+    );
     expect(await get(e, { ...tls12, ciphers: "ECDHE-RSA-AES128-GCM-SHA256" })).toHaveProperty("error");
-    expect(await get(e, { ...tls12, ciphers: "ECDHE-RSA-AES256-GCM-SHA384" })).toMatchObject({ status: 200, cipher: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" });
+    expect(await get(e, { ...tls12, ciphers: "ECDHE-RSA-AES256-GCM-SHA384" })).toMatchObject({
+      status: 200,
+      cipher: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    });
     expect(await get(e, { minVersion: "TLSv1.3" })).toHaveProperty("error"); // max_version TLS12
   });
 
@@ -231,15 +335,29 @@ describe("tls_server_config as exporter-toolkit honours it", () => {
   });
 
   it("min_version above max_version is refused at start", () => {
-    const cfg = file("minmax.yml", "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  min_version: TLS13\n  max_version: TLS12\n");
-    const r = spawnSync(process.execPath, [ensureBundle(), `--web.config.file=${cfg}`, "--web.listen-address=127.0.0.1:0"], { timeout: 10_000 });
+    const cfg = file(
+      "minmax.yml",
+      "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  min_version: TLS13\n  max_version: TLS12\n",
+    );
+    const r = spawnSync(
+      process.execPath,
+      [ensureBundle(), `--web.config.file=${cfg}`, "--web.listen-address=127.0.0.1:0"],
+      { timeout: 10_000 },
+    );
     expect(r.status).toBe(2);
     expect(r.stderr.toString()).toContain("tls_server_config: min_version TLS13 is above max_version TLS12");
   });
 
   it("a header value with CR/LF is refused at start", () => {
-    const cfg = file("crlf.yml", 'http_server_config:\n  headers:\n    Content-Security-Policy: "default-src \'none\'\\r\\nSet-Cookie: x=1"\n');
-    const r = spawnSync(process.execPath, [ensureBundle(), `--web.config.file=${cfg}`, "--web.listen-address=127.0.0.1:0"], { timeout: 10_000 });
+    const cfg = file(
+      "crlf.yml",
+      "http_server_config:\n  headers:\n    Content-Security-Policy: \"default-src 'none'\\r\\nSet-Cookie: x=1\"\n",
+    );
+    const r = spawnSync(
+      process.execPath,
+      [ensureBundle(), `--web.config.file=${cfg}`, "--web.listen-address=127.0.0.1:0"],
+      { timeout: 10_000 },
+    );
     expect(r.status).toBe(2);
     expect(r.stderr.toString()).toContain("http_server_config.headers.Content-Security-Policy");
   });
@@ -247,18 +365,28 @@ describe("tls_server_config as exporter-toolkit honours it", () => {
 
 describe("web config refusals name the field and the reason", () => {
   const refused = (yaml: string) => parseWebConfig(yaml, "/etc/web.yml");
-  const tls = (lines: string) => refused(`tls_server_config:\n  cert_file: /nonexistent/c.pem\n  key_file: /nonexistent/k.pem\n${lines}`);
+  const tls = (lines: string) =>
+    refused(`tls_server_config:\n  cert_file: /nonexistent/c.pem\n  key_file: /nonexistent/k.pem\n${lines}`);
 
   it.each([
     ["  min_version: TLS13\n  max_version: TLS11\n", "tls_server_config: min_version TLS13 is above max_version TLS11"],
     ["  min_version: TLS1.2\n", 'tls_server_config.min_version: unknown TLS version "TLS1.2"'],
-    ["  cipher_suites: [TLS_RSA_WITH_RC4_128_SHA]\n", 'tls_server_config.cipher_suites[0]: unknown cipher "TLS_RSA_WITH_RC4_128_SHA"'],
+    [
+      "  cipher_suites: [TLS_RSA_WITH_RC4_128_SHA]\n",
+      'tls_server_config.cipher_suites[0]: unknown cipher "TLS_RSA_WITH_RC4_128_SHA"',
+    ],
     ["  max_version: TLS12\n  cipher_suites: [TLS_AES_128_GCM_SHA256]\n", "lists only TLS 1.3 suites"],
     ["  curve_preferences: [X448]\n", 'tls_server_config.curve_preferences[0]: unknown curve "X448"'],
     ["  client_ca_file: ca.crt\n", "client CA's have been configured without a Client Auth Policy"],
     ["  client_auth_type: RequireAnything\n", 'tls_server_config.client_auth_type: invalid "RequireAnything"'],
-    ["  client_auth_type: RequireAndVerifyClientCert\n", "tls_server_config.client_ca_file is required for RequireAndVerifyClientCert"],
-    ["  client_auth_type: RequireAnyClientCert\n  client_allowed_sans: [prometheus]\n", "client_allowed_sans: not supported"],
+    [
+      "  client_auth_type: RequireAndVerifyClientCert\n",
+      "tls_server_config.client_ca_file is required for RequireAndVerifyClientCert",
+    ],
+    [
+      "  client_auth_type: RequireAnyClientCert\n  client_allowed_sans: [prometheus]\n",
+      "client_allowed_sans: not supported",
+    ],
     ["  prefer_server_cipher_suites: maybe\n", "prefer_server_cipher_suites: expected true or false"],
   ])("tls_server_config %j", (lines, message) => {
     expect(tls(lines)).toContain(message);
@@ -266,15 +394,23 @@ describe("web config refusals name the field and the reason", () => {
 
   it.each([
     ['    X-Frame-Options: "deny\\r\\nX-Evil: 1"\n', "X-Frame-Options: expected one of deny, sameorigin"],
-    ['    Strict-Transport-Security: "max-age=1\\nX-Evil: 1"\n', "Strict-Transport-Security: \"max-age=1\\nX-Evil: 1\" is not a valid header value"],
-    ['    Content-Security-Policy: "a\\u0000b"\n', "Content-Security-Policy: \"a\\u0000b\" is not a valid header value"],
+    [
+      '    Strict-Transport-Security: "max-age=1\\nX-Evil: 1"\n',
+      'Strict-Transport-Security: "max-age=1\\nX-Evil: 1" is not a valid header value',
+    ],
+    ['    Content-Security-Policy: "a\\u0000b"\n', 'Content-Security-Policy: "a\\u0000b" is not a valid header value'],
     ["    Set-Cookie: x=1\n", "Set-Cookie: this header can not be configured"],
   ])("http_server_config.headers %j", (lines, message) => {
     expect(refused(`http_server_config:\n  headers:\n${lines}`)).toContain(message);
   });
 
   it("accepts the headers exporter-toolkit allows", () => {
-    const ok = refused("http_server_config:\n  headers:\n    X-Frame-Options: deny\n    Strict-Transport-Security: max-age=31536000\n");
-    expect(typeof ok === "string" ? ok : ok.headers).toEqual({ "X-Frame-Options": "deny", "Strict-Transport-Security": "max-age=31536000" });
+    const ok = refused(
+      "http_server_config:\n  headers:\n    X-Frame-Options: deny\n    Strict-Transport-Security: max-age=31536000\n",
+    );
+    expect(typeof ok === "string" ? ok : ok.headers).toEqual({
+      "X-Frame-Options": "deny",
+      "Strict-Transport-Security": "max-age=31536000",
+    });
   });
 });

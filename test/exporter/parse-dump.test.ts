@@ -27,12 +27,23 @@ describe("parseDump", () => {
     const [live, psk, bare, v4] = r.dump.peers;
     expect(r.dump.peers).toHaveLength(4);
     expect(live).toMatchObject({
-      interface: "wg0", hasPresharedKey: false, endpoint: "203.0.113.82:51821", allowedIps: "203.0.113.86/32",
-      latestHandshake: 1795838450, rxBytes: 5668, txBytes: 3324, persistentKeepalive: null,
+      interface: "wg0",
+      hasPresharedKey: false,
+      endpoint: "203.0.113.82:51821",
+      allowedIps: "203.0.113.86/32",
+      latestHandshake: 1795838450,
+      rxBytes: 5668,
+      txBytes: 3324,
+      persistentKeepalive: null,
     });
     expect(psk).toMatchObject({
-      hasPresharedKey: true, endpoint: "[2001:db8::7]:51820", allowedIps: "10.44.0.2/32,fd00:44::2/128,10.45.0.0/24",
-      latestHandshake: 0, rxBytes: 0, txBytes: 0, persistentKeepalive: 25,
+      hasPresharedKey: true,
+      endpoint: "[2001:db8::7]:51820",
+      allowedIps: "10.44.0.2/32,fd00:44::2/128,10.45.0.0/24",
+      latestHandshake: 0,
+      rxBytes: 0,
+      txBytes: 0,
+      persistentKeepalive: 25,
     });
     expect(bare).toMatchObject({ endpoint: null, allowedIps: "", latestHandshake: 0, persistentKeepalive: null });
     expect(v4).toMatchObject({ endpoint: "203.0.113.77:4500", allowedIps: "10.44.0.3/32" });
@@ -59,7 +70,10 @@ describe("parseDump", () => {
       for (let at = 0; at < bytes.length; at += size) p.push(bytes.subarray(at, at + size));
       const r = p.end();
       if (!r.ok) throw new Error(r.error);
-      expect({ interfaces: r.table.interfaces, peers: Array.from({ length: r.table.count }, (_, i) => r.table.peer(i)) }).toEqual(whole.ok && whole.dump);
+      expect({
+        interfaces: r.table.interfaces,
+        peers: Array.from({ length: r.table.count }, (_, i) => r.table.peer(i)),
+      }).toEqual(whole.ok && whole.dump);
     }
   });
 
@@ -75,7 +89,10 @@ describe("parseDump", () => {
     expect(r.table).toBe(first.table);
     const fresh = parseDump(ONE, "wg0");
     if (!fresh.ok) throw new Error(fresh.error);
-    expect({ interfaces: r.table.interfaces, peers: Array.from({ length: r.table.count }, (_, i) => r.table.peer(i)) }).toEqual(fresh.dump);
+    expect({
+      interfaces: r.table.interfaces,
+      peers: Array.from({ length: r.table.count }, (_, i) => r.table.peer(i)),
+    }).toEqual(fresh.dump);
   });
 
   it("accepts empty output (no interfaces)", () => {
@@ -83,7 +100,10 @@ describe("parseDump", () => {
   });
 
   it("rejects garbage with the line number", () => {
-    expect(parseDump("hello world\n", null)).toEqual({ ok: false, error: "wg dump line 1: expected 5 or 9 tab-separated fields, got 1" });
+    expect(parseDump("hello world\n", null)).toEqual({
+      ok: false,
+      error: "wg dump line 1: expected 5 or 9 tab-separated fields, got 1",
+    });
     const badNumber = ALL.replace("\t5668\t", "\tfive\t");
     expect(parseDump(badNumber, null)).toMatchObject({ ok: false, error: expect.stringContaining("line 2") });
     const badKey = ALL.replace(/\n(wg0\t)[^\t]+/, "\n$1notakey");
@@ -92,17 +112,26 @@ describe("parseDump", () => {
 
   it("rejects a peer line that does not follow its interface line", () => {
     const peerOnly = ALL.split("\n")[1]! + "\n";
-    expect(parseDump(peerOnly, null)).toMatchObject({ ok: false, error: expect.stringContaining("before its interface") });
+    expect(parseDump(peerOnly, null)).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("before its interface"),
+    });
   });
 });
 
 /** ALL with its interface renamed (two interfaces in one `wg show all dump`). */
 const renamed = (name: string) => ALL.replace(/^wg0\t/gm, `${name}\t`);
-const bytes = (...parts: (string | Buffer)[]) => Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p) : p)));
+const bytes = (...parts: (string | Buffer)[]) =>
+  Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p) : p)));
 
 describe("label values that are not UTF-8", () => {
   // Prometheus refuses a whole scrape for one label value that is not UTF-8.
-  const badIps = (text: string) => bytes(...text.split("203.0.113.86/32").flatMap((part, i) => (i === 0 ? [part] : [Buffer.from([0x31, 0xff, 0xfe]), part])));
+  const badIps = (text: string) =>
+    bytes(
+      ...text
+        .split("203.0.113.86/32")
+        .flatMap((part, i) => (i === 0 ? [part] : [Buffer.from([0x31, 0xff, 0xfe]), part])),
+    );
 
   it("fail their interface only, naming the field; the other interfaces are read", () => {
     const r = parseDump(bytes(renamed("wg1"), badIps(renamed("wg2")), renamed("wg3")), null);
@@ -116,7 +145,12 @@ describe("label values that are not UTF-8", () => {
 
   it("in the endpoint, later in the interface's lines: what was read of it is dropped too", () => {
     const text = renamed("wg2").replace("203.0.113.77:4500", "\u0000EP\u0000");
-    const r = parseDump(bytes(...text.split("\u0000EP\u0000").flatMap((part, i) => (i === 0 ? [part] : [Buffer.from([0xc3, 0x28]), part]))), null);
+    const r = parseDump(
+      bytes(
+        ...text.split("\u0000EP\u0000").flatMap((part, i) => (i === 0 ? [part] : [Buffer.from([0xc3, 0x28]), part])),
+      ),
+      null,
+    );
     if (!r.ok) throw new Error(r.error);
     expect(r.failures).toEqual(["interface wg2: wg dump line 5: endpoint is not valid UTF-8"]);
     expect(r.dump).toEqual({ interfaces: [], peers: [] });
@@ -124,7 +158,12 @@ describe("label values that are not UTF-8", () => {
 
   it("in the interface name, shown with the bytes escaped", () => {
     const name = Buffer.from([0x77, 0x67, 0xff]);
-    const text = bytes(...renamed("\u0000").split("\u0000").flatMap((part, i) => (i === 0 ? [part] : [name, part])), renamed("wg9"));
+    const text = bytes(
+      ...renamed("\u0000")
+        .split("\u0000")
+        .flatMap((part, i) => (i === 0 ? [part] : [name, part])),
+      renamed("wg9"),
+    );
     const r = parseDump(text, null);
     if (!r.ok) throw new Error(r.error);
     expect(r.failures).toEqual(["interface wg\\xff: wg dump line 1: interface name is not valid UTF-8"]);
@@ -133,7 +172,11 @@ describe("label values that are not UTF-8", () => {
 
   it("in `wg show <iface> dump` output: that interface fails", () => {
     const r = parseDump(badIps(ONE), "wg0");
-    expect(r).toMatchObject({ ok: true, failures: ["interface wg0: wg dump line 2: allowed_ips is not valid UTF-8"], dump: { interfaces: [], peers: [] } });
+    expect(r).toMatchObject({
+      ok: true,
+      failures: ["interface wg0: wg dump line 2: allowed_ips is not valid UTF-8"],
+      dump: { interfaces: [], peers: [] },
+    });
   });
 
   it("valid UTF-8 beyond ASCII is kept as it is", () => {
@@ -157,7 +200,10 @@ describe("output that is too long", () => {
   });
 
   it("a long line just under the cap, in small pieces, is read in linear time", () => {
-    const ips = Array.from({ length: 20_000 }, (_, i) => `fd00:${(i >> 8).toString(16)}::${(i & 255).toString(16)}/128`).join(",");
+    const ips = Array.from(
+      { length: 20_000 },
+      (_, i) => `fd00:${(i >> 8).toString(16)}::${(i & 255).toString(16)}/128`,
+    ).join(",");
     const text = Buffer.from(ALL.replace("203.0.113.86/32", ips));
     expect(text.length).toBeLessThan(1 << 20);
     const p = new DumpParser(null);

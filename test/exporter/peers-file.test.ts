@@ -68,13 +68,21 @@ describe("errors never quote the file's content", () => {
   });
 
   it("a JSON syntax error gives a line and column, not V8's snippet of the text", () => {
-    expect(errorsOf(parsePeersFile(`{"peers": [\n {"public_key": ${SECRET}}]}`, "p.json"))).toEqual(["peers file p.json: not valid JSON"]);
-    expect(errorsOf(parsePeersFile(`{"peers": [],\n  }`, "p.json"))).toEqual(["peers file p.json: not valid JSON (line 2, column 3)"]);
+    expect(errorsOf(parsePeersFile(`{"peers": [\n {"public_key": ${SECRET}}]}`, "p.json"))).toEqual([
+      "peers file p.json: not valid JSON",
+    ]);
+    expect(errorsOf(parsePeersFile(`{"peers": [],\n  }`, "p.json"))).toEqual([
+      "peers file p.json: not valid JSON (line 2, column 3)",
+    ]);
   });
 
   it("a YAML syntax error gives the reason and place, not js-yaml's snippet or the tag it met", () => {
-    expect(errorsOf(parsePeersFile(`peers: !${SECRET} x\n`, "p.yml"))).toEqual(["peers file p.yml: not valid YAML: unknown scalar tag (line 1, column 8)"]);
-    expect(errorsOf(parsePeersFile(`peers:\n  - ${SECRET}: [\n`, "p.yml"))[0]).toMatch(/^peers file p\.yml: not valid YAML: [a-z ]+ \(line \d+, column \d+\)$/);
+    expect(errorsOf(parsePeersFile(`peers: !${SECRET} x\n`, "p.yml"))).toEqual([
+      "peers file p.yml: not valid YAML: unknown scalar tag (line 1, column 8)",
+    ]);
+    expect(errorsOf(parsePeersFile(`peers:\n  - ${SECRET}: [\n`, "p.yml"))[0]).toMatch(
+      /^peers file p\.yml: not valid YAML: [a-z ]+ \(line \d+, column \d+\)$/,
+    );
   });
 
   it("a bad public key is named by its entry, not quoted", () => {
@@ -95,15 +103,22 @@ describe("JSON duplicate keys are refused like YAML ones", () => {
 
   it("also when spelled with escapes, and not for the same key in different objects", () => {
     const text = `{"peers": [{"public_key": "${K1}", "friendly_name": "a", "friendly\\u005fname": "b"}]}`;
-    expect(errorsOf(parsePeersFile(text, "p.json"))).toEqual(["peers file p.json: peers[0].friendly_name: duplicate key"]);
-    const fine = JSON.stringify({ peers: [{ public_key: K1, friendly_name: "a" }, { public_key: K2, friendly_name: "b" }] });
+    expect(errorsOf(parsePeersFile(text, "p.json"))).toEqual([
+      "peers file p.json: peers[0].friendly_name: duplicate key",
+    ]);
+    const fine = JSON.stringify({
+      peers: [
+        { public_key: K1, friendly_name: "a" },
+        { public_key: K2, friendly_name: "b" },
+      ],
+    });
     expect(parsePeersFile(fine, "p.json").ok).toBe(true);
   });
 
   it("YAML refuses them too", () => {
-    expect(errorsOf(parsePeersFile(`peers:\n  - public_key: ${K1}\n    friendly_name: a\n    friendly_name: b\n`, "p.yml"))).toEqual([
-      "peers file p.yml: not valid YAML: duplicated mapping key (line 4, column 5)",
-    ]);
+    expect(
+      errorsOf(parsePeersFile(`peers:\n  - public_key: ${K1}\n    friendly_name: a\n    friendly_name: b\n`, "p.yml")),
+    ).toEqual(["peers file p.yml: not valid YAML: duplicated mapping key (line 4, column 5)"]);
   });
 });
 
@@ -115,7 +130,11 @@ describe("what is read", () => {
     execFileSync("mkfifo", [fifo]);
     for (const path of [sub, fifo, "/dev/zero"]) {
       const { s, events } = await source(path);
-      expect(s.status).toMatchObject({ loaded: false, lastReloadOk: false, errors: [`peers file ${path}: not a regular file, not read`] });
+      expect(s.status).toMatchObject({
+        loaded: false,
+        lastReloadOk: false,
+        errors: [`peers file ${path}: not a regular file, not read`],
+      });
       expect(events).toEqual([{ ok: false, errors: [`peers file ${path}: not a regular file, not read`] }]);
     }
   });
@@ -205,7 +224,11 @@ describe("reloading", () => {
 
 describe("random keys stay valid", () => {
   it("JSON with many entries has no false duplicates", () => {
-    const peers = Array.from({ length: 2000 }, (_, i) => ({ public_key: randomBytes(32).toString("base64"), friendly_name: `p"${i}\\`, expected: i % 2 === 0 }));
+    const peers = Array.from({ length: 2000 }, (_, i) => ({
+      public_key: randomBytes(32).toString("base64"),
+      friendly_name: `p"${i}\\`,
+      expected: i % 2 === 0,
+    }));
     const r = parsePeersFile(JSON.stringify({ peers }, null, 2), "p.json");
     expect(errorsOf(r)).toEqual([]);
   });
@@ -222,7 +245,10 @@ describe("in the running exporter", () => {
       expect(metricValue(await scrape(), "wireguard_sent_bytes_total", { friendly_name: "small file" })).toBe(3324);
 
       const lines = [`peers:\n  - public_key: ${K1}\n    friendly_name: big file\n`];
-      for (let i = 0; i < 100_000; i++) lines.push(`  - public_key: ${randomBytes(32).toString("base64")}\n    friendly_name: "peer ${i}"\n    owner: "owner ${i % 1000}"\n    expected: ${i % 3 === 0}\n`);
+      for (let i = 0; i < 100_000; i++)
+        lines.push(
+          `  - public_key: ${randomBytes(32).toString("base64")}\n    friendly_name: "peer ${i}"\n    owner: "owner ${i % 1000}"\n    expected: ${i % 3 === 0}\n`,
+        );
       const next = file("running.yml.new", lines.join(""));
       const old = new Date(Date.now() - 3600_000);
       utimesSync(next, old, old);

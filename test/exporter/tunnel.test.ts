@@ -27,10 +27,17 @@ beforeAll(async () => {
   t = await startTunnel({ id: "exp-tunnel" });
   dir = mkdtempSync(join(tmpdir(), "wgm-exp-tunnel-"));
   const peersFile = join(dir, "peers.yml");
-  writeFileSync(peersFile, `peers:\n  - public_key: ${t.peerPublicKey}\n    friendly_name: branch office\n    owner: ops\n    expected: true\n`);
+  writeFileSync(
+    peersFile,
+    `peers:\n  - public_key: ${t.peerPublicKey}\n    friendly_name: branch office\n    owner: ops\n    expected: true\n`,
+  );
   e = await startExporter({
     peersFile,
-    args: [`--wireguard.interfaces=${t.serverIf}`, "--wireguard.connected-threshold=3s", "--wireguard.export-endpoints"],
+    args: [
+      `--wireguard.interfaces=${t.serverIf}`,
+      "--wireguard.connected-threshold=3s",
+      "--wireguard.export-endpoints",
+    ],
   });
 });
 
@@ -58,7 +65,13 @@ describe("exporter on a real tunnel", () => {
     expect(metricValue(text, "wireguard_peer_info", { ...labels(), owner: "ops" })).toBe(1);
     expect(metricValue(text, "wireguard_peer_endpoint_info", { ...labels(), endpoint: endpoint! })).toBe(1);
     expect(metricValue(text, "wireguard_peers", { interface: t.serverIf })).toBe(1);
-    expect(metricValue(text, "wireguard_interface_info", { interface: t.serverIf, public_key: t.serverPublicKey, listen_port: "51820" })).toBe(1);
+    expect(
+      metricValue(text, "wireguard_interface_info", {
+        interface: t.serverIf,
+        public_key: t.serverPublicKey,
+        listen_port: "51820",
+      }),
+    ).toBe(1);
     expect(metricValue(text, "wireguard_scrape_success")).toBe(1);
     expect(metricValue(text, "wireguard_exporter_build_info", { nodejs: process.version })).toBe(1);
   });
@@ -74,11 +87,20 @@ describe("exporter on a real tunnel", () => {
   });
 
   it("/peers lists the peer with its name, counters and endpoint (opted in)", async () => {
-    const body = (await (await fetch(e.url + "/peers")).json()) as { peer_count: number; peers: Record<string, unknown>[] };
+    const body = (await (await fetch(e.url + "/peers")).json()) as {
+      peer_count: number;
+      peers: Record<string, unknown>[];
+    };
     expect(body.peer_count).toBe(1);
     expect(body.peers[0]).toMatchObject({
-      interface: t.serverIf, public_key: t.peerPublicKey, friendly_name: "branch office", owner: "ops", expected: true,
-      allowed_ips: [`${t.peerTunnelIp}/32`], connected: true, endpoint: `${t.peerUnderlayIp}:51821`,
+      interface: t.serverIf,
+      public_key: t.peerPublicKey,
+      friendly_name: "branch office",
+      owner: "ops",
+      expected: true,
+      allowed_ips: [`${t.peerTunnelIp}/32`],
+      connected: true,
+      endpoint: `${t.peerUnderlayIp}:51821`,
     });
     expect(typeof body.peers[0]!.latest_handshake).toBe("number");
     const health = await fetch(e.url + "/health");
@@ -88,18 +110,32 @@ describe("exporter on a real tunnel", () => {
 
   it("after the peer side stops, wireguard_peer_connected drops to 0 past the threshold and a stale event is logged", async () => {
     await t.stopPeer();
-    await until(async () => (metricValue(await scrape(), "wireguard_peer_connected", labels()) === 0 ? true : undefined), "connected to drop to 0");
+    await until(
+      async () => (metricValue(await scrape(), "wireguard_peer_connected", labels()) === 0 ? true : undefined),
+      "connected to drop to 0",
+    );
     // events are derived after the scrape is answered
     const stale = await until(async () => e.logs().find((l) => l.event === "peer_stale"), "stale event");
-    expect(stale).toMatchObject({ msg: "connection event", interface: t.serverIf, public_key: t.peerPublicKey, friendly_name: "branch office" });
+    expect(stale).toMatchObject({
+      msg: "connection event",
+      interface: t.serverIf,
+      public_key: t.peerPublicKey,
+      friendly_name: "branch office",
+    });
   });
 
   it("when the peer comes back (from a new port) it reconnects, and the roaming is logged", async () => {
     const [, old] = (await t.wg(["show", t.serverIf, "latest-handshakes"])).trim().split("\t");
     await t.startPeer();
     await waitForHandshake(t, { after: Number(old) });
-    await until(async () => (metricValue(await scrape(), "wireguard_peer_connected", labels()) === 1 ? true : undefined), "connected back to 1");
-    await until(async () => e.logs().find((l) => l.event === "peer_reconnected" && l.public_key === t.peerPublicKey), "reconnected event");
+    await until(
+      async () => (metricValue(await scrape(), "wireguard_peer_connected", labels()) === 1 ? true : undefined),
+      "connected back to 1",
+    );
+    await until(
+      async () => e.logs().find((l) => l.event === "peer_reconnected" && l.public_key === t.peerPublicKey),
+      "reconnected event",
+    );
     // roaming: the peer moves to another source port
     await t.wg(["set", t.peerIf, "listen-port", "51999"]);
     await t.sendTraffic(2_000);
@@ -108,7 +144,10 @@ describe("exporter on a real tunnel", () => {
       return e.logs().find((l) => l.event === "peer_endpoint_changed");
     }, "endpoint change event");
     const roam = e.logs().find((l) => l.event === "peer_endpoint_changed")!;
-    expect(roam).toMatchObject({ endpoint: `${t.peerUnderlayIp}:51999`, previous_endpoint: `${t.peerUnderlayIp}:51821` });
+    expect(roam).toMatchObject({
+      endpoint: `${t.peerUnderlayIp}:51999`,
+      previous_endpoint: `${t.peerUnderlayIp}:51821`,
+    });
   });
 
   it("logs a peer added and removed on the interface", async () => {
@@ -118,7 +157,10 @@ describe("exporter on a real tunnel", () => {
     await t.wg(["set", t.serverIf, "peer", key, "remove"]);
     await scrape();
     const events = await until(async () => {
-      const seen = e.logs().filter((l) => l.public_key === key).map((l) => l.event);
+      const seen = e
+        .logs()
+        .filter((l) => l.public_key === key)
+        .map((l) => l.event);
       return seen.length >= 2 ? seen : undefined;
     }, "added and removed events");
     expect(events).toEqual(["peer_added", "peer_removed"]);

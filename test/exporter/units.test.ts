@@ -36,7 +36,10 @@ describe("peers file", () => {
   });
 
   it("rejects unknown fields, naming the entry and key", () => {
-    const r = parsePeersFile(`peers:\n  - public_key: ${K1}\n    friendly_name: a\n  - publickey: ${K2}\n    friendly_name: b\n`, "/etc/x.yml");
+    const r = parsePeersFile(
+      `peers:\n  - public_key: ${K1}\n    friendly_name: a\n  - publickey: ${K2}\n    friendly_name: b\n`,
+      "/etc/x.yml",
+    );
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.errors).toContain("peers file /etc/x.yml: peers[1].publickey: unknown field");
@@ -71,21 +74,52 @@ describe("flags", () => {
     const r = parseFlags([]);
     expect(r).toMatchObject({
       kind: "run",
-      config: { listenHost: undefined, listenPort: 9586, telemetryPath: "/metrics", interfaces: [], connectedThresholdMs: 180_000, wgCommand: "wg", exportEndpoints: false },
+      config: {
+        listenHost: undefined,
+        listenPort: 9586,
+        telemetryPath: "/metrics",
+        interfaces: [],
+        connectedThresholdMs: 180_000,
+        wgCommand: "wg",
+        exportEndpoints: false,
+      },
     });
   });
 
   it("accepts --flag=value and --flag value, durations in several forms", () => {
-    const r = parseFlags(["--wireguard.connected-threshold", "3m", "--collector.timeout=500ms", "--wireguard.interfaces=wg0,wg1", "--web.listen-address=[::1]:0", "--wireguard.export-endpoints"]);
-    expect(r).toMatchObject({ kind: "run", config: { connectedThresholdMs: 180_000, collectorTimeoutMs: 500, interfaces: ["wg0", "wg1"], listenHost: "::1", listenPort: 0, exportEndpoints: true } });
+    const r = parseFlags([
+      "--wireguard.connected-threshold",
+      "3m",
+      "--collector.timeout=500ms",
+      "--wireguard.interfaces=wg0,wg1",
+      "--web.listen-address=[::1]:0",
+      "--wireguard.export-endpoints",
+    ]);
+    expect(r).toMatchObject({
+      kind: "run",
+      config: {
+        connectedThresholdMs: 180_000,
+        collectorTimeoutMs: 500,
+        interfaces: ["wg0", "wg1"],
+        listenHost: "::1",
+        listenPort: 0,
+        exportEndpoints: true,
+      },
+    });
     expect(parseDuration("5")).toBe(5000);
     expect(parseDuration("1m30s")).toBe(90_000);
     expect(parseDuration("180s")).toBe(180_000);
   });
 
   it("names the flag in errors", () => {
-    expect(parseFlags(["--wireguard.connected-threshold=soon"])).toMatchObject({ kind: "error", message: expect.stringMatching(/^--wireguard\.connected-threshold: invalid duration/) });
-    expect(parseFlags(["--web.listen-address=9586"])).toMatchObject({ kind: "error", message: expect.stringMatching(/^--web\.listen-address:/) });
+    expect(parseFlags(["--wireguard.connected-threshold=soon"])).toMatchObject({
+      kind: "error",
+      message: expect.stringMatching(/^--wireguard\.connected-threshold: invalid duration/),
+    });
+    expect(parseFlags(["--web.listen-address=9586"])).toMatchObject({
+      kind: "error",
+      message: expect.stringMatching(/^--web\.listen-address:/),
+    });
     expect(parseFlags(["--nope"])).toMatchObject({ kind: "error", message: expect.stringContaining("--nope") });
     expect(parseFlags(["--help"]).kind).toBe("help");
     expect(parseFlags(["--version"]).kind).toBe("version");
@@ -101,9 +135,21 @@ interface PeerView extends WgPeer {
 }
 
 const peer = (o: Partial<PeerView>): PeerView => ({
-  interface: "wg0", publicKey: K1, hasPresharedKey: false, endpoint: null, allowedIps: "10.0.0.2/32",
-  latestHandshake: 0, rxBytes: 0, txBytes: 0, persistentKeepalive: null,
-  friendlyName: "", owner: "", expected: false, known: false, connected: false, ...o,
+  interface: "wg0",
+  publicKey: K1,
+  hasPresharedKey: false,
+  endpoint: null,
+  allowedIps: "10.0.0.2/32",
+  latestHandshake: 0,
+  rxBytes: 0,
+  txBytes: 0,
+  persistentKeepalive: null,
+  friendlyName: "",
+  owner: "",
+  expected: false,
+  known: false,
+  connected: false,
+  ...o,
 });
 
 const INTERFACE_KEY = "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=";
@@ -114,12 +160,36 @@ function table(peers: PeerView[]) {
   const lines: string[] = [];
   let iface: string | null = null;
   for (const p of peers) {
-    if (p.interface !== iface) lines.push([(iface = p.interface), INTERFACE_KEY, INTERFACE_KEY, "51820", "off"].join("\t"));
-    lines.push([p.interface, p.publicKey, p.hasPresharedKey ? INTERFACE_KEY : "(none)", p.endpoint ?? "(none)", p.allowedIps || "(none)",
-      p.latestHandshake, p.rxBytes, p.txBytes, p.persistentKeepalive ?? "off"].join("\t"));
+    if (p.interface !== iface)
+      lines.push([(iface = p.interface), INTERFACE_KEY, INTERFACE_KEY, "51820", "off"].join("\t"));
+    lines.push(
+      [
+        p.interface,
+        p.publicKey,
+        p.hasPresharedKey ? INTERFACE_KEY : "(none)",
+        p.endpoint ?? "(none)",
+        p.allowedIps || "(none)",
+        p.latestHandshake,
+        p.rxBytes,
+        p.txBytes,
+        p.persistentKeepalive ?? "off",
+      ].join("\t"),
+    );
   }
-  const meta = new Map(peers.map((p) => [`${p.interface} ${p.publicKey}`,
-    p.known || p.friendlyName ? { publicKey: p.publicKey, friendlyName: p.friendlyName, owner: p.owner, expected: p.expected, interface: null } : undefined]));
+  const meta = new Map(
+    peers.map((p) => [
+      `${p.interface} ${p.publicKey}`,
+      p.known || p.friendlyName
+        ? {
+            publicKey: p.publicKey,
+            friendlyName: p.friendlyName,
+            owner: p.owner,
+            expected: p.expected,
+            interface: null,
+          }
+        : undefined,
+    ]),
+  );
   const parser = new DumpParser(null, undefined, (iface, key) => meta.get(`${iface} ${key}`));
   parser.push(Buffer.from(lines.join("\n") + "\n"));
   const r = parser.end();
@@ -138,47 +208,92 @@ describe("exposition", () => {
   });
 
   it("labels peer series by interface, public_key, allowed_ips, friendly_name (empty when unknown); HELP with units", () => {
-    const text = [...renderPeerSeries([table([peer({ rxBytes: 5, txBytes: 7, latestHandshake: 100 }), peer({ publicKey: K2, friendlyName: 'say "hi"', owner: "o", known: true, expected: true, connected: true })])], { exportEndpoints: false })].join("");
-    expect(text).toContain(`wireguard_sent_bytes_total{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 7\n`);
-    expect(text).toContain(`wireguard_received_bytes_total{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 5\n`);
-    expect(text).toContain(`wireguard_latest_handshake_seconds{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 100\n`);
-    expect(text).toContain(`wireguard_peer_connected{interface="wg0",public_key="${K2}",allowed_ips="10.0.0.2/32",friendly_name="say \\"hi\\""} 1\n`);
-    expect(text).toContain(`wireguard_peer_expected{interface="wg0",public_key="${K2}",allowed_ips="10.0.0.2/32",friendly_name="say \\"hi\\""} 1\n`);
+    const text = [
+      ...renderPeerSeries(
+        [
+          table([
+            peer({ rxBytes: 5, txBytes: 7, latestHandshake: 100 }),
+            peer({ publicKey: K2, friendlyName: 'say "hi"', owner: "o", known: true, expected: true, connected: true }),
+          ]),
+        ],
+        { exportEndpoints: false },
+      ),
+    ].join("");
+    expect(text).toContain(
+      `wireguard_sent_bytes_total{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 7\n`,
+    );
+    expect(text).toContain(
+      `wireguard_received_bytes_total{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 5\n`,
+    );
+    expect(text).toContain(
+      `wireguard_latest_handshake_seconds{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 100\n`,
+    );
+    expect(text).toContain(
+      `wireguard_peer_connected{interface="wg0",public_key="${K2}",allowed_ips="10.0.0.2/32",friendly_name="say \\"hi\\""} 1\n`,
+    );
+    expect(text).toContain(
+      `wireguard_peer_expected{interface="wg0",public_key="${K2}",allowed_ips="10.0.0.2/32",friendly_name="say \\"hi\\""} 1\n`,
+    );
     // Only expected peers have the series: no 0 for the others.
     expect(text).not.toContain(`wireguard_peer_expected{interface="wg0",public_key="${K1}"`);
-    expect(text).toContain(`wireguard_peer_info{interface="wg0",public_key="${K2}",friendly_name="say \\"hi\\"",owner="o"} 1\n`);
+    expect(text).toContain(
+      `wireguard_peer_info{interface="wg0",public_key="${K2}",friendly_name="say \\"hi\\"",owner="o"} 1\n`,
+    );
     expect(text).toContain("# TYPE wireguard_sent_bytes_total counter\n");
     expect(text).toMatch(/# HELP wireguard_latest_handshake_seconds UNIX timestamp in seconds/);
     expect(text).not.toContain("endpoint");
   });
 
   it("leaves out wireguard_peer_expected, HELP and TYPE included, when no peer is expected: four series per peer", () => {
-    const text = [...renderPeerSeries([table([peer({ txBytes: 1 }), peer({ publicKey: K2, friendlyName: "b", known: true })])], { exportEndpoints: false })].join("");
+    const text = [
+      ...renderPeerSeries([table([peer({ txBytes: 1 }), peer({ publicKey: K2, friendlyName: "b", known: true })])], {
+        exportEndpoints: false,
+      }),
+    ].join("");
     expect(text).not.toContain("wireguard_peer_expected");
-    expect(text.split("\n").filter((l) => l.startsWith("wireguard_") && !l.startsWith("wireguard_peer_info")).length).toBe(2 * 4);
+    expect(
+      text.split("\n").filter((l) => l.startsWith("wireguard_") && !l.startsWith("wireguard_peer_info")).length,
+    ).toBe(2 * 4);
   });
 
   it("renders several per-interface reads with each family contiguous", () => {
-    const text = [...renderPeerSeries([table([peer({ txBytes: 1, expected: true })]), table([peer({ interface: "wg1", publicKey: K2, txBytes: 2, expected: true })])], { exportEndpoints: false })].join("");
+    const text = [
+      ...renderPeerSeries(
+        [
+          table([peer({ txBytes: 1, expected: true })]),
+          table([peer({ interface: "wg1", publicKey: K2, txBytes: 2, expected: true })]),
+        ],
+        { exportEndpoints: false },
+      ),
+    ].join("");
     const sent = text.split("\n").filter((l) => l.startsWith("wireguard_sent_bytes_total{"));
     expect(sent).toEqual([
       `wireguard_sent_bytes_total{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 1`,
       `wireguard_sent_bytes_total{interface="wg1",public_key="${K2}",allowed_ips="10.0.0.2/32",friendly_name=""} 2`,
     ]);
-    const families = text.split("\n").filter((l) => l.startsWith("wireguard_")).map((l) => l.split("{")[0]);
+    const families = text
+      .split("\n")
+      .filter((l) => l.startsWith("wireguard_"))
+      .map((l) => l.split("{")[0]);
     expect(families).toEqual([...families].sort((a, b) => families.indexOf(a) - families.indexOf(b))); // grouped
     expect(new Set(families).size).toBe(5);
   });
 
   it("puts endpoints only on an opt-in info metric", () => {
-    const text = [...renderPeerSeries([table([peer({ endpoint: "[2001:db8::7]:51820" })])], { exportEndpoints: true })].join("");
-    expect(text).toContain(`wireguard_peer_endpoint_info{interface="wg0",public_key="${K1}",endpoint="[2001:db8::7]:51820"} 1\n`);
+    const text = [
+      ...renderPeerSeries([table([peer({ endpoint: "[2001:db8::7]:51820" })])], { exportEndpoints: true }),
+    ].join("");
+    expect(text).toContain(
+      `wireguard_peer_endpoint_info{interface="wg0",public_key="${K1}",endpoint="[2001:db8::7]:51820"} 1\n`,
+    );
   });
 });
 
 describe("key index", () => {
   it("finds keys by their bytes and tag, through growth and removals, with shared prefixes", () => {
-    const keys = Array.from({ length: 5000 }, (_, i) => (i % 2 ? "vanityPrefixAAAA" + randomBytes(32).toString("base64").slice(16) : randomBytes(32).toString("base64")));
+    const keys = Array.from({ length: 5000 }, (_, i) =>
+      i % 2 ? "vanityPrefixAAAA" + randomBytes(32).toString("base64").slice(16) : randomBytes(32).toString("base64"),
+    );
     const bytes = Buffer.from(keys.join(""), "latin1");
     const index = new KeyIndex();
     const slots = keys.map((_, i) => index.insert(bytes, i * 44, i % 3));
@@ -208,11 +323,18 @@ describe("connected and events", () => {
     const t = new PeerTracker();
     expect(t.update([table([peer({})])], true)).toEqual([]);
     const step = (peers: PeerView[]) => t.update([table(peers)], true).map((e) => e.event);
-    expect(step([peer({ latestHandshake: 10, connected: true, endpoint: "203.0.113.1:1" })])).toEqual(["peer_first_handshake"]);
+    expect(step([peer({ latestHandshake: 10, connected: true, endpoint: "203.0.113.1:1" })])).toEqual([
+      "peer_first_handshake",
+    ]);
     expect(step([peer({ latestHandshake: 10, connected: true, endpoint: "203.0.113.1:1" })])).toEqual([]);
     expect(step([peer({ latestHandshake: 10, connected: false, endpoint: "203.0.113.1:1" })])).toEqual(["peer_stale"]);
-    expect(step([peer({ latestHandshake: 500, connected: true, endpoint: "203.0.113.2:1" })])).toEqual(["peer_reconnected", "peer_endpoint_changed"]);
-    expect(step([peer({ latestHandshake: 500, connected: true, endpoint: "203.0.113.2:1" }), peer({ publicKey: K2 })])).toEqual(["peer_added"]);
+    expect(step([peer({ latestHandshake: 500, connected: true, endpoint: "203.0.113.2:1" })])).toEqual([
+      "peer_reconnected",
+      "peer_endpoint_changed",
+    ]);
+    expect(
+      step([peer({ latestHandshake: 500, connected: true, endpoint: "203.0.113.2:1" }), peer({ publicKey: K2 })]),
+    ).toEqual(["peer_added"]);
     expect(step([peer({ publicKey: K2 })])).toEqual(["peer_removed"]);
     expect(step([peer({ publicKey: K2, interface: "wg1" })])).toEqual(["peer_added", "peer_removed"]);
   });
@@ -220,8 +342,18 @@ describe("connected and events", () => {
   it("names the peer and both endpoints in a roaming event; endpoints only when opted in", () => {
     const t = new PeerTracker();
     t.update([table([peer({ latestHandshake: 1, endpoint: "203.0.113.1:1", friendlyName: "a" })])], true);
-    expect(t.update([table([peer({ latestHandshake: 1, endpoint: "203.0.113.9:1", friendlyName: "a" })])], true)).toEqual([
-      { event: "peer_endpoint_changed", interface: "wg0", public_key: K1, friendly_name: "a", latest_handshake: 1, endpoint: "203.0.113.9:1", previous_endpoint: "203.0.113.1:1" },
+    expect(
+      t.update([table([peer({ latestHandshake: 1, endpoint: "203.0.113.9:1", friendlyName: "a" })])], true),
+    ).toEqual([
+      {
+        event: "peer_endpoint_changed",
+        interface: "wg0",
+        public_key: K1,
+        friendly_name: "a",
+        latest_handshake: 1,
+        endpoint: "203.0.113.9:1",
+        previous_endpoint: "203.0.113.1:1",
+      },
     ]);
     const events = t.update([table([peer({ latestHandshake: 1, endpoint: "203.0.113.5:1" })])], false);
     expect(events).toHaveLength(1);
@@ -244,7 +376,9 @@ describe("collector", () => {
         read: async () => [{ interfaceName: null, outcome: { ok: true, table: table(reads.shift()!), parseMs: 0 } }],
         recycle: (t) => recycled.push(t),
       },
-      peersFile: null, connectedThresholdMs: 180_000, exportEndpoints: false,
+      peersFile: null,
+      connectedThresholdMs: 180_000,
+      exportEndpoints: false,
       log: (level, msg, fields) => logs.push({ level, msg, ...fields }),
       metrics: createSelfMetrics(false),
       now: () => 1_000_000,
@@ -301,13 +435,25 @@ describe("duration flags", () => {
     expect(parseDuration("1h30m")).toBe(5_400_000);
     expect(parseDuration("1.5m")).toBe(90_000);
     expect(parseDuration("500ms")).toBe(500);
-    expect(parseFlags(["--wireguard.connected-threshold=1d"])).toMatchObject({ kind: "run", config: { connectedThresholdMs: 86_400_000 } });
+    expect(parseFlags(["--wireguard.connected-threshold=1d"])).toMatchObject({
+      kind: "run",
+      config: { connectedThresholdMs: 86_400_000 },
+    });
   });
 
   it("refuse zero, and a collector timeout longer than a timer can wait", () => {
-    expect(parseFlags(["--wireguard.connected-threshold=0s"])).toEqual({ kind: "error", message: "--wireguard.connected-threshold: must be positive" });
-    expect(parseFlags(["--collector.timeout=2147483647ms"])).toMatchObject({ kind: "run", config: { collectorTimeoutMs: 2_147_483_647 } });
-    expect(parseFlags(["--collector.timeout=25d"])).toEqual({ kind: "error", message: "--collector.timeout: must be at most 2147483647ms" });
+    expect(parseFlags(["--wireguard.connected-threshold=0s"])).toEqual({
+      kind: "error",
+      message: "--wireguard.connected-threshold: must be positive",
+    });
+    expect(parseFlags(["--collector.timeout=2147483647ms"])).toMatchObject({
+      kind: "run",
+      config: { collectorTimeoutMs: 2_147_483_647 },
+    });
+    expect(parseFlags(["--collector.timeout=25d"])).toEqual({
+      kind: "error",
+      message: "--collector.timeout: must be at most 2147483647ms",
+    });
     expect(parseFlags(["--wireguard.connected-threshold=25d"])).toMatchObject({ kind: "run" });
   });
 });

@@ -48,7 +48,10 @@ const cpuSeconds = (pid: number) => {
 describe("label values that are not UTF-8", () => {
   it("fail the interface they are on: scrape_success 0, a log line naming the field, the body stays valid UTF-8", async () => {
     // wg1 prints wg0's output with the bytes 0xff 0xfe inside an allowed IP.
-    const wg = script("wg-bad-utf8", `if [ "$2" = wg1 ]; then sed 's|203.0.113.86/32|203.0.\\xff\\xfe.86/32|' ${FIXTURE}; else cat ${FIXTURE}; fi`);
+    const wg = script(
+      "wg-bad-utf8",
+      `if [ "$2" = wg1 ]; then sed 's|203.0.113.86/32|203.0.\\xff\\xfe.86/32|' ${FIXTURE}; else cat ${FIXTURE}; fi`,
+    );
     const e = await run([`--wireguard.command=${wg}`, "--wireguard.interfaces=wg0,wg1"]);
     const body = await scrapeBytes(e);
     expect(() => new TextDecoder("utf-8", { fatal: true }).decode(body)).not.toThrow();

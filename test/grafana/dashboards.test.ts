@@ -26,41 +26,60 @@ describe("committed dashboards", () => {
 
   it("are registered with the committed artifacts, a JSON and a picture per dashboard", () => {
     const paths = committedArtifacts().map((a) => a.path);
-    expect(paths).toEqual(expect.arrayContaining(["dashboards/wireguard-overview.json", "dashboards/wireguard-overview.svg", "dashboards/wireguard-peer.json", "dashboards/wireguard-peer.svg"]));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "dashboards/wireguard-overview.json",
+        "dashboards/wireguard-overview.svg",
+        "dashboards/wireguard-peer.json",
+        "dashboards/wireguard-peer.svg",
+      ]),
+    );
   });
 
-  it.each(buildDashboards().map((d) => [d.name, d.model] as const))("%s: uid is the file name stem and panel ids are unique", (name, d) => {
-    expect(d.uid).toBe(name);
-    expect(JSON.parse(committed(`dashboards/${name}.json`)).uid).toBe(name);
-    const ids = (d.panels ?? []).map((p) => p.id);
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(ids.every((id) => typeof id === "number" && id > 0)).toBe(true);
-  });
+  it.each(buildDashboards().map((d) => [d.name, d.model] as const))(
+    "%s: uid is the file name stem and panel ids are unique",
+    (name, d) => {
+      expect(d.uid).toBe(name);
+      expect(JSON.parse(committed(`dashboards/${name}.json`)).uid).toBe(name);
+      const ids = (d.panels ?? []).map((p) => p.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.every((id) => typeof id === "number" && id > 0)).toBe(true);
+    },
+  );
 
-  it.each(buildDashboards().map((d) => [d.name, d.model] as const))("%s: panels sit inside the 24-column grid without overlapping", (_uid, d) => {
-    const cells = new Map<string, string>();
-    for (const p of d.panels ?? []) {
-      const g = p.gridPos!;
-      expect(g.x! + g.w, `${p.title} overflows`).toBeLessThanOrEqual(24);
-      for (let x = g.x!; x < g.x! + g.w; x++)
-        for (let y = g.y!; y < g.y! + g.h; y++) {
-          const key = `${x},${y}`;
-          expect(cells.get(key), `${p.title} overlaps ${cells.get(key)} at ${key}`).toBeUndefined();
-          cells.set(key, p.title ?? "");
-        }
-    }
-  });
+  it.each(buildDashboards().map((d) => [d.name, d.model] as const))(
+    "%s: panels sit inside the 24-column grid without overlapping",
+    (_uid, d) => {
+      const cells = new Map<string, string>();
+      for (const p of d.panels ?? []) {
+        const g = p.gridPos!;
+        expect(g.x! + g.w, `${p.title} overflows`).toBeLessThanOrEqual(24);
+        for (let x = g.x!; x < g.x! + g.w; x++)
+          for (let y = g.y!; y < g.y! + g.h; y++) {
+            const key = `${x},${y}`;
+            expect(cells.get(key), `${p.title} overlaps ${cells.get(key)} at ${key}`).toBeUndefined();
+            cells.set(key, p.title ?? "");
+          }
+      }
+    },
+  );
 
   it("link to each other, keeping the time range", () => {
     const [overview, peer] = generic();
-    expect(overview.links?.[0]).toMatchObject({ url: "/d/wireguard-peer/wireguard-peer", keepTime: true, includeVars: true });
+    expect(overview.links?.[0]).toMatchObject({
+      url: "/d/wireguard-peer/wireguard-peer",
+      keepTime: true,
+      includeVars: true,
+    });
     expect(peer.links?.[0]).toMatchObject({ url: "/d/wireguard-overview/wireguard-overview", keepTime: true });
     const table = dataPanels(overview).find((p: Json) => p.type === "table");
     expect(JSON.stringify(table.fieldConfig.overrides)).toContain("/d/wireguard-peer/wireguard-peer?");
   });
 
   it("have the panels the issue asks for", () => {
-    const titles = Object.fromEntries(buildDashboards().map((d) => [d.name, dataPanels(d.model).map((p: Json) => `${p.type}:${p.title}`)]));
+    const titles = Object.fromEntries(
+      buildDashboards().map((d) => [d.name, dataPanels(d.model).map((p: Json) => `${p.type}:${p.title}`)]),
+    );
     expect(titles["wireguard-overview"]).toEqual([
       "stat:Active peers",
       "stat:Expected peers not connected",
@@ -92,7 +111,14 @@ describe("committed dashboards", () => {
   });
 
   it("use the variables datasource, job, instance, interface and peer", () => {
-    for (const d of generic()) expect((d.templating?.list ?? []).map((v) => v.name)).toEqual(["datasource", "job", "instance", "interface", "peer"]);
+    for (const d of generic())
+      expect((d.templating?.list ?? []).map((v) => v.name)).toEqual([
+        "datasource",
+        "job",
+        "instance",
+        "interface",
+        "peer",
+      ]);
   });
 });
 
@@ -103,7 +129,10 @@ describe("grafanaArtifacts", () => {
   const files = grafanaArtifacts(inv);
 
   it("renders one grafana/dashboards/<name>.json per dashboard, with the uid it is deployed under", () => {
-    expect(files.map((a) => a.path)).toEqual(["grafana/dashboards/wireguard-overview.json", "grafana/dashboards/wireguard-peer.json"]);
+    expect(files.map((a) => a.path)).toEqual([
+      "grafana/dashboards/wireguard-overview.json",
+      "grafana/dashboards/wireguard-peer.json",
+    ]);
     expect(files.every((a) => a.kind === "dashboard")).toBe(true);
     for (const a of files) expect(JSON.parse(a.content).uid).toBe(a.dashboardUid);
   });
@@ -121,7 +150,10 @@ describe("grafanaArtifacts", () => {
   it("are the committed dashboards apart from those defaults, the uids and the titles", () => {
     const asGeneric = (text: string) => {
       let t = text;
-      for (const name of Object.values(DASHBOARD_NAMES)) t = t.replaceAll(`"${name}-${inv.environment}"`, `"${name}"`).replaceAll(`/d/${name}-${inv.environment}/`, `/d/${name}/`);
+      for (const name of Object.values(DASHBOARD_NAMES))
+        t = t
+          .replaceAll(`"${name}-${inv.environment}"`, `"${name}"`)
+          .replaceAll(`/d/${name}-${inv.environment}/`, `/d/${name}/`);
       const d = JSON.parse(t);
       d.title = d.title.replace(` (${inv.environment})`, "");
       for (const v of d.templating.list) if (v.name === "datasource" || v.name === "job") delete v.current;

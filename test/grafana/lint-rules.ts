@@ -7,13 +7,82 @@ type Json = any;
 
 // Grafana's unit ids (dashboard-linter's list, grafana-data valueFormats), the ones a WireGuard dashboard could use plus the common rest.
 const VALID_UNITS = new Set([
-  "none", "string", "short", "percent", "percentunit", "hex0x", "hex", "sci", "locale",
-  "bytes", "decbytes", "bits", "decbits", "kbytes", "deckbytes", "mbytes", "decmbytes", "gbytes", "decgbytes", "tbytes", "dectbytes", "pbytes", "decpbytes",
-  "pps", "binBps", "Bps", "binbps", "bps", "KiBs", "Kibits", "KBs", "Kbits", "MiBs", "Mibits", "MBs", "Mbits", "GiBs", "Gibits", "GBs", "Gbits",
-  "dateTimeAsIso", "dateTimeAsIsoNoDateIfToday", "dateTimeAsUS", "dateTimeAsUSNoDateIfToday", "dateTimeAsLocal", "dateTimeAsLocalNoDateIfToday", "dateTimeAsSystem", "dateTimeFromNow",
-  "hertz", "ns", "µs", "ms", "s", "m", "h", "d", "dtdurationms", "dtdurations", "dthms", "dtdhms", "timeticks", "clockms", "clocks",
-  "cps", "ops", "reqps", "rps", "wps", "iops", "cpm", "opm", "rpm", "wpm",
-  "bool", "bool_yes_no", "bool_on_off",
+  "none",
+  "string",
+  "short",
+  "percent",
+  "percentunit",
+  "hex0x",
+  "hex",
+  "sci",
+  "locale",
+  "bytes",
+  "decbytes",
+  "bits",
+  "decbits",
+  "kbytes",
+  "deckbytes",
+  "mbytes",
+  "decmbytes",
+  "gbytes",
+  "decgbytes",
+  "tbytes",
+  "dectbytes",
+  "pbytes",
+  "decpbytes",
+  "pps",
+  "binBps",
+  "Bps",
+  "binbps",
+  "bps",
+  "KiBs",
+  "Kibits",
+  "KBs",
+  "Kbits",
+  "MiBs",
+  "Mibits",
+  "MBs",
+  "Mbits",
+  "GiBs",
+  "Gibits",
+  "GBs",
+  "Gbits",
+  "dateTimeAsIso",
+  "dateTimeAsIsoNoDateIfToday",
+  "dateTimeAsUS",
+  "dateTimeAsUSNoDateIfToday",
+  "dateTimeAsLocal",
+  "dateTimeAsLocalNoDateIfToday",
+  "dateTimeAsSystem",
+  "dateTimeFromNow",
+  "hertz",
+  "ns",
+  "µs",
+  "ms",
+  "s",
+  "m",
+  "h",
+  "d",
+  "dtdurationms",
+  "dtdurations",
+  "dthms",
+  "dtdhms",
+  "timeticks",
+  "clockms",
+  "clocks",
+  "cps",
+  "ops",
+  "reqps",
+  "rps",
+  "wps",
+  "iops",
+  "cpm",
+  "opm",
+  "rpm",
+  "wpm",
+  "bool",
+  "bool_yes_no",
+  "bool_on_off",
 ]);
 const TEMPLATED_DATASOURCE = new Set(["$datasource", "${datasource}"]);
 const VARIABLE_FUNCTIONS = ["label_names", "label_values", "metrics", "query_result"];
@@ -57,7 +126,8 @@ function labelVariableRule(name: string, label: string) {
     if (!v) return [`${where(d)} is missing the ${name} variable`];
     const out: string[] = [];
     if (v.type !== "query") out.push(`${where(d)}: ${name} variable should be a Prometheus query, is '${v.type}'`);
-    if (!TEMPLATED_DATASOURCE.has(v.datasource?.uid)) out.push(`${where(d)}: ${name} variable should use datasource '$datasource', uses '${v.datasource?.uid}'`);
+    if (!TEMPLATED_DATASOURCE.has(v.datasource?.uid))
+      out.push(`${where(d)}: ${name} variable should use datasource '$datasource', uses '${v.datasource?.uid}'`);
     if (v.label !== label) out.push(`${where(d)}: ${name} variable should be labelled '${label}', is '${v.label}'`);
     if (v.multi !== true) out.push(`${where(d)}: ${name} variable should be multi-select`);
     if (v.includeAll !== true) out.push(`${where(d)}: ${name} variable should include All`);
@@ -73,7 +143,9 @@ function requiredMatcherRule(label: string) {
         const m = s.matchers.find((x) => x.name === label);
         if (m?.op === "=~" && m.value === `$${label}`) return [];
         const found = m ? `${label}${m.op}"${m.value}"` : "none";
-        return [`${where(d, p)}, target ${t.refId}: selector ${s.name ?? "{}"} needs ${label}=~"$${label}" (found ${found}) in '${t.expr}'`];
+        return [
+          `${where(d, p)}, target ${t.refId}: selector ${s.name ?? "{}"} needs ${label}=~"$${label}" (found ${found}) in '${t.expr}'`,
+        ];
       }),
     );
 }
@@ -84,9 +156,15 @@ export const LINT_RULES: Record<string, (d: Json) => string[]> = {
     const ds = (d.templating?.list ?? []).filter((v: Json) => v.type === "datasource");
     if (ds.length === 0) return [`${where(d)} does not have a templated data source`];
     return ds.flatMap((v: Json) => [
-      ...(v.name === "datasource" ? [] : [`${where(d)}: data source variable named '${v.name}', should be 'datasource'`]),
-      ...(v.label === "Data source" ? [] : [`${where(d)}: data source variable labelled '${v.label}', should be 'Data source'`]),
-      ...(v.query === "prometheus" ? [] : [`${where(d)}: data source variable is of type '${v.query}', should be 'prometheus'`]),
+      ...(v.name === "datasource"
+        ? []
+        : [`${where(d)}: data source variable named '${v.name}', should be 'datasource'`]),
+      ...(v.label === "Data source"
+        ? []
+        : [`${where(d)}: data source variable labelled '${v.label}', should be 'Data source'`]),
+      ...(v.query === "prometheus"
+        ? []
+        : [`${where(d)}: data source variable is of type '${v.query}', should be 'prometheus'`]),
     ]);
   },
   "template-job-rule": labelVariableRule("job", "Job"),
@@ -96,11 +174,13 @@ export const LINT_RULES: Record<string, (d: Json) => string[]> = {
       .filter((v: Json) => v.type === "query")
       .flatMap((v: Json) => {
         const m = /^([a-z_]+)\((.*)\)$/s.exec(String(v.query).trim());
-        if (!m || !VARIABLE_FUNCTIONS.includes(m[1])) return [`${where(d)}: variable '${v.name}' has an invalid query function: '${v.query}'`];
+        if (!m || !VARIABLE_FUNCTIONS.includes(m[1]))
+          return [`${where(d)}: variable '${v.name}' has an invalid query function: '${v.query}'`];
         // label_values(expr, label): the PromQL is the part before the last top-level comma
         let expr = m[2];
         if (m[1] === "label_values") {
-          let depth = 0, cut = -1;
+          let depth = 0,
+            cut = -1;
           for (let i = 0; i < expr.length; i++) {
             const c = expr[i];
             if ("({[".includes(c)) depth++;
@@ -123,10 +203,15 @@ export const LINT_RULES: Record<string, (d: Json) => string[]> = {
       .map((v: Json) => `${where(d)}: variable '${v.name}' should refresh on time range change (2), is ${v.refresh}`),
   "panel-datasource-rule": (d) =>
     dataPanels(d).flatMap((p) => [
-      ...(TEMPLATED_DATASOURCE.has(p.datasource?.uid) ? [] : [`${where(d, p)} does not use the templated datasource, uses '${p.datasource?.uid}'`]),
+      ...(TEMPLATED_DATASOURCE.has(p.datasource?.uid)
+        ? []
+        : [`${where(d, p)} does not use the templated datasource, uses '${p.datasource?.uid}'`]),
       ...(p.targets ?? [])
         .filter((t: Json) => !TEMPLATED_DATASOURCE.has(t.datasource?.uid))
-        .map((t: Json) => `${where(d, p)}, target ${t.refId} does not use the templated datasource, uses '${t.datasource?.uid}'`),
+        .map(
+          (t: Json) =>
+            `${where(d, p)}, target ${t.refId} does not use the templated datasource, uses '${t.datasource?.uid}'`,
+        ),
     ]),
   "panel-title-description-rule": (d) =>
     dataPanels(d).flatMap((p) => [
@@ -138,7 +223,10 @@ export const LINT_RULES: Record<string, (d: Json) => string[]> = {
     dataPanels(d)
       .filter((p) => !VALID_UNITS.has(p.fieldConfig?.defaults?.unit))
       .map((p) => `${where(d, p)} has no or an invalid unit: '${p.fieldConfig?.defaults?.unit ?? ""}'`),
-  "panel-no-targets-rule": (d) => dataPanels(d).filter((p) => !(p.targets?.length > 0)).map((p) => `${where(d, p)} has no queries`),
+  "panel-no-targets-rule": (d) =>
+    dataPanels(d)
+      .filter((p) => !(p.targets?.length > 0))
+      .map((p) => `${where(d, p)} has no queries`),
   "panel-rate-interval-rule": (d) =>
     eachTarget(d, (p, t, node) => {
       const out: string[] = [];
@@ -146,8 +234,13 @@ export const LINT_RULES: Record<string, (d: Json) => string[]> = {
         if (n.kind !== "matrix") return;
         const parent = parents[parents.length - 1];
         const inRate = parent?.kind === "call" && (parent.func === "rate" || parent.func === "irate");
-        if (inRate && n.range !== "$__rate_interval") out.push(`${where(d, p)}, target ${t.refId}: ${parent.func}() should use [$__rate_interval], uses [${n.range}] in '${t.expr}'`);
-        if (!parent || parent.kind !== "call") if (n.range === "$__rate_interval") out.push(`${where(d, p)}, target ${t.refId}: $__rate_interval outside a function in '${t.expr}'`);
+        if (inRate && n.range !== "$__rate_interval")
+          out.push(
+            `${where(d, p)}, target ${t.refId}: ${parent.func}() should use [$__rate_interval], uses [${n.range}] in '${t.expr}'`,
+          );
+        if (!parent || parent.kind !== "call")
+          if (n.range === "$__rate_interval")
+            out.push(`${where(d, p)}, target ${t.refId}: $__rate_interval outside a function in '${t.expr}'`);
       });
       return out;
     }),
@@ -158,14 +251,23 @@ export const LINT_RULES: Record<string, (d: Json) => string[]> = {
         if (n.kind !== "selector" || !n.name?.endsWith("_total")) return;
         const range = parents[parents.length - 1];
         const call = parents[parents.length - 2];
-        const ok = range?.kind === "matrix" && call?.kind === "call" && ["rate", "irate", "increase"].includes(call.func);
-        if (!ok) out.push(`${where(d, p)}, target ${t.refId}: counter '${n.name}' is not inside rate, irate or increase in '${t.expr}'`);
+        const ok =
+          range?.kind === "matrix" && call?.kind === "call" && ["rate", "irate", "increase"].includes(call.func);
+        if (!ok)
+          out.push(
+            `${where(d, p)}, target ${t.refId}: counter '${n.name}' is not inside rate, irate or increase in '${t.expr}'`,
+          );
       });
       return out;
     }),
   "target-job-rule": requiredMatcherRule("job"),
   "target-instance-rule": requiredMatcherRule("instance"),
   "target-promql-rule": (d) =>
-    dataPanels(d).flatMap((p) => (p.targets ?? []).map((t: Json) => parseTarget(d, p, t).error).filter((e: string | undefined): e is string => !!e)),
-  "uneditable-rule": (d) => (d.editable === false ? [] : [`${where(d)} is editable; provisioned dashboards should set editable: false`]),
+    dataPanels(d).flatMap((p) =>
+      (p.targets ?? [])
+        .map((t: Json) => parseTarget(d, p, t).error)
+        .filter((e: string | undefined): e is string => !!e),
+    ),
+  "uneditable-rule": (d) =>
+    d.editable === false ? [] : [`${where(d)} is editable; provisioned dashboards should set editable: false`],
 };

@@ -19,11 +19,29 @@ describe("the lint rules", () => {
   const community = {
     uid: "community",
     editable: true,
-    templating: { list: [{ type: "query", name: "peer", query: "up", refresh: 1, datasource: { uid: "P1809F7CD0C75ACF3" } }] },
+    templating: {
+      list: [{ type: "query", name: "peer", query: "up", refresh: 1, datasource: { uid: "P1809F7CD0C75ACF3" } }],
+    },
     panels: [
-      { type: "stat", title: "Bytes", datasource: { uid: "P1809F7CD0C75ACF3" }, targets: [{ refId: "A", expr: "sum(wireguard_received_bytes_total)" }] },
-      { type: "timeseries", title: "", datasource: { uid: "P1809F7CD0C75ACF3" }, targets: [{ refId: "A", expr: 'rate(wireguard_sent_bytes_total{job="wireguard"}[5m])' }] },
-      { type: "table", title: "Broken", description: "x", fieldConfig: { defaults: { unit: "s" } }, targets: [{ refId: "A", expr: "time() - (wireguard_latest_handshake_seconds" }] },
+      {
+        type: "stat",
+        title: "Bytes",
+        datasource: { uid: "P1809F7CD0C75ACF3" },
+        targets: [{ refId: "A", expr: "sum(wireguard_received_bytes_total)" }],
+      },
+      {
+        type: "timeseries",
+        title: "",
+        datasource: { uid: "P1809F7CD0C75ACF3" },
+        targets: [{ refId: "A", expr: 'rate(wireguard_sent_bytes_total{job="wireguard"}[5m])' }],
+      },
+      {
+        type: "table",
+        title: "Broken",
+        description: "x",
+        fieldConfig: { defaults: { unit: "s" } },
+        targets: [{ refId: "A", expr: "time() - (wireguard_latest_handshake_seconds" }],
+      },
       { type: "piechart", title: "Empty", description: "x", fieldConfig: { defaults: { unit: "bytes" } }, targets: [] },
     ],
   };
@@ -38,6 +56,8 @@ describe("the lint rules", () => {
     expect(LINT_RULES["target-counter-agg-rule"](community)).toContain(
       "dashboard 'community', panel 'Bytes', target A: counter 'wireguard_received_bytes_total' is not inside rate, irate or increase in 'sum(wireguard_received_bytes_total)'",
     );
-    expect(LINT_RULES["panel-rate-interval-rule"](community)[0]).toMatch(/panel '', target A: rate\(\) should use \[\$__rate_interval\], uses \[5m\]/);
+    expect(LINT_RULES["panel-rate-interval-rule"](community)[0]).toMatch(
+      /panel '', target A: rate\(\) should use \[\$__rate_interval\], uses \[5m\]/,
+    );
   });
 });

@@ -12,7 +12,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { committedDashboards, dashboardQueries, regexValue, type DashboardQueries, type Json } from "../harness/dashboard-queries";
+import {
+  committedDashboards,
+  dashboardQueries,
+  regexValue,
+  type DashboardQueries,
+  type Json,
+} from "../harness/dashboard-queries";
 import { startExporter, type RunningExporter } from "../harness/exporter";
 import { requirePrometheus, startPrometheus, type RunningPrometheus } from "../harness/prometheus";
 import { requireTunnelPrerequisites, startTunnel, waitForHandshake, type Tunnel } from "../harness/tunnel";
@@ -55,7 +61,10 @@ beforeAll(async () => {
     `peers:\n  - public_key: ${tunnel.peerPublicKey}\n    friendly_name: dash-laptop\n    owner: dash\n    expected: true\n` +
       `  - public_key: ${ghostKey}\n    friendly_name: dash-ghost\n    owner: dash\n    expected: true\n`,
   );
-  exporter = await startExporter({ peersFile, args: [`--wireguard.interfaces=${tunnel.serverIf}`, "--wireguard.export-endpoints"] });
+  exporter = await startExporter({
+    peersFile,
+    args: [`--wireguard.interfaces=${tunnel.serverIf}`, "--wireguard.export-endpoints"],
+  });
   const target = exporter.url.replace(/^https?:\/\//, "");
   prom = await startPrometheus({
     configYaml: `scrape_configs:\n  - job_name: ${JOB}\n    static_configs: [{ targets: ["${target}"] }]\n`,
@@ -66,8 +75,15 @@ beforeAll(async () => {
   });
   grafana = dashboardQueries(prom.url);
   await tunnel.sendTraffic(100_000);
-  await prom.waitFor(async () => (await prom!.query(`wireguard_peer_connected{public_key="${tunnel!.peerPublicKey}"} == 1`)).length > 0, { what: "the tunnel peer connected in Prometheus" });
-  await prom.waitFor(async () => (await prom!.query(`ALERTS{alertstate="firing", alertname="WireGuardLiveProbeExpectedPeerDown"}`)).length > 0, { what: "the probe alert firing" });
+  await prom.waitFor(
+    async () => (await prom!.query(`wireguard_peer_connected{public_key="${tunnel!.peerPublicKey}"} == 1`)).length > 0,
+    { what: "the tunnel peer connected in Prometheus" },
+  );
+  await prom.waitFor(
+    async () =>
+      (await prom!.query(`ALERTS{alertstate="firing", alertname="WireGuardLiveProbeExpectedPeerDown"}`)).length > 0,
+    { what: "the probe alert firing" },
+  );
   // enough samples for rate() over the rate interval, with traffic inside it
   await new Promise((r) => setTimeout(r, 6_000));
   await tunnel.sendTraffic(100_000);
@@ -87,7 +103,8 @@ describe("every panel query returns data on a live tunnel", () => {
     const vars = await grafana.resolveVariables(d, (name, options) => {
       // The peer dashboard is looked at for the peer that is really there.
       const real = options.find((o) => o.value === tunnel!.peerPublicKey);
-      if (name === "peer" && !real) throw new Error(`peer variable does not offer the tunnel peer: ${JSON.stringify(options)}`);
+      if (name === "peer" && !real)
+        throw new Error(`peer variable does not offer the tunnel peer: ${JSON.stringify(options)}`);
       return real?.value ?? options[0].value;
     });
     const empty = await grafana.emptyTargets(d, vars);
@@ -102,7 +119,8 @@ describe("the panels show what happened on the tunnel", () => {
     return p;
   };
   const all = { job: ".+", instance: ".+", interface: ".+", peer: ".+" };
-  const values = async (uid: string, title: string, vars: Record<string, string> = all) => grafana.runTarget(panel(uid, title).targets[0], vars);
+  const values = async (uid: string, title: string, vars: Record<string, string> = all) =>
+    grafana.runTarget(panel(uid, title).targets[0], vars);
 
   it("overview: one active peer, one expected peer missing, one firing alert", async () => {
     expect((await values("wireguard-overview", "Active peers")).map((s) => s.value)).toEqual([1]);
@@ -110,7 +128,10 @@ describe("the panels show what happened on the tunnel", () => {
     expect((await values("wireguard-overview", "Firing WireGuard alerts"))[0].value).toBeGreaterThanOrEqual(1);
     expect((await values("wireguard-overview", "Peers per interface")).map((s) => s.value)).toEqual([3]);
     const list = await values("wireguard-overview", "Firing WireGuard alerts (list)");
-    expect(list.map((s) => [s.metric.alertname, s.metric.friendly_name])).toContainEqual(["WireGuardLiveProbeExpectedPeerDown", "dash-ghost"]);
+    expect(list.map((s) => [s.metric.alertname, s.metric.friendly_name])).toContainEqual([
+      "WireGuardLiveProbeExpectedPeerDown",
+      "dash-ghost",
+    ]);
   });
 
   it("overview: the handshake table names every peer; peers that never connected read as never", async () => {
@@ -133,12 +154,21 @@ describe("the panels show what happened on the tunnel", () => {
     const d = dashboards["wireguard-peer"];
     const peerVar = d.templating.list.find((v: Json) => v.name === "peer");
     const options = await grafana.variableOptions(peerVar, { job: ".+", instance: ".+", interface: ".+" });
-    expect(options.map((o) => o.text).sort()).toEqual(["dash-ghost", "dash-laptop", `${unnamedKey.slice(0, 8)}…`].sort());
+    expect(options.map((o) => o.text).sort()).toEqual(
+      ["dash-ghost", "dash-laptop", `${unnamedKey.slice(0, 8)}…`].sort(),
+    );
     expect(options.find((o) => o.value === unnamedKey)).toBeDefined();
     expect(options.find((o) => o.text === "dash-laptop")!.value).toBe(tunnel!.peerPublicKey);
-    const vars = { job: regexValue([JOB]), instance: regexValue([exporter!.url.replace(/^https?:\/\//, "")]), interface: regexValue([tunnel!.serverIf]), peer: tunnel!.peerPublicKey };
+    const vars = {
+      job: regexValue([JOB]),
+      instance: regexValue([exporter!.url.replace(/^https?:\/\//, "")]),
+      interface: regexValue([tunnel!.serverIf]),
+      peer: tunnel!.peerPublicKey,
+    };
     const endpoints = await values("wireguard-peer", "Endpoints", vars);
-    expect(endpoints.map((s) => s.metric.endpoint)).toEqual([expect.stringMatching(new RegExp(`^${tunnel!.peerUnderlayIp.replace(/\./g, "\\.")}:\\d+$`))]);
+    expect(endpoints.map((s) => s.metric.endpoint)).toEqual([
+      expect.stringMatching(new RegExp(`^${tunnel!.peerUnderlayIp.replace(/\./g, "\\.")}:\\d+$`)),
+    ]);
     expect((await values("wireguard-peer", "Connected", vars)).map((s) => s.value)).toEqual([1]);
   });
 });

@@ -20,17 +20,85 @@ export type Node =
   | { kind: "number"; value: number }
   | { kind: "string"; value: string };
 
-const AGGREGATIONS = new Set(["sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values", "bottomk", "topk", "quantile", "limitk", "limit_ratio"]);
+const AGGREGATIONS = new Set([
+  "sum",
+  "min",
+  "max",
+  "avg",
+  "group",
+  "stddev",
+  "stdvar",
+  "count",
+  "count_values",
+  "bottomk",
+  "topk",
+  "quantile",
+  "limitk",
+  "limit_ratio",
+]);
 const FUNCTIONS = new Set([
-  "abs", "absent", "absent_over_time", "ceil", "changes", "clamp", "clamp_max", "clamp_min", "day_of_month", "day_of_week",
-  "day_of_year", "days_in_month", "delta", "deriv", "exp", "floor", "histogram_quantile", "holt_winters", "hour", "idelta",
-  "increase", "irate", "label_join", "label_replace", "ln", "log2", "log10", "minute", "month", "predict_linear", "rate",
-  "resets", "round", "scalar", "sgn", "sort", "sort_desc", "sqrt", "time", "timestamp", "vector", "year",
-  "avg_over_time", "min_over_time", "max_over_time", "sum_over_time", "count_over_time", "quantile_over_time",
-  "stddev_over_time", "stdvar_over_time", "last_over_time", "present_over_time",
+  "abs",
+  "absent",
+  "absent_over_time",
+  "ceil",
+  "changes",
+  "clamp",
+  "clamp_max",
+  "clamp_min",
+  "day_of_month",
+  "day_of_week",
+  "day_of_year",
+  "days_in_month",
+  "delta",
+  "deriv",
+  "exp",
+  "floor",
+  "histogram_quantile",
+  "holt_winters",
+  "hour",
+  "idelta",
+  "increase",
+  "irate",
+  "label_join",
+  "label_replace",
+  "ln",
+  "log2",
+  "log10",
+  "minute",
+  "month",
+  "predict_linear",
+  "rate",
+  "resets",
+  "round",
+  "scalar",
+  "sgn",
+  "sort",
+  "sort_desc",
+  "sqrt",
+  "time",
+  "timestamp",
+  "vector",
+  "year",
+  "avg_over_time",
+  "min_over_time",
+  "max_over_time",
+  "sum_over_time",
+  "count_over_time",
+  "quantile_over_time",
+  "stddev_over_time",
+  "stdvar_over_time",
+  "last_over_time",
+  "present_over_time",
 ]);
 // Binary operators by precedence, lowest first; `^` is right-associative.
-const PRECEDENCE: string[][] = [["or"], ["and", "unless"], ["==", "!=", "<=", "<", ">=", ">"], ["+", "-"], ["*", "/", "%", "atan2"], ["^"]];
+const PRECEDENCE: string[][] = [
+  ["or"],
+  ["and", "unless"],
+  ["==", "!=", "<=", "<", ">=", ">"],
+  ["+", "-"],
+  ["*", "/", "%", "atan2"],
+  ["^"],
+];
 
 type Token = { t: "ident" | "number" | "string" | "op" | "range"; v: string; pos: number };
 
@@ -39,12 +107,22 @@ function tokenize(src: string): Token[] {
   let i = 0;
   while (i < src.length) {
     const c = src[i];
-    if (/\s/.test(c)) { i++; continue; }
-    if (c === "#") { while (i < src.length && src[i] !== "\n") i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    if (c === "#") {
+      while (i < src.length && src[i] !== "\n") i++;
+      continue;
+    }
     if (c === '"' || c === "'" || c === "`") {
-      let j = i + 1, value = "";
+      let j = i + 1,
+        value = "";
       while (j < src.length && src[j] !== c) {
-        if (src[j] === "\\" && c !== "`") { value += src[j + 1]; j += 2; } else value += src[j++];
+        if (src[j] === "\\" && c !== "`") {
+          value += src[j + 1];
+          j += 2;
+        } else value += src[j++];
       }
       if (j >= src.length) throw new Error(`unterminated string at ${i}`);
       out.push({ t: "string", v: value, pos: i });
@@ -60,11 +138,23 @@ function tokenize(src: string): Token[] {
       continue;
     }
     const num = /^(0x[0-9a-fA-F]+|\d+(\.\d*)?([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?)/.exec(src.slice(i));
-    if (num) { out.push({ t: "number", v: num[0], pos: i }); i += num[0].length; continue; }
+    if (num) {
+      out.push({ t: "number", v: num[0], pos: i });
+      i += num[0].length;
+      continue;
+    }
     const id = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(src.slice(i));
-    if (id) { out.push({ t: "ident", v: id[0], pos: i }); i += id[0].length; continue; }
+    if (id) {
+      out.push({ t: "ident", v: id[0], pos: i });
+      i += id[0].length;
+      continue;
+    }
     const op = /^(==|!=|<=|>=|=~|!~|[-+*/%^<>=(){},@])/.exec(src.slice(i));
-    if (op) { out.push({ t: "op", v: op[0], pos: i }); i += op[0].length; continue; }
+    if (op) {
+      out.push({ t: "op", v: op[0], pos: i });
+      i += op[0].length;
+      continue;
+    }
     throw new Error(`unexpected character ${JSON.stringify(c)} at ${i}`);
   }
   return out;
@@ -77,7 +167,9 @@ export function parsePromQL(src: string): Node {
   let k = 0;
   const peek = (o = 0): Token | undefined => toks[k + o];
   const isOp = (v: string, o = 0) => peek(o)?.t === "op" && peek(o)?.v === v;
-  const fail = (msg: string): never => { throw new Error(`${msg} at ${peek()?.pos ?? src.length}`); };
+  const fail = (msg: string): never => {
+    throw new Error(`${msg} at ${peek()?.pos ?? src.length}`);
+  };
   const expectOp = (v: string) => (isOp(v) ? k++ : fail(`expected "${v}"`));
   const labelList = (): string[] => {
     expectOp("(");
@@ -107,8 +199,14 @@ export function parsePromQL(src: string): Node {
       if (!op || level(op) < minLevel) return lhs;
       k++;
       if (peek()?.t === "ident" && peek()?.v === "bool") k++;
-      if (peek()?.t === "ident" && (peek()?.v === "on" || peek()?.v === "ignoring")) { k++; labelList(); }
-      if (peek()?.t === "ident" && (peek()?.v === "group_left" || peek()?.v === "group_right")) { k++; if (isOp("(")) labelList(); }
+      if (peek()?.t === "ident" && (peek()?.v === "on" || peek()?.v === "ignoring")) {
+        k++;
+        labelList();
+      }
+      if (peek()?.t === "ident" && (peek()?.v === "group_left" || peek()?.v === "group_right")) {
+        k++;
+        if (isOp("(")) labelList();
+      }
       const rhs = parseExpr(op === "^" ? level(op) : level(op) + 1);
       lhs = { kind: "binary", op, lhs, rhs };
     }
@@ -128,7 +226,8 @@ export function parsePromQL(src: string): Node {
       if (t?.t === "range") {
         k++;
         const [range, step] = t.v.split(":").map((s) => s.trim());
-        if (!DURATION.test(range) || (step !== undefined && step !== "" && !DURATION.test(step))) fail(`bad range [${t.v}]`);
+        if (!DURATION.test(range) || (step !== undefined && step !== "" && !DURATION.test(step)))
+          fail(`bad range [${t.v}]`);
         if (t.v.includes(":")) node = { kind: "subquery", expr: node, range, step: step || undefined };
         else if (node.kind === "selector") node = { kind: "matrix", vector: node, range };
         else fail("a range needs a vector selector");
@@ -141,8 +240,11 @@ export function parsePromQL(src: string): Node {
       } else if (isOp("@")) {
         k++;
         if (peek()?.t === "number") k++;
-        else if (peek()?.t === "ident" && (peek()?.v === "start" || peek()?.v === "end")) { k++; expectOp("("); expectOp(")"); }
-        else fail("bad @ modifier");
+        else if (peek()?.t === "ident" && (peek()?.v === "start" || peek()?.v === "end")) {
+          k++;
+          expectOp("(");
+          expectOp(")");
+        } else fail("bad @ modifier");
       } else return node;
     }
   }
@@ -184,8 +286,14 @@ export function parsePromQL(src: string): Node {
       expectOp(")");
       return { kind: "paren", expr };
     }
-    if (t.t === "number") { k++; return { kind: "number", value: Number(t.v) }; }
-    if (t.t === "string") { k++; return { kind: "string", value: t.v }; }
+    if (t.t === "number") {
+      k++;
+      return { kind: "number", value: Number(t.v) };
+    }
+    if (t.t === "string") {
+      k++;
+      return { kind: "string", value: t.v };
+    }
     if (isOp("{")) return { kind: "selector", matchers: parseMatchers() };
     if (t.t === "ident") {
       if (AGGREGATIONS.has(t.v) && (isOp("(", 1) || peek(1)?.v === "by" || peek(1)?.v === "without")) {
@@ -208,7 +316,10 @@ export function parsePromQL(src: string): Node {
         k++;
         return { kind: "call", func: t.v, args: parseArgs() };
       }
-      if (["Inf", "NaN", "inf", "nan"].includes(t.v)) { k++; return { kind: "number", value: Number.NaN }; }
+      if (["Inf", "NaN", "inf", "nan"].includes(t.v)) {
+        k++;
+        return { kind: "number", value: Number.NaN };
+      }
       k++;
       return { kind: "selector", name: t.v, matchers: isOp("{") ? parseMatchers() : [] };
     }
@@ -222,12 +333,20 @@ export function parsePromQL(src: string): Node {
 
 function children(n: Node): Node[] {
   switch (n.kind) {
-    case "matrix": return [n.vector];
-    case "subquery": return [n.expr];
-    case "call": case "aggregate": return n.args;
-    case "binary": return [n.lhs, n.rhs];
-    case "unary": case "paren": return [n.expr];
-    default: return [];
+    case "matrix":
+      return [n.vector];
+    case "subquery":
+      return [n.expr];
+    case "call":
+    case "aggregate":
+      return n.args;
+    case "binary":
+      return [n.lhs, n.rhs];
+    case "unary":
+    case "paren":
+      return [n.expr];
+    default:
+      return [];
   }
 }
 
@@ -239,6 +358,8 @@ export function walk(n: Node, visit: (node: Node, parents: Node[]) => void, pare
 
 export function selectors(n: Node): Extract<Node, { kind: "selector" }>[] {
   const out: Extract<Node, { kind: "selector" }>[] = [];
-  walk(n, (x) => { if (x.kind === "selector") out.push(x); });
+  walk(n, (x) => {
+    if (x.kind === "selector") out.push(x);
+  });
   return out;
 }

@@ -7,7 +7,12 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadStackFile, type Inventory } from "../../src/model/index";
 import { grafanaArtifacts } from "../../src/build/grafana/artifacts";
-import { DASHBOARD_NAMES, GRAFANA_UID_MAX_LENGTH, grafanaNameErrors, stackFolder } from "../../src/build/grafana/stack-names";
+import {
+  DASHBOARD_NAMES,
+  GRAFANA_UID_MAX_LENGTH,
+  grafanaNameErrors,
+  stackFolder,
+} from "../../src/build/grafana/stack-names";
 import { stackDashboards } from "../../src/deploy/grafana-dashboards";
 import type { Artifact } from "../../src/build/artifact";
 import { stackArtifacts } from "../../src/build/stack-artifacts";
@@ -37,7 +42,8 @@ describe.each(STACKS)("the %s stack's dashboards", (stack) => {
   });
 
   it("say the environment in their titles", () => {
-    for (const d of dashboards) expect(JSON.parse(d.configJson).title).toMatch(new RegExp(`^WireGuard / .+ \\(${inv.environment}\\)$`));
+    for (const d of dashboards)
+      expect(JSON.parse(d.configJson).title).toMatch(new RegExp(`^WireGuard / .+ \\(${inv.environment}\\)$`));
   });
 
   it("link and drill down only to dashboards of the same stack", () => {
@@ -78,9 +84,13 @@ describe("two stacks on one Grafana", () => {
   });
 
   it("keep a folder title that already names the environment", () => {
-    expect(stackFolder({ ...a, grafana: { ...a.grafana, folder: `VPN ${a.environment} / WireGuard` } }).title).toBe(`VPN ${a.environment} / WireGuard`);
+    expect(stackFolder({ ...a, grafana: { ...a.grafana, folder: `VPN ${a.environment} / WireGuard` } }).title).toBe(
+      `VPN ${a.environment} / WireGuard`,
+    );
     // a longer word that merely contains the environment does not count
-    expect(stackFolder(withEnvironment({ ...a, grafana: { ...a.grafana, folder: "WireGuard production" } }, "prod")).title).toBe("WireGuard production (prod)");
+    expect(
+      stackFolder(withEnvironment({ ...a, grafana: { ...a.grafana, folder: "WireGuard production" } }, "prod")).title,
+    ).toBe("WireGuard production (prod)");
   });
 });
 
@@ -101,8 +111,12 @@ describe("an environment that makes a uid too long", () => {
     expect(errors).toHaveLength(1);
     expect(errors[0].path).toBe("wireguard-monitoring:environment");
     expect(errors[0].message).toContain(`"${DASHBOARD_NAMES.overview}-${env}" 41 characters long; Grafana allows 40`);
-    expect(errors[0].message).toContain(`Set wireguard-monitoring:environment to a name of at most ${longest} characters`);
-    expect(() => stackArtifacts(withEnvironment(inv, env))).toThrow(/wireguard-monitoring:environment: .*Grafana allows 40/);
+    expect(errors[0].message).toContain(
+      `Set wireguard-monitoring:environment to a name of at most ${longest} characters`,
+    );
+    expect(() => stackArtifacts(withEnvironment(inv, env))).toThrow(
+      /wireguard-monitoring:environment: .*Grafana allows 40/,
+    );
   });
 
   it("does not matter when Grafana is disabled", () => {
@@ -116,7 +130,13 @@ describe("an environment that makes a uid too long", () => {
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, "Pulumi.long.yaml");
     const example = readFileSync(join(REPO, "Pulumi.example.yaml"), "utf8");
-    writeFileSync(file, example.replace("wireguard-monitoring:environment: example", `wireguard-monitoring:environment: ${"e".repeat(longest + 1)}`));
+    writeFileSync(
+      file,
+      example.replace(
+        "wireguard-monitoring:environment: example",
+        `wireguard-monitoring:environment: ${"e".repeat(longest + 1)}`,
+      ),
+    );
 
     it("names the key and exits 1", () => {
       const r = runCli("render", ["--stack-file", file, "--out", join(dir, "out")]);
@@ -133,11 +153,20 @@ describe("stackDashboards", () => {
   const content = '{"uid":"x"}\n';
 
   it("takes each uid from the artifact, never from its path", () => {
-    const artifacts: Artifact[] = [{ path: "grafana/dashboards/wireguard-peer.json", content, kind: "dashboard", dashboardUid: "wireguard-peer-staging" }];
+    const artifacts: Artifact[] = [
+      {
+        path: "grafana/dashboards/wireguard-peer.json",
+        content,
+        kind: "dashboard",
+        dashboardUid: "wireguard-peer-staging",
+      },
+    ];
     expect(stackDashboards(artifacts)).toEqual([{ uid: "wireguard-peer-staging", configJson: content }]);
   });
 
   it("refuses a dashboard artifact without a uid", () => {
-    expect(() => stackDashboards([{ path: "grafana/dashboards/x.json", content, kind: "dashboard" }])).toThrow("dashboard artifact grafana/dashboards/x.json has no dashboardUid");
+    expect(() => stackDashboards([{ path: "grafana/dashboards/x.json", content, kind: "dashboard" }])).toThrow(
+      "dashboard artifact grafana/dashboards/x.json has no dashboardUid",
+    );
   });
 });

@@ -9,7 +9,11 @@ import { capturePlanInChild, committedStackConfig } from "../harness/plan";
 import { REPO } from "../helpers/run";
 
 const STACKS = ["example", "prod"];
-const STAND_INS = { sshPrivateKey: "stand-in-ssh-key", grafanaAuth: "stand-in-grafana-token", exporterBasicAuthPassword: "stand-in-password" };
+const STAND_INS = {
+  sshPrivateKey: "stand-in-ssh-key",
+  grafanaAuth: "stand-in-grafana-token",
+  exporterBasicAuthPassword: "stand-in-password",
+};
 
 const plans = new Map<string, { plan: CapturedPlan; inventory: Inventory }>();
 
@@ -35,7 +39,9 @@ describe.each(STACKS)("the %s stack's plan", (stack) => {
     const { plan, inventory } = get();
     const dashboards = ofType(plan, "grafana:oss/dashboard:Dashboard");
     const folder = stackFolder(inventory);
-    expect(dashboards.map(dashboardUid).sort()).toEqual(Object.values(DASHBOARD_NAMES).map((n) => `${n}-${inventory.environment}`));
+    expect(dashboards.map(dashboardUid).sort()).toEqual(
+      Object.values(DASHBOARD_NAMES).map((n) => `${n}-${inventory.environment}`),
+    );
     for (const d of dashboards) {
       expect(d.name).toBe(`grafana-${dashboardUid(d)}`);
       expect(d.inputs.overwrite).toBe(false);
@@ -53,7 +59,10 @@ describe.each(STACKS)("the %s stack's plan", (stack) => {
 it("the two stacks' Grafana resources share no uid", () => {
   const uids = (stack: string) => {
     const { plan } = plans.get(stack)!;
-    return [...ofType(plan, "grafana:oss/dashboard:Dashboard").map(dashboardUid), ...ofType(plan, "grafana:oss/folder:Folder").map((f) => f.inputs.uid as string)];
+    return [
+      ...ofType(plan, "grafana:oss/dashboard:Dashboard").map(dashboardUid),
+      ...ofType(plan, "grafana:oss/folder:Folder").map((f) => f.inputs.uid as string),
+    ];
   };
   const [a, b] = STACKS.map(uids);
   expect(a).toHaveLength(3);

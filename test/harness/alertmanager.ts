@@ -28,7 +28,12 @@ function requireAlertmanager(): void {
 export function amtool(args: string[], cwd?: string): { code: number; stdout: string; stderr: string } {
   requireAlertmanager();
   try {
-    const stdout = execFileSync(AMTOOL, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+    const stdout = execFileSync(AMTOOL, args, {
+      cwd,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr: "" };
   } catch (e) {
     const err = e as { status?: number | null; stdout?: string; stderr?: string; message: string };
@@ -47,7 +52,11 @@ interface WaitOptions {
 type Falsy = undefined | null | false | 0 | "";
 
 /** Polls `predicate` until it returns something truthy (returned) or `ms` pass (throws, naming `what` and the last error). */
-async function poll<T>(predicate: () => Promise<T | Falsy> | T | Falsy, o: WaitOptions, stillAlive?: () => string | undefined): Promise<T> {
+async function poll<T>(
+  predicate: () => Promise<T | Falsy> | T | Falsy,
+  o: WaitOptions,
+  stillAlive?: () => string | undefined,
+): Promise<T> {
   const ms = o.ms ?? 60_000;
   const end = Date.now() + ms;
   let lastError: unknown;
@@ -60,7 +69,10 @@ async function poll<T>(predicate: () => Promise<T | Falsy> | T | Falsy, o: WaitO
     }
     const dead = stillAlive?.();
     if (dead) throw new Error(`${dead} while waiting for ${o.what ?? "a condition"}`);
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${o.what ?? "a condition"}${lastError ? ` (last error: ${lastError})` : ""}`);
+    if (Date.now() > end)
+      throw new Error(
+        `timed out after ${ms} ms waiting for ${o.what ?? "a condition"}${lastError ? ` (last error: ${lastError})` : ""}`,
+      );
     await new Promise((r) => setTimeout(r, o.intervalMs ?? 200));
   }
 }
@@ -155,7 +167,10 @@ export async function startAlertmanager(o: AlertmanagerOptions): Promise<Running
     const dead = () => (proc.exitCode !== null ? `alertmanager exited (${proc.exitCode}):\n${log}` : undefined);
     const waitFor: RunningAlertmanager["waitFor"] = (predicate, w = {}) => poll(predicate, w, dead);
 
-    await waitFor(async () => (await fetch(`${url}/-/ready`)).ok, { ms: o.readyTimeoutMs ?? 30_000, what: "alertmanager /-/ready" }).catch((e: Error) => {
+    await waitFor(async () => (await fetch(`${url}/-/ready`)).ok, {
+      ms: o.readyTimeoutMs ?? 30_000,
+      what: "alertmanager /-/ready",
+    }).catch((e: Error) => {
       throw new Error(`${e.message}\n${log}`);
     });
 
@@ -172,7 +187,11 @@ export async function startAlertmanager(o: AlertmanagerOptions): Promise<Running
         return (await res.json()) as AlertmanagerAlert[];
       },
       postAlerts: async (alerts) => {
-        const res = await fetch(`${url}/api/v2/alerts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(alerts) });
+        const res = await fetch(`${url}/api/v2/alerts`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(alerts),
+        });
         if (!res.ok) throw new Error(`POST /api/v2/alerts: ${res.status} ${await res.text()}`);
       },
       waitFor,

@@ -33,7 +33,9 @@ interface VariableOption {
 /** The committed dashboards (`dashboards/<uid>.json`), by uid. */
 export function committedDashboards(): Record<string, Json> {
   const root = resolve(__dirname, "../..");
-  return Object.fromEntries(DASHBOARD_UIDS.map((uid) => [uid, JSON.parse(readFileSync(join(root, "dashboards", `${uid}.json`), "utf8"))]));
+  return Object.fromEntries(
+    DASHBOARD_UIDS.map((uid) => [uid, JSON.parse(readFileSync(join(root, "dashboards", `${uid}.json`), "utf8"))]),
+  );
 }
 
 /** How Grafana's Prometheus datasource escapes a multi-value variable's values for a regex matcher. */
@@ -45,7 +47,10 @@ export function regexValue(values: string[]): string {
 /** Grafana's interpolation of the global and dashboard variables used in our queries; a variable left over throws. */
 function interpolate(expr: string, vars: Record<string, string>): string {
   const all: Record<string, string> = { ...TIME_VARIABLES, ...vars };
-  const out = expr.replace(/\$\{([a-zA-Z_]\w*)\}|\$([a-zA-Z_]\w*)/g, (m, a: string | undefined, b: string | undefined) => all[(a ?? b)!] ?? m);
+  const out = expr.replace(
+    /\$\{([a-zA-Z_]\w*)\}|\$([a-zA-Z_]\w*)/g,
+    (m, a: string | undefined, b: string | undefined) => all[(a ?? b)!] ?? m,
+  );
   const left = /\$\{?[a-zA-Z_]\w*/.exec(out);
   if (left) throw new Error(`unresolved variable ${left[0]} in '${expr}'`);
   return out;
@@ -102,7 +107,12 @@ export function dashboardQueries(prometheusUrl: string): DashboardQueries {
       if (data.resultType === "scalar") return [{ metric: {}, value: Number(data.result[1]) }];
       return data.result.map((s: Json) => ({ metric: s.metric, value: Number(s.value[1]) }));
     }
-    const data = await api("/api/v1/query_range", { query: expr, start: String(now - RANGE_SECONDS), end: String(now), step: "1" });
+    const data = await api("/api/v1/query_range", {
+      query: expr,
+      start: String(now - RANGE_SECONDS),
+      end: String(now),
+      step: "1",
+    });
     return data.result.map((s: Json) => ({ metric: s.metric, value: Number(s.values.at(-1)[1]) }));
   };
 
@@ -119,7 +129,9 @@ export function dashboardQueries(prometheusUrl: string): DashboardQueries {
     const regex = v.regex ? new RegExp(/^\/(.*)\/$/.exec(v.regex)![1]) : undefined;
     return data.result.flatMap((s: Json) => {
       const { __name__ = "", ...labels } = s.metric;
-      const line = `${__name__}{${Object.entries(labels).map(([k, val]) => `${k}="${val}"`).join(",")}} ${s.value[1]} ${s.value[0] * 1000}`;
+      const line = `${__name__}{${Object.entries(labels)
+        .map(([k, val]) => `${k}="${val}"`)
+        .join(",")}} ${s.value[1]} ${s.value[0] * 1000}`;
       if (!regex) return [{ text: line, value: line }];
       const m = regex.exec(line);
       return m ? [{ text: m.groups?.text ?? m[1] ?? line, value: m.groups?.value ?? m[1] ?? line }] : [];
@@ -132,7 +144,9 @@ export function dashboardQueries(prometheusUrl: string): DashboardQueries {
       if (v.type !== "query") continue;
       const options = await variableOptions(v, vars);
       if (options.length === 0) {
-        throw new Error(`dashboard '${d.uid}': variable '${v.name}' offers no values for '${interpolate(v.query, vars)}'`);
+        throw new Error(
+          `dashboard '${d.uid}': variable '${v.name}' offers no values for '${interpolate(v.query, vars)}'`,
+        );
       }
       vars[v.name] = v.multi ? (multi(v.name, v) ?? v.allValue) : pick(v.name, options);
     }
@@ -147,7 +161,9 @@ export function dashboardQueries(prometheusUrl: string): DashboardQueries {
           throw new Error(`dashboard '${d.uid}', panel '${p.title}', target ${t.refId}: ${e.message}`);
         });
         if (result.length > 0) continue;
-        empty.push(`dashboard '${d.uid}', panel '${p.title}', target ${t.refId}: no series for '${interpolate(t.expr, vars)}'`);
+        empty.push(
+          `dashboard '${d.uid}', panel '${p.title}', target ${t.refId}: no series for '${interpolate(t.expr, vars)}'`,
+        );
       }
     }
     return empty;

@@ -48,13 +48,22 @@ let built = false;
 export function ensureBundle(): string {
   if (built) return BUNDLE;
   const newest = (dir: string): number =>
-    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((d) =>
-      d.isDirectory() ? newest(join(dir, d.name)) : statSync(join(dir, d.name)).mtimeMs));
+    Math.max(
+      0,
+      ...readdirSync(dir, { withFileTypes: true }).map((d) =>
+        d.isDirectory() ? newest(join(dir, d.name)) : statSync(join(dir, d.name)).mtimeMs,
+      ),
+    );
   if (!existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < newest(join(REPO_ROOT, "exporter/src"))) {
     try {
-      execFileSync(join(REPO_ROOT, "node_modules", ".bin", "tsx"), [join(REPO_ROOT, "exporter/build.ts")], { cwd: REPO_ROOT, stdio: "pipe" });
+      execFileSync(join(REPO_ROOT, "node_modules", ".bin", "tsx"), [join(REPO_ROOT, "exporter/build.ts")], {
+        cwd: REPO_ROOT,
+        stdio: "pipe",
+      });
     } catch (e) {
-      throw new Error(`cannot build the exporter bundle (npm run build): ${(e as { stderr?: Buffer }).stderr?.toString() ?? e}`);
+      throw new Error(
+        `cannot build the exporter bundle (npm run build): ${(e as { stderr?: Buffer }).stderr?.toString() ?? e}`,
+      );
     }
   }
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} missing after build`);
@@ -70,7 +79,13 @@ process.once("exit", () => {
 export async function startExporter(o: ExporterOptions = {}): Promise<RunningExporter> {
   const bundle = ensureBundle();
   // node's flags as the generated systemd unit passes them (src/build/hosts/systemd-unit.ts)
-  const args = [...EXPORTER_NODE_FLAGS, bundle, `--web.listen-address=${o.listen ?? "127.0.0.1:0"}`, ...(o.peersFile ? [`--wireguard.peers-file=${o.peersFile}`] : []), ...(o.args ?? [])];
+  const args = [
+    ...EXPORTER_NODE_FLAGS,
+    bundle,
+    `--web.listen-address=${o.listen ?? "127.0.0.1:0"}`,
+    ...(o.peersFile ? [`--wireguard.peers-file=${o.peersFile}`] : []),
+    ...(o.args ?? []),
+  ];
   const child = o.netns
     ? spawn("ip", ["netns", "exec", o.netns, process.execPath, ...args], { stdio: ["ignore", "pipe", "pipe"] })
     : spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -106,9 +121,18 @@ export async function startExporter(o: ExporterOptions = {}): Promise<RunningExp
       const check = () => {
         const hit = lines.find(pred);
         if (hit) return done(() => resolveLog(hit));
-        if (child.exitCode !== null) done(() => reject(new Error(`exporter exited (${child.exitCode}); logs:\n${JSON.stringify(lines)}`)));
+        if (child.exitCode !== null)
+          done(() => reject(new Error(`exporter exited (${child.exitCode}); logs:\n${JSON.stringify(lines)}`)));
       };
-      const timer = setTimeout(() => done(() => reject(new Error(`timed out waiting for a log line; logs:\n${lines.map((l) => JSON.stringify(l)).join("\n")}`))), ms);
+      const timer = setTimeout(
+        () =>
+          done(() =>
+            reject(
+              new Error(`timed out waiting for a log line; logs:\n${lines.map((l) => JSON.stringify(l)).join("\n")}`),
+            ),
+          ),
+        ms,
+      );
       const done = (f: () => void) => {
         clearTimeout(timer);
         waiters.delete(check);
@@ -145,7 +169,8 @@ export async function startExporter(o: ExporterOptions = {}): Promise<RunningExp
 export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
   for (const line of text.split("\n")) {
     if (!line.startsWith(name) || (line[name.length] !== "{" && line[name.length] !== " ")) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(" ") + 1));
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      return Number(line.slice(line.lastIndexOf(" ") + 1));
   }
   return undefined;
 }

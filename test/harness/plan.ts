@@ -19,12 +19,19 @@ const ROOT = resolve(__dirname, "..", "..");
  * the many captures of the lifecycle tests skip it (PULUMI_NODEJS_TRANSPILE_ONLY, honoured by the SDK).
  */
 export function capturePlanInChild(request: PlanRequest, typeCheck = false): Promise<CapturedPlan> {
-  return capturePlan({ ...request, program: resolve(ROOT, "index.ts"), env: { ...(typeCheck ? {} : { PULUMI_NODEJS_TRANSPILE_ONLY: "true" }), ...request.env } });
+  return capturePlan({
+    ...request,
+    program: resolve(ROOT, "index.ts"),
+    env: { ...(typeCheck ? {} : { PULUMI_NODEJS_TRANSPILE_ONLY: "true" }), ...request.env },
+  });
 }
 
 /** A committed stack's non-secret config, keyed without the project prefix. */
 export function committedStackConfig(stack: string): Record<string, unknown> {
   const loaded = loadStackFile(ROOT, stack);
-  if (!loaded.ok) throw new Error(`Pulumi.${stack}.yaml is invalid: ${loaded.errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`);
+  if (!loaded.ok)
+    throw new Error(
+      `Pulumi.${stack}.yaml is invalid: ${loaded.errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`,
+    );
   return loaded.values;
 }

@@ -76,7 +76,10 @@ export interface RunningPrometheus {
   /** Instant query; a scalar result comes back as one sample with no labels. */
   query(promql: string, time?: number): Promise<Sample[]>;
   /** Polls `predicate` until it returns something truthy (returned) or the timeout passes (throws). */
-  waitFor<T>(predicate: () => Promise<T | undefined | null | false> | T | undefined | null | false, opts?: WaitOptions): Promise<T>;
+  waitFor<T>(
+    predicate: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+    opts?: WaitOptions,
+  ): Promise<T>;
   alerts(): Promise<ActiveAlert[]>;
   targets(): Promise<ActiveTarget[]>;
   /** Raw /api/v1/rules groups (rule health and lastError included). */
@@ -99,7 +102,12 @@ export function requirePrometheus(): void {
 export function promtool(args: string[], cwd?: string): { code: number; stdout: string; stderr: string } {
   requirePrometheus();
   try {
-    const stdout = execFileSync(PROMTOOL, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 });
+    const stdout = execFileSync(PROMTOOL, args, {
+      cwd,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 120_000,
+    });
     return { code: 0, stdout, stderr: "" };
   } catch (e) {
     const err = e as { status?: number | null; stdout?: string; stderr?: string; message: string };
@@ -197,9 +205,12 @@ export async function startPrometheus(o: PrometheusOptions): Promise<RunningProm
           lastError = e;
         }
         if (Date.now() > end) {
-          throw new Error(`timed out after ${w.timeoutMs ?? 60_000} ms waiting for ${w.what ?? "a condition"}${lastError ? ` (last error: ${lastError})` : ""}`);
+          throw new Error(
+            `timed out after ${w.timeoutMs ?? 60_000} ms waiting for ${w.what ?? "a condition"}${lastError ? ` (last error: ${lastError})` : ""}`,
+          );
         }
-        if (proc.exitCode !== null) throw new Error(`prometheus exited (${proc.exitCode}) while waiting for ${w.what ?? "a condition"}:\n${log}`);
+        if (proc.exitCode !== null)
+          throw new Error(`prometheus exited (${proc.exitCode}) while waiting for ${w.what ?? "a condition"}:\n${log}`);
         await new Promise((r) => setTimeout(r, w.intervalMs ?? 250));
       }
     };
@@ -226,11 +237,15 @@ export async function startPrometheus(o: PrometheusOptions): Promise<RunningProm
         const data = (await get(`/api/v1/query?${q}`)) as { resultType: string; result: unknown };
         if (data.resultType === "scalar") return [{ metric: {}, value: Number((data.result as [number, string])[1]) }];
         if (data.resultType !== "vector") throw new Error(`query ${promql}: expected a vector, got ${data.resultType}`);
-        return (data.result as { metric: Record<string, string>; value: [number, string] }[]).map((s) => ({ metric: s.metric, value: Number(s.value[1]) }));
+        return (data.result as { metric: Record<string, string>; value: [number, string] }[]).map((s) => ({
+          metric: s.metric,
+          value: Number(s.value[1]),
+        }));
       },
       waitFor,
       alerts: async () => ((await get("/api/v1/alerts")) as { alerts: ActiveAlert[] }).alerts,
-      targets: async () => ((await get("/api/v1/targets?state=active")) as { activeTargets: ActiveTarget[] }).activeTargets,
+      targets: async () =>
+        ((await get("/api/v1/targets?state=active")) as { activeTargets: ActiveTarget[] }).activeTargets,
       rules: async () => ((await get("/api/v1/rules")) as { groups: unknown[] }).groups,
       reload: async () => {
         const res = await fetch(`${url}/-/reload`, { method: "POST" });

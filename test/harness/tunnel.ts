@@ -56,7 +56,9 @@ export function requireTunnelPrerequisites(): void {
     try {
       execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
     } catch {
-      throw new Error(`real-tunnel tests need \`${tool}\` on PATH (apt-get install wireguard-go wireguard-tools iproute2)`);
+      throw new Error(
+        `real-tunnel tests need \`${tool}\` on PATH (apt-get install wireguard-go wireguard-tools iproute2)`,
+      );
     }
   }
   if (!existsSync("/dev/net/tun")) throw new Error("real-tunnel tests need /dev/net/tun");
@@ -117,7 +119,10 @@ class TunnelImpl implements Tunnel {
   private readonly peer: Side;
   private closed = false;
 
-  constructor(readonly id: string, private readonly opts: TunnelOptions) {
+  constructor(
+    readonly id: string,
+    private readonly opts: TunnelOptions,
+  ) {
     const n = ++counter;
     const h = createHash("sha256").update(`${id}:${process.pid}:${n}:${Date.now()}`).digest("hex");
     const base = 8 * ((parseInt(createHash("sha256").update(id).digest("hex").slice(0, 8), 16) + n - 1) % 32);
@@ -146,14 +151,31 @@ class TunnelImpl implements Tunnel {
     await run("ip", ["netns", "add", this.serverNs]);
     await run("ip", ["netns", "add", this.peerNs]);
     for (const ns of [this.serverNs, this.peerNs]) await run("ip", ["-n", ns, "link", "set", "lo", "up"]);
-    await run("ip", ["-n", this.serverNs, "link", "add", "vs", "type", "veth", "peer", "name", "vp", "netns", this.peerNs]);
+    await run("ip", [
+      "-n",
+      this.serverNs,
+      "link",
+      "add",
+      "vs",
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "vp",
+      "netns",
+      this.peerNs,
+    ]);
     await run("ip", ["-n", this.serverNs, "addr", "add", `${this.serverUnderlayIp}/30`, "dev", "vs"]);
     await run("ip", ["-n", this.peerNs, "addr", "add", `${this.peerUnderlayIp}/30`, "dev", "vp"]);
     await run("ip", ["-n", this.serverNs, "link", "set", "vs", "up"]);
     await run("ip", ["-n", this.peerNs, "link", "set", "vp", "up"]);
     await this.startSide(this.srv, [
-      "listen-port", String(this.listenPort),
-      "peer", this.peer.keys.pub, "allowed-ips", `${this.peerTunnelIp}/32`,
+      "listen-port",
+      String(this.listenPort),
+      "peer",
+      this.peer.keys.pub,
+      "allowed-ips",
+      `${this.peerTunnelIp}/32`,
     ]);
     await this.startPeer();
   }
@@ -181,9 +203,15 @@ class TunnelImpl implements Tunnel {
   async startPeer(): Promise<void> {
     const ka = this.opts.persistentKeepalive ? ["persistent-keepalive", String(this.opts.persistentKeepalive)] : [];
     await this.startSide(this.peer, [
-      "listen-port", "51821",
-      "peer", this.srv.keys.pub, "allowed-ips", `${this.serverTunnelIp}/32`,
-      "endpoint", `${this.serverUnderlayIp}:${this.listenPort}`, ...ka,
+      "listen-port",
+      "51821",
+      "peer",
+      this.srv.keys.pub,
+      "allowed-ips",
+      `${this.serverTunnelIp}/32`,
+      "endpoint",
+      `${this.serverUnderlayIp}:${this.listenPort}`,
+      ...ka,
     ]);
   }
 
@@ -245,9 +273,11 @@ async function stopProc(s: Side): Promise<void> {
   await gone;
   clearTimeout(t);
   // wireguard-go removes its socket on exit; wait so a restart can reuse the name
-  await waitFor(() => !existsSync(`/var/run/wireguard/${s.ifName}.sock`), `${s.ifName} socket removal`, 5000).catch(() => {
-    rmSync(`/var/run/wireguard/${s.ifName}.sock`, { force: true });
-  });
+  await waitFor(() => !existsSync(`/var/run/wireguard/${s.ifName}.sock`), `${s.ifName} socket removal`, 5000).catch(
+    () => {
+      rmSync(`/var/run/wireguard/${s.ifName}.sock`, { force: true });
+    },
+  );
 }
 
 export async function startTunnel(opts: TunnelOptions): Promise<Tunnel> {

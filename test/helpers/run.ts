@@ -11,10 +11,14 @@ export interface CliResult {
 }
 
 export function runCli(name: "render" | "preview", args: readonly string[]): CliResult {
-  const r = spawnSync(process.execPath, [resolve(REPO, "node_modules/tsx/dist/cli.mjs"), resolve(REPO, `src/tools/cli/${name}.ts`), ...args], {
-    cwd: REPO,
-    encoding: "utf8",
-    timeout: 120_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [resolve(REPO, "node_modules/tsx/dist/cli.mjs"), resolve(REPO, `src/tools/cli/${name}.ts`), ...args],
+    {
+      cwd: REPO,
+      encoding: "utf8",
+      timeout: 120_000,
+    },
+  );
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

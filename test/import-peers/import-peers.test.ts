@@ -49,7 +49,11 @@ const dir = mkdtempSync(join(tmpdir(), "wgm-import-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function importPeers(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(REPO, "node_modules/tsx/dist/cli.mjs"), join(REPO, "src/tools/cli/import-peers.ts"), ...args], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(
+    process.execPath,
+    [join(REPO, "node_modules/tsx/dist/cli.mjs"), join(REPO, "src/tools/cli/import-peers.ts"), ...args],
+    { cwd: dir, encoding: "utf8", timeout: 60_000 },
+  );
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -95,7 +99,9 @@ describe("npm run import-peers -- <wg show all dump>", () => {
     expect(r.status).toBe(0);
     const peers = (load(r.stdout) as { peers: { publicKey: string; interface: string }[] }).peers;
     const dumpPeers = text.split("\n").filter((l) => l.split("\t").length === 9);
-    expect(peers.map((p) => `${p.interface} ${p.publicKey}`)).toEqual(dumpPeers.map((l) => `${l.split("\t")[0]} ${l.split("\t")[1]}`));
+    expect(peers.map((p) => `${p.interface} ${p.publicKey}`)).toEqual(
+      dumpPeers.map((l) => `${l.split("\t")[0]} ${l.split("\t")[1]}`),
+    );
     const secrets = text.split("\n").flatMap((l) => {
       const f = l.split("\t");
       return f.length === 5 ? [f[1]] : f.length === 9 && f[2] !== "(none)" ? [f[2]] : [];
@@ -107,7 +113,17 @@ describe("npm run import-peers -- <wg show all dump>", () => {
 
   it("reads `wg show wg0 dump` from stdin, with the interface given", () => {
     const fixture = readFileSync(join(REPO, "test/exporter/fixtures/wg-show-wg0-dump.txt"), "utf8");
-    const r = spawnSync(process.execPath, [join(REPO, "node_modules/tsx/dist/cli.mjs"), join(REPO, "src/tools/cli/import-peers.ts"), "-", "--interface", "wg0"], { input: fixture, encoding: "utf8" });
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(REPO, "node_modules/tsx/dist/cli.mjs"),
+        join(REPO, "src/tools/cli/import-peers.ts"),
+        "-",
+        "--interface",
+        "wg0",
+      ],
+      { input: fixture, encoding: "utf8" },
+    );
     expect(r.status).toBe(0);
     const peers = (load(r.stdout) as { peers: { interface: string }[] }).peers;
     expect(peers.length).toBe(fixture.split("\n").filter((l) => l.split("\t").length === 8).length);
@@ -118,7 +134,10 @@ describe("npm run import-peers -- <wg show all dump>", () => {
 describe("parseWgQuick", () => {
   it("names the line of a peer whose public key is not a WireGuard key, without quoting it", () => {
     const r = parseWgQuick("[Peer]\nPublicKey = not-a-key\n\n[Peer]\nAllowedIPs = 10.0.0.2/32\n");
-    expect(r.errors).toEqual(["line 1: [Peer] PublicKey is not a WireGuard key (44 characters of base64)", "line 4: [Peer] without a PublicKey"]);
+    expect(r.errors).toEqual([
+      "line 1: [Peer] PublicKey is not a WireGuard key (44 characters of base64)",
+      "line 4: [Peer] without a PublicKey",
+    ]);
     expect(r.peers).toEqual([]);
   });
 

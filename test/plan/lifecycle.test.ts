@@ -23,7 +23,14 @@ const edited = (edit: (c: Config) => void): Config => {
 };
 const EDITS: Record<string, Config> = {
   base: example,
-  "a peer added": edited((c) => c.peers.push({ publicKey: Buffer.alloc(32, 9).toString("base64"), friendlyName: "dave-tablet", host: "vpn-fra-1", interface: "wg0" })),
+  "a peer added": edited((c) =>
+    c.peers.push({
+      publicKey: Buffer.alloc(32, 9).toString("base64"),
+      friendlyName: "dave-tablet",
+      host: "vpn-fra-1",
+      interface: "wg0",
+    }),
+  ),
   "a friendly name renamed": edited((c) => (c.peers[1].friendlyName = "alice-new-laptop")),
   "thresholds.connected changed": edited((c) => (c.thresholds = { ...c.thresholds, connected: "150s" })),
   "basic auth enabled": edited((c) => (c.exporter = { ...c.exporter, basicAuth: { enabled: true } })),
@@ -33,17 +40,21 @@ const EDITS: Record<string, Config> = {
   }),
   "a host moved": edited((c) => (c.hosts[0].address = "203.0.113.11")),
   "an Alertmanager with basic auth and a remote-write store added": edited((c) => {
-    c.alerting = { alertmanagers: [{ urls: ["https://alertmanager.example.net"], basicAuth: { username: "prometheus" } }] };
+    c.alerting = {
+      alertmanagers: [{ urls: ["https://alertmanager.example.net"], basicAuth: { username: "prometheus" } }],
+    };
     c.remoteWrite = [{ url: "https://mimir.example.net/api/v1/push", basicAuth: { username: "writer" } }];
   }),
 };
 const plans = new Map<string, CapturedPlan>();
 
 beforeAll(async () => {
-  for (const [name, config] of Object.entries(EDITS)) plans.set(name, await capturePlanInChild({ stack: "example", config, secrets: SECRETS }));
+  for (const [name, config] of Object.entries(EDITS))
+    plans.set(name, await capturePlanInChild({ stack: "example", config, secrets: SECRETS }));
 });
 
-const steps = (edit: string) => describeSteps(engineSteps(plans.get("base"), plans.get(edit))).map((s) => s.replace(/ \[.*\]$/, ""));
+const steps = (edit: string) =>
+  describeSteps(engineSteps(plans.get("base"), plans.get(edit))).map((s) => s.replace(/ \[.*\]$/, ""));
 
 describe("the engine's steps for edits of the example stack", () => {
   it("a second capture of the same stack is zero steps", () => {
@@ -72,7 +83,9 @@ describe("the engine's steps for edits of the example stack", () => {
   });
 
   it("an Alertmanager with basic auth and a remote-write store added: an update of the Prometheus files (config and passwords), nothing else", () => {
-    expect(steps("an Alertmanager with basic auth and a remote-write store added")).toEqual(["update command:remote:Command prometheus-files"]);
+    expect(steps("an Alertmanager with basic auth and a remote-write store added")).toEqual([
+      "update command:remote:Command prometheus-files",
+    ]);
   });
 
   it("a host renamed: the new resources are created, then the old ones deleted (whose delete leaves a machine another deployment owns)", () => {
@@ -115,8 +128,14 @@ describe("engine rules", () => {
   });
 
   it("changed paths go into objects and equal-length arrays; secrets compare by value", () => {
-    const secret = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
-    expect(changedPaths({ a: 1, t: ["x", "y"], c: { host: "h" } }, { a: 1, t: ["x", "z"], c: { host: "g" } })).toEqual(["c.host", "t[1]"]);
+    const secret = (value: unknown) => ({
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+      value,
+    });
+    expect(changedPaths({ a: 1, t: ["x", "y"], c: { host: "h" } }, { a: 1, t: ["x", "z"], c: { host: "g" } })).toEqual([
+      "c.host",
+      "t[1]",
+    ]);
     expect(changedPaths({ t: ["x"] }, { t: ["x", "y"] })).toEqual(["t"]);
     expect(changedPaths({ s: secret("p") }, { s: "p" })).toEqual([]);
   });

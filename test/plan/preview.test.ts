@@ -16,7 +16,10 @@ describe.each(["example", "prod"])("preview --stack %s", (stack) => {
 
   it("lists each resource with type, name, parent and dependencies, as JSON too", () => {
     expect(json.status).toBe(0);
-    const plan = JSON.parse(json.stdout) as { stack: string; resources: Array<{ urn: string; type: string; name: string; parent?: string; dependencies: string[] }> };
+    const plan = JSON.parse(json.stdout) as {
+      stack: string;
+      resources: Array<{ urn: string; type: string; name: string; parent?: string; dependencies: string[] }>;
+    };
     expect(plan.stack).toBe(stack);
     const urns = new Set(plan.resources.map((r) => r.urn));
     for (const r of plan.resources) {
@@ -38,7 +41,7 @@ describe("preview on bad input", () => {
   it("names the missing stack and exits non-zero", () => {
     const r = runCli("preview", ["--stack", "missing"]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('no stack file');
+    expect(r.stderr).toContain("no stack file");
     expect(r.stdout).toBe("");
   });
 });

@@ -11,7 +11,11 @@ import { capturePlanInChild, committedStackConfig } from "../harness/plan";
 
 const ROOT = resolve(__dirname, "..", "..");
 const STACKS = readdirSync(ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
-const SECRETS = { sshPrivateKey: "stand-in-key", grafanaAuth: "stand-in-token", exporterBasicAuthPassword: "stand-in-password" };
+const SECRETS = {
+  sshPrivateKey: "stand-in-key",
+  grafanaAuth: "stand-in-token",
+  exporterBasicAuthPassword: "stand-in-password",
+};
 const scratch = mkdtempSync(join(tmpdir(), "wgm-loading-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -38,8 +42,13 @@ describe("loading the program as Pulumi's Node.js runtime does", () => {
   });
 
   it("fails on a relative import that only another TypeScript loader would resolve (`./x.js` for x.ts)", async () => {
-    const program = project("js-extension", { "index.ts": 'import { x } from "./lib.js";\nexport const y = x;\n', "lib.ts": "export const x = 1;\n" });
-    await expect(capturePlan({ stack: "t", config: {}, program, env: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } })).rejects.toThrow(/Cannot find module '\.\/lib\.js'/);
+    const program = project("js-extension", {
+      "index.ts": 'import { x } from "./lib.js";\nexport const y = x;\n',
+      "lib.ts": "export const x = 1;\n",
+    });
+    await expect(
+      capturePlan({ stack: "t", config: {}, program, env: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } }),
+    ).rejects.toThrow(/Cannot find module '\.\/lib\.js'/);
   });
 });
 
@@ -65,13 +74,17 @@ describe("the exporter bundle a deployment uses", () => {
   it("stops the program before any resource when the exporter does not build, naming the file", () => {
     const dir = checkout("broken-exporter");
     writeFileSync(join(dir, "exporter", "src", "main.ts"), "import { nothing } from './does-not-exist';\nnothing();\n");
-    expect(() => exporterBundle(dir, {})).toThrow(/building the exporter bundle \(exporter\/src\) failed; nothing was deployed:\nBuild failed with 1 error:\n\S*main\.ts:1:\d+: ERROR: Could not resolve "\.\/does-not-exist"/);
+    expect(() => exporterBundle(dir, {})).toThrow(
+      /building the exporter bundle \(exporter\/src\) failed; nothing was deployed:\nBuild failed with 1 error:\n\S*main\.ts:1:\d+: ERROR: Could not resolve "\.\/does-not-exist"/,
+    );
   });
 
   it(`takes a prebuilt bundle from ${PREBUILT_BUNDLE_ENV}, and names a missing one`, () => {
     const prebuilt = join(scratch, "prebuilt.cjs");
     writeFileSync(prebuilt, "// prebuilt\n");
     expect(exporterBundle(ROOT, { [PREBUILT_BUNDLE_ENV]: prebuilt }).path).toBe(prebuilt);
-    expect(() => exporterBundle(ROOT, { [PREBUILT_BUNDLE_ENV]: join(scratch, "nope.cjs") })).toThrow(`${PREBUILT_BUNDLE_ENV}=${join(scratch, "nope.cjs")}: no such file`);
+    expect(() => exporterBundle(ROOT, { [PREBUILT_BUNDLE_ENV]: join(scratch, "nope.cjs") })).toThrow(
+      `${PREBUILT_BUNDLE_ENV}=${join(scratch, "nope.cjs")}: no such file`,
+    );
   });
 });

@@ -8,7 +8,12 @@ import { filesOnStdin } from "../../src/deploy/stdin-files";
 const STAND_IN = "preview-stand-in-not-a-real-secret";
 
 /** A plan as `preview --json` prints it, with one input holding `value`. */
-const planWith = (value: string) => JSON.stringify({ stack: "example", resources: [{ name: "vpn-a-exporter", inputs: { stdin: value, create: "…" } }] }, null, 2);
+const planWith = (value: string) =>
+  JSON.stringify(
+    { stack: "example", resources: [{ name: "vpn-a-exporter", inputs: { stdin: value, create: "…" } }] },
+    null,
+    2,
+  );
 
 describe("the preview's secret guard", () => {
   it.each([
@@ -27,18 +32,24 @@ describe("the preview's secret guard", () => {
     expect(revealsStandIn(planWith(`before ${shown} after`), STAND_IN)).toBe(true);
   });
 
-  it.each([0, 1, 2, 3, 50, 51, 52])("finds it in a file on an install step's stdin that lost its secret marking (%i bytes before it)", (before) => {
-    const stdin = filesOnStdin([
-      { name: "peers.yml", content: "p".repeat(before) },
-      { name: "health-password", content: `${STAND_IN}\n` },
-    ]);
-    // base64 broken into 76-character lines, printed as JSON (\n) and as text
-    expect(revealsStandIn(planWith(stdin), STAND_IN)).toBe(true);
-    expect(revealsStandIn(stdin, STAND_IN)).toBe(true);
-  });
+  it.each([0, 1, 2, 3, 50, 51, 52])(
+    "finds it in a file on an install step's stdin that lost its secret marking (%i bytes before it)",
+    (before) => {
+      const stdin = filesOnStdin([
+        { name: "peers.yml", content: "p".repeat(before) },
+        { name: "health-password", content: `${STAND_IN}\n` },
+      ]);
+      // base64 broken into 76-character lines, printed as JSON (\n) and as text
+      expect(revealsStandIn(planWith(stdin), STAND_IN)).toBe(true);
+      expect(revealsStandIn(stdin, STAND_IN)).toBe(true);
+    },
+  );
 
   it("passes plans that hold only [secret] and unrelated data", () => {
-    const stdin = filesOnStdin([{ name: "peers.yml", content: "peers: []\n" }, { name: "web-config.yml", content: "{}\n" }]);
+    const stdin = filesOnStdin([
+      { name: "peers.yml", content: "peers: []\n" },
+      { name: "web-config.yml", content: "{}\n" },
+    ]);
     expect(revealsStandIn(planWith(stdin), STAND_IN)).toBe(false);
     expect(revealsStandIn(planWith("[secret]"), STAND_IN)).toBe(false);
     // a digest of the stand-in is not the stand-in: nothing can be read back from it

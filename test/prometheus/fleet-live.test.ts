@@ -28,7 +28,13 @@ import {
   type WebhookNotification,
   type WebhookReceiver,
 } from "../harness/alertmanager";
-import { committedDashboards, dashboardQueries, dashboardExpressions, regexValue, type Json } from "../harness/dashboard-queries";
+import {
+  committedDashboards,
+  dashboardQueries,
+  dashboardExpressions,
+  regexValue,
+  type Json,
+} from "../harness/dashboard-queries";
 import { startExporter, type RunningExporter } from "../harness/exporter";
 import { freePort, promtool, requirePrometheus, startPrometheus, type RunningPrometheus } from "../harness/prometheus";
 import { requireTunnelPrerequisites, startTunnel, waitForHandshake, type Tunnel } from "../harness/tunnel";
@@ -84,15 +90,26 @@ async function startSite(name: Site["name"], address: string, port: number): Pro
   return { name, address, host: `vpn-${name}`, tunnel, exporter, ghostKey };
 }
 
-const peer = (s: Site, publicKey: string, what: string) =>
-  ({ publicKey, friendlyName: `${s.name}-${what}`, owner: "ops", host: s.host, interface: s.tunnel.serverIf, expected: true });
+const peer = (s: Site, publicKey: string, what: string) => ({
+  publicKey,
+  friendlyName: `${s.name}-${what}`,
+  owner: "ops",
+  host: s.host,
+  interface: s.tunnel.serverIf,
+  expected: true,
+});
 
 /** Hosts and peers of both stacks: the two sites' WireGuard hosts, labelled by site. */
 function fleet(): Record<string, unknown> {
   return {
     environment: ENV,
     allowUnpinnedHostKeys: true,
-    hosts: sites.map((s) => ({ name: s.host, address: s.address, interfaces: [s.tunnel.serverIf], labels: { site: s.name } })),
+    hosts: sites.map((s) => ({
+      name: s.host,
+      address: s.address,
+      interfaces: [s.tunnel.serverIf],
+      labels: { site: s.name },
+    })),
     peers: sites.flatMap((s) => [
       // A per-peer limit renders a recording rule per peer: each server must record only its hosts' peers.
       { ...peer(s, s.tunnel.peerPublicKey, "laptop"), bandwidthLimitBytesPerSecond: 1e9 },
@@ -141,7 +158,8 @@ function artifact(inventory: Inventory, path: string): string {
 /** The generated rule file with some alerts' `for:` shortened; everything else as generated. */
 function withFor(rulesYaml: string, forByAlert: Record<string, string>): string {
   const doc = load(rulesYaml) as { groups: { rules: { alert?: string; for?: string }[] }[] };
-  for (const rule of doc.groups.flatMap((g) => g.rules)) if (rule.alert && forByAlert[rule.alert]) rule.for = forByAlert[rule.alert];
+  for (const rule of doc.groups.flatMap((g) => g.rules))
+    if (rule.alert && forByAlert[rule.alert]) rule.for = forByAlert[rule.alert];
   return dump(doc, { lineWidth: -1 });
 }
 
@@ -183,7 +201,9 @@ async function startServer(
       writeFileSync(join(dir, name, "prometheus.yml"), files.config);
       const check = promtool(["check", "config", join(dir, name, "prometheus.yml")]);
       if (check.code !== 0) {
-        throw new Error(`promtool check config refuses the generated prometheus/${name}/prometheus.yml:\n${check.stdout}${check.stderr}`);
+        throw new Error(
+          `promtool check config refuses the generated prometheus/${name}/prometheus.yml:\n${check.stdout}${check.stderr}`,
+        );
       }
       return files.config;
     },
@@ -198,17 +218,23 @@ async function startServer(
  */
 async function allSeries(p: RunningPrometheus, seconds = 10): Promise<Record<string, string>[]> {
   const q = new URLSearchParams({ "match[]": '{__name__=~".+"}', start: String(Date.now() / 1000 - seconds) });
-  const body = (await (await fetch(`${p.url}/api/v1/series?${q}`)).json()) as { status: string; data: Record<string, string>[]; error?: string };
+  const body = (await (await fetch(`${p.url}/api/v1/series?${q}`)).json()) as {
+    status: string;
+    data: Record<string, string>[];
+    error?: string;
+  };
   if (body.status !== "success") throw new Error(`series: ${body.error}`);
   return body.data;
 }
 
 /** A label set as one comparable string (sorted names). */
-const key = (labels: Record<string, string>) => JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const key = (labels: Record<string, string>) =>
+  JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** What a server sends over remote write: its series with its external labels added where the series has none of that name. */
 function asRemoteWritten(series: Record<string, string>[], configYaml: string): Record<string, string>[] {
-  const external = (load(configYaml) as { global?: { external_labels?: Record<string, string> } }).global?.external_labels ?? {};
+  const external =
+    (load(configYaml) as { global?: { external_labels?: Record<string, string> } }).global?.external_labels ?? {};
   return series.map((s) => ({ ...external, ...s }));
 }
 
@@ -262,14 +288,20 @@ describe("two site servers remote-writing to a central store", () => {
     [central, archive] = await Promise.all([startPrometheus(receiver), startPrometheus(receiver)]);
     const ports: Record<string, number> = {};
     for (const s of sites) {
-      const started = await startServer(s.name, "fleet-sites", (port) => siteStack({ ...ports, [s.name]: port }), SITE_FOR);
+      const started = await startServer(
+        s.name,
+        "fleet-sites",
+        (port) => siteStack({ ...ports, [s.name]: port }),
+        SITE_FOR,
+      );
       ports[s.name] = started.prom.port;
       servers.push(started);
       // One at a time, each past its first scrape: before it, a server's absent(up{job}) term makes
       // WireGuardExporterDown pending with labels that name no host, the same series on every site
       // server, and two servers writing one series get their batches refused (out of order).
       const scraped = async () => (await started.prom.query(`up{job="${JOB}"}`)).length > 0;
-      const exporterDown = async () => (await started.prom.alerts()).some((a) => a.labels.alertname === "WireGuardExporterDown");
+      const exporterDown = async () =>
+        (await started.prom.alerts()).some((a) => a.labels.alertname === "WireGuardExporterDown");
       await started.prom.waitFor(async () => (await scraped()) && !(await exporterDown()), {
         what: `${s.name} past its first scrape and evaluation`,
       });
@@ -300,7 +332,9 @@ describe("two site servers remote-writing to a central store", () => {
     for (const s of sites) {
       const srv = servers.find((x) => x.name === s.name)!;
       const others = sites.filter((o) => o !== s);
-      expect(JSON.parse(srv.targets)).toEqual([{ targets: [`${s.address}:${exporterPort}`], labels: { host: s.host, env: ENV, site: s.name } }]);
+      expect(JSON.parse(srv.targets)).toEqual([
+        { targets: [`${s.address}:${exporterPort}`], labels: { host: s.host, env: ENV, site: s.name } },
+      ]);
       const targets = (await srv.prom.targets()).filter((t) => t.scrapePool === JOB);
       expect(targets.map((t) => [t.labels.host, t.health])).toEqual([[s.host, "up"]]);
       expect(srv.rules).toContain(`host="${s.host}"`);
@@ -321,14 +355,30 @@ describe("two site servers remote-writing to a central store", () => {
     const [eu, us] = await Promise.all(servers.map(async (s) => new Set((await remoteWritten(s)).map(key))));
     const failed = await Promise.all(
       servers.map(async (s) =>
-        (await s.prom.query("sum by (remote_name) (prometheus_remote_storage_samples_failed_total)"))
-          .map((f) => [s.name, f.metric.remote_name, f.value]),
+        (await s.prom.query("sum by (remote_name) (prometheus_remote_storage_samples_failed_total)")).map((f) => [
+          s.name,
+          f.metric.remote_name,
+          f.value,
+        ]),
       ),
     );
-    const refused = [central, archive].flatMap((r) => r.logs().split("\n").filter((l) => /level=(error|warn)/.test(l)));
-    expect({ both: [...eu].filter((k) => us.has(k)), failed: failed.flat().sort() }, `the receivers said:\n${refused.join("\n")}`).toEqual({
+    const refused = [central, archive].flatMap((r) =>
+      r
+        .logs()
+        .split("\n")
+        .filter((l) => /level=(error|warn)/.test(l)),
+    );
+    expect(
+      { both: [...eu].filter((k) => us.has(k)), failed: failed.flat().sort() },
+      `the receivers said:\n${refused.join("\n")}`,
+    ).toEqual({
       both: [],
-      failed: servers.flatMap((s) => [[s.name, "archive", 0], [s.name, "central", 0]]).sort(),
+      failed: servers
+        .flatMap((s) => [
+          [s.name, "archive", 0],
+          [s.name, "central", 0],
+        ])
+        .sort(),
     });
   });
 
@@ -352,7 +402,9 @@ describe("two site servers remote-writing to a central store", () => {
 
   it("with wireGuardOnly the central store holds only what the dashboards and rules read, and all of that", async () => {
     const read = new Set([
-      ...Object.values(dashboards).flatMap((d) => dashboardExpressions(d)).flatMap(namesRead),
+      ...Object.values(dashboards)
+        .flatMap((d) => dashboardExpressions(d))
+        .flatMap(namesRead),
       ...(load(servers[0].rules) as { groups: { rules: { expr: string }[] }[] }).groups
         .flatMap((g) => g.rules)
         .flatMap((r) => namesRead(r.expr)),
@@ -382,7 +434,8 @@ describe("two site servers remote-writing to a central store", () => {
           d,
           (name, options) => {
             const real = options.find((o) => o.value === s.tunnel.peerPublicKey);
-            if (name === "peer" && !real) throw new Error(`peer variable does not offer ${s.name}'s tunnel peer: ${JSON.stringify(options)}`);
+            if (name === "peer" && !real)
+              throw new Error(`peer variable does not offer ${s.name}'s tunnel peer: ${JSON.stringify(options)}`);
             return real?.value ?? options[0].value;
           },
           (name) => (name === "instance" ? regexValue([s.host]) : undefined),
@@ -403,7 +456,9 @@ describe("two site servers remote-writing to a central store", () => {
         expect(new Set(keys).size, `panel '${p.title}': duplicate series`).toBe(keys.length);
         // Every host is there; "Exporter up" with job All (`.+`) also shows Prometheus's own targets.
         if (result.some((r) => r.metric.instance !== undefined)) {
-          expect([...new Set(result.map((r) => r.metric.instance))].sort(), `panel '${p.title}'`).toEqual(expect.arrayContaining(hosts));
+          expect([...new Set(result.map((r) => r.metric.instance))].sort(), `panel '${p.title}'`).toEqual(
+            expect.arrayContaining(hosts),
+          );
         }
       }
     }
@@ -421,7 +476,10 @@ describe("two site servers remote-writing to a central store", () => {
     for (const q of once) {
       const counts = await central.query(q);
       expect(counts.length, q).toBeGreaterThan(0);
-      expect(counts.filter((c) => c.value !== 1), q).toEqual([]);
+      expect(
+        counts.filter((c) => c.value !== 1),
+        q,
+      ).toEqual([]);
     }
     const perHost = await central.query("count by (host) (wireguard_latest_handshake_seconds)");
     expect(perHost.map((c) => [c.metric.host, c.value]).sort()).toEqual(sites.map((s) => [s.host, 2]).sort());
@@ -441,7 +499,12 @@ describe("an HA pair sending to one Alertmanager", () => {
     alerting: {
       alertmanagers: [{ urls: [`http://127.0.0.1:${alertmanagerPort}`] }],
       // group_interval 3s: a second notification for the same group would come within the test's wait.
-      route: { receivers: { critical: "oncall", warning: "team-chat" }, groupWait: "1s", groupInterval: "3s", repeatInterval: "1h" },
+      route: {
+        receivers: { critical: "oncall", warning: "team-chat" },
+        groupWait: "1s",
+        groupInterval: "3s",
+        repeatInterval: "1h",
+      },
     },
   });
 
@@ -459,7 +522,12 @@ describe("an HA pair sending to one Alertmanager", () => {
     am = await startAlertmanager({ port: alertmanagerPort, configYaml: withWebhook(alertmanagerYaml, hook.url) });
     const ports: Record<string, number> = {};
     for (const name of ["lab-a", "lab-b"]) {
-      const started = await startServer(name, "fleet-ha", (port) => haStack({ ...ports, [name]: port }, alertmanagerPort), HA_FOR);
+      const started = await startServer(
+        name,
+        "fleet-ha",
+        (port) => haStack({ ...ports, [name]: port }, alertmanagerPort),
+        HA_FOR,
+      );
       ports[name] = started.prom.port;
       pair.push(started);
     }
@@ -487,8 +555,14 @@ describe("an HA pair sending to one Alertmanager", () => {
   });
 
   it("each replica labels its series with its replica and drops it from alerts", () => {
-    for (const [s, replica] of [[pair[0], "a"], [pair[1], "b"]] as const) {
-      const config = load(s.config) as { global: { external_labels: Record<string, string> }; alerting: { alert_relabel_configs: unknown[] } };
+    for (const [s, replica] of [
+      [pair[0], "a"],
+      [pair[1], "b"],
+    ] as const) {
+      const config = load(s.config) as {
+        global: { external_labels: Record<string, string> };
+        alerting: { alert_relabel_configs: unknown[] };
+      };
       expect(config.global.external_labels).toEqual({ env: ENV, replica });
       expect(config.alerting.alert_relabel_configs).toContainEqual({ action: "labeldrop", regex: "replica" });
     }
@@ -499,14 +573,20 @@ describe("an HA pair sending to one Alertmanager", () => {
     await eu.exporter.stop();
     for (const s of pair) {
       const firing = async () =>
-        (await s.prom.alerts()).find((a) => a.labels.alertname === "WireGuardExporterDown" && a.state === "firing" && a.labels.host === eu.host);
+        (await s.prom.alerts()).find(
+          (a) => a.labels.alertname === "WireGuardExporterDown" && a.state === "firing" && a.labels.host === eu.host,
+        );
       await s.prom.waitFor(firing, {
         what: `WireGuardExporterDown firing on ${s.name}`,
         timeoutMs: 30_000,
       });
     }
-    const isExporterDown = (n: WebhookNotification) => n.alerts.some((a) => a.labels.alertname === "WireGuardExporterDown");
-    await hook.waitFor((all) => all.find(isExporterDown), { what: "the WireGuardExporterDown notification", ms: 30_000 });
+    const isExporterDown = (n: WebhookNotification) =>
+      n.alerts.some((a) => a.labels.alertname === "WireGuardExporterDown");
+    await hook.waitFor((all) => all.find(isExporterDown), {
+      what: "the WireGuardExporterDown notification",
+      ms: 30_000,
+    });
     // Both replicas have sent it (each sends an alert when it starts firing): had Alertmanager seen two
     // alerts, a second notification would have come within the route's group_interval (3 s).
     for (const s of pair) {
@@ -517,7 +597,15 @@ describe("an HA pair sending to one Alertmanager", () => {
 
     const held = (await am.alerts()).filter((a) => a.labels.alertname === "WireGuardExporterDown");
     expect(held.map((a) => a.labels)).toEqual([
-      { alertname: "WireGuardExporterDown", severity: "critical", job: JOB, instance: eu.host, host: eu.host, env: ENV, site: "eu" },
+      {
+        alertname: "WireGuardExporterDown",
+        severity: "critical",
+        job: JOB,
+        instance: eu.host,
+        host: eu.host,
+        env: ENV,
+        site: "eu",
+      },
     ]);
     const notifications = hook.notifications().filter(isExporterDown);
     expect(notifications).toHaveLength(1);

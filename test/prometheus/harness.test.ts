@@ -7,8 +7,12 @@ describe("startPrometheus", () => {
   let p: RunningPrometheus;
   beforeAll(async () => {
     p = await startPrometheus({
-      configYaml: (_dir, port) => `scrape_configs:\n  - job_name: self\n    static_configs: [{ targets: ["127.0.0.1:${port}"] }]\n`,
-      rulesFiles: { "always.yml": "groups:\n  - name: t\n    rules:\n      - alert: Always\n        expr: vector(1)\n        labels: { severity: info }\n" },
+      configYaml: (_dir, port) =>
+        `scrape_configs:\n  - job_name: self\n    static_configs: [{ targets: ["127.0.0.1:${port}"] }]\n`,
+      rulesFiles: {
+        "always.yml":
+          "groups:\n  - name: t\n    rules:\n      - alert: Always\n        expr: vector(1)\n        labels: { severity: info }\n",
+      },
     });
   });
   afterAll(async () => p?.stop());
@@ -17,7 +21,10 @@ describe("startPrometheus", () => {
     expect(p.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const [one] = await p.query("1 + 1");
     expect(one.value).toBe(2);
-    const alert = await p.waitFor(async () => (await p.alerts()).find((a) => a.labels.alertname === "Always" && a.state === "firing"), { what: "Always firing", timeoutMs: 20_000 });
+    const alert = await p.waitFor(
+      async () => (await p.alerts()).find((a) => a.labels.alertname === "Always" && a.state === "firing"),
+      { what: "Always firing", timeoutMs: 20_000 },
+    );
     expect(alert.labels.severity).toBe("info");
     const up = await p.waitFor(async () => (await p.query('up{job="self"} == 1'))[0], { what: "self-scrape up" });
     expect(up.metric.instance).toBe(`127.0.0.1:${p.port}`);

@@ -31,8 +31,10 @@ let prom: RunningPrometheus;
 let inventory: Inventory;
 let firstHandshake: number;
 
-const alertsNamed = async (name: string): Promise<ActiveAlert[]> => (await prom.alerts()).filter((a) => a.labels.alertname === name);
-const inState = (name: string, state: "pending" | "firing") => async () => (await alertsNamed(name)).find((a) => a.state === state);
+const alertsNamed = async (name: string): Promise<ActiveAlert[]> =>
+  (await prom.alerts()).filter((a) => a.labels.alertname === name);
+const inState = (name: string, state: "pending" | "firing") => async () =>
+  (await alertsNamed(name)).find((a) => a.state === state);
 
 function testInventory(exporterPort: number, prometheusPort: number): Inventory {
   const result = validateStackConfig(
@@ -40,7 +42,15 @@ function testInventory(exporterPort: number, prometheusPort: number): Inventory 
       environment: "live-test",
       allowUnpinnedHostKeys: true,
       hosts: [{ name: "tunnel-host", address: "127.0.0.1", interfaces: [tunnel.serverIf], labels: { site: "lab" } }],
-      peers: [{ publicKey: tunnel.peerPublicKey, friendlyName: FRIENDLY, owner: "ops", interface: tunnel.serverIf, expected: true }],
+      peers: [
+        {
+          publicKey: tunnel.peerPublicKey,
+          friendlyName: FRIENDLY,
+          owner: "ops",
+          interface: tunnel.serverIf,
+          expected: true,
+        },
+      ],
       prometheus: {
         url: `http://127.0.0.1:${prometheusPort}`,
         rulesDir: join(dir, "rules"),
@@ -51,7 +61,11 @@ function testInventory(exporterPort: number, prometheusPort: number): Inventory 
         evaluationInterval: "1s",
       },
       thresholds: { staleHandshake: `${STALE_SECONDS}s`, connected: "10s" },
-      exporter: { port: exporterPort, tls: { enabled: true, caFile: join(dir, "tls/cert.pem") }, basicAuth: { enabled: true, username: "prometheus" } },
+      exporter: {
+        port: exporterPort,
+        tls: { enabled: true, caFile: join(dir, "tls/cert.pem") },
+        basicAuth: { enabled: true, username: "prometheus" },
+      },
     },
     "live-test",
   );
@@ -66,13 +80,42 @@ beforeAll(async () => {
 
   // The exporter as the host component would run it: peers file, TLS, bcrypt basic auth.
   mkdirSync(join(dir, "tls"));
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(dir, "tls/key.pem"), "-out", join(dir, "tls/cert.pem")], { stdio: "ignore" });
-  writeFileSync(join(dir, "web.yml"), `tls_server_config:\n  cert_file: ${dir}/tls/cert.pem\n  key_file: ${dir}/tls/key.pem\nbasic_auth_users:\n  prometheus: ${bcrypt.hashSync(PASSWORD, 10)}\n`);
-  writeFileSync(join(dir, "peers.yml"), `peers:\n  - public_key: ${tunnel.peerPublicKey}\n    friendly_name: ${FRIENDLY}\n    owner: ops\n    expected: true\n`);
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      join(dir, "tls/key.pem"),
+      "-out",
+      join(dir, "tls/cert.pem"),
+    ],
+    { stdio: "ignore" },
+  );
+  writeFileSync(
+    join(dir, "web.yml"),
+    `tls_server_config:\n  cert_file: ${dir}/tls/cert.pem\n  key_file: ${dir}/tls/key.pem\nbasic_auth_users:\n  prometheus: ${bcrypt.hashSync(PASSWORD, 10)}\n`,
+  );
+  writeFileSync(
+    join(dir, "peers.yml"),
+    `peers:\n  - public_key: ${tunnel.peerPublicKey}\n    friendly_name: ${FRIENDLY}\n    owner: ops\n    expected: true\n`,
+  );
   exporter = await startExporter({
     peersFile: join(dir, "peers.yml"),
-    args: [`--wireguard.interfaces=${tunnel.serverIf}`, "--wireguard.connected-threshold=10s", `--web.config.file=${join(dir, "web.yml")}`],
+    args: [
+      `--wireguard.interfaces=${tunnel.serverIf}`,
+      "--wireguard.connected-threshold=10s",
+      `--web.config.file=${join(dir, "web.yml")}`,
+    ],
   });
 
   // Prometheus with the rendered prometheus.yml, targets file and rules (short `for:` only).
@@ -103,20 +146,40 @@ afterAll(async () => {
 
 describe("rendered Prometheus config and rules on a live tunnel", () => {
   it("scrapes the exporter over TLS with basic auth; the target carries the host labels", async () => {
-    const target = await prom.waitFor(async () => (await prom.targets()).find((t) => t.scrapePool === "wireguard" && t.health === "up"), {
-      what: "the wireguard target to be up",
-      timeoutMs: 30_000,
-    });
+    const target = await prom.waitFor(
+      async () => (await prom.targets()).find((t) => t.scrapePool === "wireguard" && t.health === "up"),
+      {
+        what: "the wireguard target to be up",
+        timeoutMs: 30_000,
+      },
+    );
     expect(target.scrapeUrl).toBe(`https://127.0.0.1:${exporter.port}/metrics`);
-    expect(target.labels).toEqual({ instance: "tunnel-host", job: "wireguard", host: "tunnel-host", env: "live-test", site: "lab" });
+    expect(target.labels).toEqual({
+      instance: "tunnel-host",
+      job: "wireguard",
+      host: "tunnel-host",
+      env: "live-test",
+      site: "lab",
+    });
   });
 
   it("has the peer's series with its friendly name from the peers file", async () => {
-    const [hs] = await prom.waitFor(async () => {
-      const r = await prom.query(`wireguard_latest_handshake_seconds{job="wireguard", public_key="${tunnel.peerPublicKey}"}`);
-      return r.length > 0 ? r : undefined;
-    }, { what: "the peer's handshake series" });
-    expect(hs.metric).toMatchObject({ friendly_name: FRIENDLY, interface: tunnel.serverIf, host: "tunnel-host", env: "live-test", site: "lab" });
+    const [hs] = await prom.waitFor(
+      async () => {
+        const r = await prom.query(
+          `wireguard_latest_handshake_seconds{job="wireguard", public_key="${tunnel.peerPublicKey}"}`,
+        );
+        return r.length > 0 ? r : undefined;
+      },
+      { what: "the peer's handshake series" },
+    );
+    expect(hs.metric).toMatchObject({
+      friendly_name: FRIENDLY,
+      interface: tunnel.serverIf,
+      host: "tunnel-host",
+      env: "live-test",
+      site: "lab",
+    });
     expect(hs.value).toBe(firstHandshake);
     const [expected] = await prom.query(`wireguard_peer_expected{public_key="${tunnel.peerPublicKey}"}`);
     expect(expected.value).toBe(1);
@@ -132,16 +195,32 @@ describe("rendered Prometheus config and rules on a live tunnel", () => {
 
   it("stopping the peer makes WireGuardPeerDown pending, then firing with the peer's name and host", async () => {
     await tunnel.stopPeer();
-    const pending = await prom.waitFor(inState("WireGuardPeerDown", "pending"), { what: "WireGuardPeerDown pending", timeoutMs: 60_000, intervalMs: 200 });
-    expect(pending.labels).toMatchObject({ severity: "warning", friendly_name: FRIENDLY, host: "tunnel-host", public_key: tunnel.peerPublicKey });
-    const firing = await prom.waitFor(inState("WireGuardPeerDown", "firing"), { what: "WireGuardPeerDown firing", timeoutMs: 60_000 });
+    const pending = await prom.waitFor(inState("WireGuardPeerDown", "pending"), {
+      what: "WireGuardPeerDown pending",
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+    expect(pending.labels).toMatchObject({
+      severity: "warning",
+      friendly_name: FRIENDLY,
+      host: "tunnel-host",
+      public_key: tunnel.peerPublicKey,
+    });
+    const firing = await prom.waitFor(inState("WireGuardPeerDown", "firing"), {
+      what: "WireGuardPeerDown firing",
+      timeoutMs: 60_000,
+    });
     expect(firing.annotations.summary).toBe("WireGuard peer has no recent handshake");
     expect(firing.annotations.description).toMatch(
-      new RegExp(`^Peer ${FRIENDLY} on interface ${tunnel.serverIf} on host tunnel-host last completed a handshake [\\d.]+s ago \\(threshold 30s\\)\\.$`),
+      new RegExp(
+        `^Peer ${FRIENDLY} on interface ${tunnel.serverIf} on host tunnel-host last completed a handshake [\\d.]+s ago \\(threshold 30s\\)\\.$`,
+      ),
     );
     expect(firing.annotations.runbook_url).toBe("alerts/README.md#wireguardpeerdown");
     // The peer is expected, so the critical alert fires too (its connected threshold is 10 s).
-    const expectedDown = await prom.waitFor(inState("WireGuardExpectedPeerDown", "firing"), { what: "WireGuardExpectedPeerDown firing" });
+    const expectedDown = await prom.waitFor(inState("WireGuardExpectedPeerDown", "firing"), {
+      what: "WireGuardExpectedPeerDown firing",
+    });
     expect(expectedDown.labels).toMatchObject({ severity: "critical", friendly_name: FRIENDLY });
   });
 
@@ -149,29 +228,60 @@ describe("rendered Prometheus config and rules on a live tunnel", () => {
     await tunnel.startPeer();
     const hs = await waitForHandshake(tunnel, { after: firstHandshake, ms: 30_000 });
     expect(hs).toBeGreaterThan(firstHandshake);
-    await prom.waitFor(async () => (await alertsNamed("WireGuardPeerDown")).length === 0 && (await alertsNamed("WireGuardExpectedPeerDown")).length === 0, {
-      what: "WireGuardPeerDown and WireGuardExpectedPeerDown to resolve",
-      timeoutMs: 30_000,
-    });
+    await prom.waitFor(
+      async () =>
+        (await alertsNamed("WireGuardPeerDown")).length === 0 &&
+        (await alertsNamed("WireGuardExpectedPeerDown")).length === 0,
+      {
+        what: "WireGuardPeerDown and WireGuardExpectedPeerDown to resolve",
+        timeoutMs: 30_000,
+      },
+    );
   });
 
   it("killing the exporter fires WireGuardExporterDown for the host", async () => {
     expect(await alertsNamed("WireGuardExporterDown")).toEqual([]);
     exporter.kill();
     await exporter.exited;
-    const firing = await prom.waitFor(inState("WireGuardExporterDown", "firing"), { what: "WireGuardExporterDown firing", timeoutMs: 60_000 });
-    expect(firing.labels).toEqual({ alertname: "WireGuardExporterDown", severity: "critical", job: "wireguard", instance: "tunnel-host", host: "tunnel-host", env: "live-test", site: "lab" });
-    expect(firing.annotations.description).toBe("Prometheus cannot scrape the WireGuard exporter tunnel-host on host tunnel-host. Nothing about its peers is known.");
+    const firing = await prom.waitFor(inState("WireGuardExporterDown", "firing"), {
+      what: "WireGuardExporterDown firing",
+      timeoutMs: 60_000,
+    });
+    expect(firing.labels).toEqual({
+      alertname: "WireGuardExporterDown",
+      severity: "critical",
+      job: "wireguard",
+      instance: "tunnel-host",
+      host: "tunnel-host",
+      env: "live-test",
+      site: "lab",
+    });
+    expect(firing.annotations.description).toBe(
+      "Prometheus cannot scrape the WireGuard exporter tunnel-host on host tunnel-host. Nothing about its peers is known.",
+    );
   });
 
   it("emptying the targets file drops the target without a reload, and WireGuardExporterDown fires for the missing host", async () => {
     writeFileSync(join(dir, "targets/wireguard.json"), "[]\n");
-    await prom.waitFor(async () => !(await prom.targets()).some((t) => t.scrapePool === "wireguard"), { what: "file_sd to drop the target", timeoutMs: 30_000 });
+    await prom.waitFor(async () => !(await prom.targets()).some((t) => t.scrapePool === "wireguard"), {
+      what: "file_sd to drop the target",
+      timeoutMs: 30_000,
+    });
     const absent = await prom.waitFor(
-      async () => (await alertsNamed("WireGuardExporterDown")).find((a) => a.state === "firing" && a.labels.instance === undefined && a.labels.host === "tunnel-host"),
+      async () =>
+        (await alertsNamed("WireGuardExporterDown")).find(
+          (a) => a.state === "firing" && a.labels.instance === undefined && a.labels.host === "tunnel-host",
+        ),
       { what: "WireGuardExporterDown for the host absent from up", timeoutMs: 60_000 },
     );
-    expect(absent.labels).toEqual({ alertname: "WireGuardExporterDown", severity: "critical", job: "wireguard", host: "tunnel-host" });
-    expect(absent.annotations.description).toBe("No target of job wireguard for host tunnel-host is in up: the targets file or scrape config lost it. Nothing about its peers is known.");
+    expect(absent.labels).toEqual({
+      alertname: "WireGuardExporterDown",
+      severity: "critical",
+      job: "wireguard",
+      host: "tunnel-host",
+    });
+    expect(absent.annotations.description).toBe(
+      "No target of job wireguard for host tunnel-host is in up: the targets file or scrape config lost it. Nothing about its peers is known.",
+    );
   });
 });

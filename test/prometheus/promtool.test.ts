@@ -11,7 +11,9 @@ import { promtool } from "../harness/prometheus";
 import { committedStacks, REPO_ROOT, withServerPathsUnder } from "./stacks";
 
 const ALERTS_DIR = join(REPO_ROOT, "alerts");
-const TEST_FILES = readdirSync(join(ALERTS_DIR, "tests")).filter((f) => f.endsWith(".yml")).sort();
+const TEST_FILES = readdirSync(join(ALERTS_DIR, "tests"))
+  .filter((f) => f.endsWith(".yml"))
+  .sort();
 const tmp = mkdtempSync(join(tmpdir(), "wgm-promtool-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -48,14 +50,17 @@ describe("alerts/wireguard.rules.yml", () => {
     const quiet = new Set<string>();
     for (const file of TEST_FILES) {
       const doc = load(readFileSync(join(ALERTS_DIR, "tests", file), "utf8")) as {
-        tests: { alert_rule_test?: { alertname: string; exp_alerts?: { exp_labels: object; exp_annotations: object }[] }[] }[];
+        tests: {
+          alert_rule_test?: { alertname: string; exp_alerts?: { exp_labels: object; exp_annotations: object }[] }[];
+        }[];
       };
       for (const t of doc.tests) {
         for (const a of t.alert_rule_test ?? []) {
           if ((a.exp_alerts ?? []).length === 0) quiet.add(a.alertname);
           else {
             // exact labels and all three annotations, not just "something fired"
-            for (const e of a.exp_alerts!) expect(Object.keys(e.exp_annotations).sort()).toEqual(["description", "runbook_url", "summary"]);
+            for (const e of a.exp_alerts!)
+              expect(Object.keys(e.exp_annotations).sort()).toEqual(["description", "runbook_url", "summary"]);
             fires.add(a.alertname);
           }
         }
@@ -82,19 +87,25 @@ describe.each(committedStacks())("stack $name", ({ name, inventory }) => {
     ]);
   });
 
-  it.each(["prometheus.yml", "scrape-fragment.yml"])("%s passes promtool check config --syntax-only as rendered", (file) => {
-    const r = promtool(["check", "config", "--syntax-only", join(asRendered, "prometheus", file)]);
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain("SUCCESS");
-  });
+  it.each(["prometheus.yml", "scrape-fragment.yml"])(
+    "%s passes promtool check config --syntax-only as rendered",
+    (file) => {
+      const r = promtool(["check", "config", "--syntax-only", join(asRendered, "prometheus", file)]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("SUCCESS");
+    },
+  );
 
   it("passes the full promtool check config (rules loaded, targets file parsed) when its files are in place", () => {
     // The same render with the server paths moved under a temp dir, so promtool can open them.
     const server = join(tmp, name, "server");
     const root = join(server, "prometheus");
     const files = prometheusArtifacts(withServerPathsUnder(inventory, server));
-    writeAll(server, [...files, { path: "prometheus/secrets/wireguard-exporter-password", content: "not-a-real-password\n" }]);
+    writeAll(server, [
+      ...files,
+      { path: "prometheus/secrets/wireguard-exporter-password", content: "not-a-real-password\n" },
+    ]);
     for (const file of ["prometheus.yml", "scrape-fragment.yml"]) {
       const r = promtool(["check", "config", join(root, file)]);
       expect(r.stdout + r.stderr).not.toMatch(/WARNING|FAILED/);

@@ -5,7 +5,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { dashboardQueries, metricNamesIn, metricsDashboardsAndRulesRead } from "../../src/build/prometheus/read-metrics";
+import {
+  dashboardQueries,
+  metricNamesIn,
+  metricsDashboardsAndRulesRead,
+} from "../../src/build/prometheus/read-metrics";
 import { wireGuardOnlyRelabel } from "../../src/build/prometheus/remote-write";
 import { parsePromQL, selectors } from "../grafana/promql";
 import { REPO_ROOT } from "./stacks";
@@ -27,10 +31,14 @@ function selectorNames(query: string): string[] {
 }
 
 const DASHBOARD_FILES = readdirSync(join(REPO_ROOT, "dashboards")).filter((f) => f.endsWith(".json"));
-const dashboardQueriesInRepo = DASHBOARD_FILES.flatMap((f) => dashboardQueries(JSON.parse(readFileSync(join(REPO_ROOT, "dashboards", f), "utf8"))).map((q) => [f, q] as const));
-const ruleExpressionsInRepo = (load(readFileSync(join(REPO_ROOT, "alerts/wireguard.rules.yml"), "utf8")) as { groups: { rules: { expr: string }[] }[] }).groups.flatMap((g) =>
-  g.rules.map((r) => ["alerts/wireguard.rules.yml", r.expr] as const),
+const dashboardQueriesInRepo = DASHBOARD_FILES.flatMap((f) =>
+  dashboardQueries(JSON.parse(readFileSync(join(REPO_ROOT, "dashboards", f), "utf8"))).map((q) => [f, q] as const),
 );
+const ruleExpressionsInRepo = (
+  load(readFileSync(join(REPO_ROOT, "alerts/wireguard.rules.yml"), "utf8")) as {
+    groups: { rules: { expr: string }[] }[];
+  }
+).groups.flatMap((g) => g.rules.map((r) => ["alerts/wireguard.rules.yml", r.expr] as const));
 
 /** What Prometheus's keep action does: the regex, anchored, against __name__. */
 const kept = (name: string) => new RegExp(`^(?:${wireGuardOnlyRelabel().regex as string})$`).test(name);

@@ -18,7 +18,10 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 /** Runs promtool test rules on `tests` against the rule text; returns promtool's output. */
 function promtoolTest(name: string, rules: string, tests: unknown[]): { code: number; output: string } {
   writeFileSync(join(tmp, `${name}.rules.yml`), rules);
-  writeFileSync(join(tmp, `${name}.test.yml`), dump({ rule_files: [`${name}.rules.yml`], evaluation_interval: "1m", tests }, { lineWidth: -1 }));
+  writeFileSync(
+    join(tmp, `${name}.test.yml`),
+    dump({ rule_files: [`${name}.rules.yml`], evaluation_interval: "1m", tests }, { lineWidth: -1 }),
+  );
   const r = promtool(["test", "rules", `${name}.test.yml`], tmp);
   return { code: r.code, output: r.stdout + r.stderr };
 }
@@ -26,7 +29,14 @@ function promtoolTest(name: string, rules: string, tests: unknown[]): { code: nu
 const peer = (host: string, iface: string, publicKey: string, name: string) =>
   `{job="wireguard",instance="${host}",host="${host}",env="example",interface="${iface}",public_key="${publicKey}",allowed_ips="10.0.0.1/32",friendly_name="${name}"}`;
 const labels = (host: string, iface: string, publicKey: string, name: string) => ({
-  job: "wireguard", instance: host, host, env: "example", interface: iface, public_key: publicKey, allowed_ips: "10.0.0.1/32", friendly_name: name,
+  job: "wireguard",
+  instance: host,
+  host,
+  env: "example",
+  interface: iface,
+  public_key: publicKey,
+  allowed_ips: "10.0.0.1/32",
+  friendly_name: name,
 });
 /** Both counters of a peer (the exporter always has both): received grows at `bytesPerSecond`, sent stays 0. */
 const traffic = (sel: string, bytesPerSecond: number) => [
@@ -63,7 +73,8 @@ describe("the example stack's rules", () => {
                 exp_labels: { severity: "warning", ...labels("vpn-fra-1", "wg0", BOB, "bob-phone") },
                 exp_annotations: {
                   summary: "WireGuard peer uses a lot of bandwidth",
-                  description: "Peer bob-phone on interface wg0 on host vpn-fra-1 moves 10MB/s (received + sent, 5m average), above its limit.",
+                  description:
+                    "Peer bob-phone on interface wg0 on host vpn-fra-1 moves 10MB/s (received + sent, 5m average), above its limit.",
                   runbook_url: "alerts/README.md#wireguardhighbandwidth",
                 },
               },
@@ -71,7 +82,8 @@ describe("the example stack's rules", () => {
                 exp_labels: { severity: "warning", ...labels("vpn-ams-1", "wg0", CI, "ci-runner") },
                 exp_annotations: {
                   summary: "WireGuard peer uses a lot of bandwidth",
-                  description: "Peer ci-runner on interface wg0 on host vpn-ams-1 moves 200MB/s (received + sent, 5m average), above its limit.",
+                  description:
+                    "Peer ci-runner on interface wg0 on host vpn-ams-1 moves 200MB/s (received + sent, 5m average), above its limit.",
                   runbook_url: "alerts/README.md#wireguardhighbandwidth",
                 },
               },
@@ -89,7 +101,12 @@ describe("the example stack's rules", () => {
       {
         name: "vpn-ams-1 has no target",
         interval: "1m",
-        input_series: [{ series: 'up{job="wireguard",instance="vpn-fra-1",host="vpn-fra-1",env="example",site="fra"}', values: "1x5" }],
+        input_series: [
+          {
+            series: 'up{job="wireguard",instance="vpn-fra-1",host="vpn-fra-1",env="example",site="fra"}',
+            values: "1x5",
+          },
+        ],
         alert_rule_test: [
           {
             eval_time: "3m",
@@ -99,7 +116,8 @@ describe("the example stack's rules", () => {
                 exp_labels: { severity: "critical", job: "wireguard", host: "vpn-ams-1" },
                 exp_annotations: {
                   summary: "WireGuard exporter is down or missing",
-                  description: "No target of job wireguard for host vpn-ams-1 is in up: the targets file or scrape config lost it. Nothing about its peers is known.",
+                  description:
+                    "No target of job wireguard for host vpn-ams-1 is in up: the targets file or scrape config lost it. Nothing about its peers is known.",
                   runbook_url: "alerts/README.md#wireguardexporterdown",
                 },
               },
@@ -125,8 +143,12 @@ describe("wireguard_peer_expected only for expected peers: the replacements the 
     { series: `wireguard_latest_handshake_seconds${peer("vpn-fra-1", "wg0", CAROL, "carol")}`, values: "60x5" },
     { series: `wireguard_peer_expected${peer("vpn-fra-1", "wg0", ALICE, "alice")}`, values: "1x5" },
   ];
-  const sample = (value: number, publicKey: string, name: string, metric = "") =>
-    ({ labels: `${metric}{${Object.entries(labels("vpn-fra-1", "wg0", publicKey, name)).map(([k, v]) => `${k}="${v}"`).join(",")}}`, value });
+  const sample = (value: number, publicKey: string, name: string, metric = "") => ({
+    labels: `${metric}{${Object.entries(labels("vpn-fra-1", "wg0", publicKey, name))
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(",")}}`,
+    value,
+  });
 
   it("`unless on (…) wireguard_peer_expected` finds the peers that are not expected; expectedOrZero gives each peer 0 or 1", () => {
     const r = promtoolTest("not-expected", "groups: []\n", [
@@ -135,7 +157,11 @@ describe("wireguard_peer_expected only for expected peers: the replacements the 
         interval: "1m",
         input_series,
         promql_expr_test: [
-          { expr: `wireguard_latest_handshake_seconds == 0 unless ${on} wireguard_peer_expected`, eval_time: "2m", exp_samples: [sample(0, BOB, "bob", "wireguard_latest_handshake_seconds")] },
+          {
+            expr: `wireguard_latest_handshake_seconds == 0 unless ${on} wireguard_peer_expected`,
+            eval_time: "2m",
+            exp_samples: [sample(0, BOB, "bob", "wireguard_latest_handshake_seconds")],
+          },
           {
             expr: `0 * wireguard_latest_handshake_seconds unless ${on} wireguard_peer_expected`,
             eval_time: "2m",
@@ -144,7 +170,11 @@ describe("wireguard_peer_expected only for expected peers: the replacements the 
           {
             expr: expectedOrZero(""),
             eval_time: "2m",
-            exp_samples: [sample(1, ALICE, "alice", "wireguard_peer_expected"), sample(0, BOB, "bob"), sample(0, CAROL, "carol")],
+            exp_samples: [
+              sample(1, ALICE, "alice", "wireguard_peer_expected"),
+              sample(0, BOB, "bob"),
+              sample(0, CAROL, "carol"),
+            ],
           },
           { expr: `wireguard_peer_expected == 0`, eval_time: "2m", exp_samples: [] }, // what an old query now finds
         ],
@@ -177,7 +207,15 @@ describe("hand-written rules commonly published for this exporter, measured with
         name: "never-connected peer",
         interval: "1m",
         input_series: [{ series: `wireguard_latest_handshake_seconds${neverConnected}`, values: "0x15" }],
-        alert_rule_test: [{ eval_time: "15m", alertname: "WireGuardPeerDown", exp_alerts: [{ exp_labels: labels("vpn-fra-1", "wg0", "oOq43byKsSojz47t6h8RpOPUC/BTqGr9F6INZJcvCCU=", "bob-phone") }] }],
+        alert_rule_test: [
+          {
+            eval_time: "15m",
+            alertname: "WireGuardPeerDown",
+            exp_alerts: [
+              { exp_labels: labels("vpn-fra-1", "wg0", "oOq43byKsSojz47t6h8RpOPUC/BTqGr9F6INZJcvCCU=", "bob-phone") },
+            ],
+          },
+        ],
       },
       {
         name: "no peer series and no exporter target at all",

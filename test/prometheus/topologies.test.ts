@@ -8,7 +8,11 @@ import { load } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { validateStackConfig, type Inventory } from "../../src/model/index";
 import { prometheusArtifacts } from "../../src/build/prometheus/artifacts";
-import { ALERTMANAGER_PASSWORD_FILE, PASSWORD_FILE, REMOTE_WRITE_PASSWORD_FILE } from "../../src/build/prometheus/scrape-config";
+import {
+  ALERTMANAGER_PASSWORD_FILE,
+  PASSWORD_FILE,
+  REMOTE_WRITE_PASSWORD_FILE,
+} from "../../src/build/prometheus/scrape-config";
 import { stackArtifacts } from "../../src/build/stack-artifacts";
 import { promtool } from "../harness/prometheus";
 import { withServerPathsUnder } from "./stacks";
@@ -21,7 +25,11 @@ const HOSTS = [
   { name: "fra-2", address: "203.0.113.2", labels: { site: "fra" } },
   { name: "nyc-1", address: "2001:db8::3", labels: { site: "nyc" } },
 ];
-const server = (name: string, last: number, extra: Record<string, unknown> = {}) => ({ name, address: `198.51.100.${last}`, ...extra });
+const server = (name: string, last: number, extra: Record<string, unknown> = {}) => ({
+  name,
+  address: `198.51.100.${last}`,
+  ...extra,
+});
 /** Each option set once, so that promtool sees every key the builders can write. */
 const EVERY_REMOTE_WRITE_OPTION = {
   url: "https://mimir.example.net/api/v1/push",
@@ -34,16 +42,27 @@ const EVERY_REMOTE_WRITE_OPTION = {
 };
 const ALERTING = {
   alertmanagers: [
-    { urls: ["https://am-1.example.net:9093/am", "https://am-2.example.net:9093/am"], basicAuth: { username: "prometheus" }, tls: { caFile: "/etc/prometheus/secrets/am-ca.crt" }, timeout: "10s" },
+    {
+      urls: ["https://am-1.example.net:9093/am", "https://am-2.example.net:9093/am"],
+      basicAuth: { username: "prometheus" },
+      tls: { caFile: "/etc/prometheus/secrets/am-ca.crt" },
+      timeout: "10s",
+    },
     { fileSd: "/etc/prometheus/alertmanagers.json", scheme: "http", pathPrefix: "/" },
   ],
 };
 
 const SHAPES: { shape: string; config: Record<string, unknown>; servers: Record<string, string[]> }[] = [
-  { shape: "one server", config: { prometheus: { address: "198.51.100.9" } }, servers: { prometheus: ["fra-1", "fra-2", "nyc-1"] } },
+  {
+    shape: "one server",
+    config: { prometheus: { address: "198.51.100.9" } },
+    servers: { prometheus: ["fra-1", "fra-2", "nyc-1"] },
+  },
   {
     shape: "per-site shards",
-    config: { prometheus: [server("fra", 1, { scrapes: { site: "fra" } }), server("nyc", 2, { scrapes: { site: "nyc" } })] },
+    config: {
+      prometheus: [server("fra", 1, { scrapes: { site: "fra" } }), server("nyc", 2, { scrapes: { site: "nyc" } })],
+    },
     servers: { fra: ["fra-1", "fra-2"], nyc: ["nyc-1"] },
   },
   {
@@ -54,7 +73,11 @@ const SHAPES: { shape: string; config: Record<string, unknown>; servers: Record<
   {
     shape: "sharded HA pairs writing to a central store with every option",
     config: {
-      prometheus: [server("fra-a", 1, { scrapes: { site: "fra" }, replica: "a" }), server("fra-b", 2, { scrapes: { site: "fra" }, replica: "b" }), server("nyc", 3, { scrapes: { site: "nyc" } })],
+      prometheus: [
+        server("fra-a", 1, { scrapes: { site: "fra" }, replica: "a" }),
+        server("fra-b", 2, { scrapes: { site: "fra" }, replica: "b" }),
+        server("nyc", 3, { scrapes: { site: "nyc" } }),
+      ],
       remoteWrite: [EVERY_REMOTE_WRITE_OPTION, { url: "http://127.0.0.1:8428/api/v1/write" }],
       alerting: ALERTING,
     },
@@ -68,7 +91,16 @@ const SHAPES: { shape: string; config: Record<string, unknown>; servers: Record<
 ];
 
 function inventory(config: Record<string, unknown>): Inventory {
-  const r = validateStackConfig({ allowUnpinnedHostKeys: true, environment: "prod", hosts: HOSTS, exporter: { basicAuth: { enabled: true } }, ...config }, "topology");
+  const r = validateStackConfig(
+    {
+      allowUnpinnedHostKeys: true,
+      environment: "prod",
+      hosts: HOSTS,
+      exporter: { basicAuth: { enabled: true } },
+      ...config,
+    },
+    "topology",
+  );
   if (!r.ok) throw new Error(r.errors.map((e) => `${e.path}: ${e.message}`).join("\n"));
   return r.inventory;
 }
@@ -80,13 +112,19 @@ function write(root: string, path: string, content: string): void {
 
 /** The CA and file_sd files the configs point to, moved under the temp dir and written (dummy certificates). */
 function withReferencedFiles(inv: Inventory): Inventory {
-  const files = [...(inv.remoteWrite.flatMap((w) => (w.tls?.caFile ? [w.tls.caFile] : []))), ...inv.alerting.alertmanagers.flatMap((a) => (a.tls?.caFile ? [a.tls.caFile] : []))];
+  const files = [
+    ...inv.remoteWrite.flatMap((w) => (w.tls?.caFile ? [w.tls.caFile] : [])),
+    ...inv.alerting.alertmanagers.flatMap((a) => (a.tls?.caFile ? [a.tls.caFile] : [])),
+  ];
   const moved = (path: string) => join(tmp, "ca", path);
   for (const f of files) write("/", moved(f), "not a real certificate\n");
-  for (const a of inv.alerting.alertmanagers) if (a.fileSd) write("/", moved(a.fileSd), '[{"targets": ["127.0.0.1:9093"]}]\n');
+  for (const a of inv.alerting.alertmanagers)
+    if (a.fileSd) write("/", moved(a.fileSd), '[{"targets": ["127.0.0.1:9093"]}]\n');
   return {
     ...inv,
-    remoteWrite: inv.remoteWrite.map((w) => (w.tls?.caFile ? { ...w, tls: { ...w.tls, caFile: moved(w.tls.caFile) } } : w)),
+    remoteWrite: inv.remoteWrite.map((w) =>
+      w.tls?.caFile ? { ...w, tls: { ...w.tls, caFile: moved(w.tls.caFile) } } : w,
+    ),
     alerting: {
       ...inv.alerting,
       alertmanagers: inv.alerting.alertmanagers.map((a) => ({
@@ -103,7 +141,8 @@ const yamlOf = (content: string) => load(content) as Record<string, any>;
 describe.each(SHAPES)("$shape", ({ shape, config, servers }) => {
   const inv = inventory(config);
   const artifacts = prometheusArtifacts(inv);
-  const of = (name: string, file: string) => artifacts.find((a) => a.prometheusServer === name && a.path.endsWith(file))!;
+  const of = (name: string, file: string) =>
+    artifacts.find((a) => a.prometheusServer === name && a.path.endsWith(file))!;
 
   it("has the servers the stack names, each scraping its share of the hosts", () => {
     expect(Object.fromEntries(inv.prometheusServers.map((p) => [p.name, p.hosts.map((h) => h.name)]))).toEqual(servers);
@@ -140,8 +179,10 @@ describe.each(SHAPES)("$shape", ({ shape, config, servers }) => {
         const parsed = yamlOf(of(p.name, file).content);
         expect(parsed.alerting?.alertmanagers?.length ?? 0, file).toBe(inv.alerting.alertmanagers.length);
         expect(parsed.remote_write?.length ?? 0, file).toBe(inv.remoteWrite.length);
-        for (const am of parsed.alerting?.alertmanagers ?? []) if (am.basic_auth) expect(am.basic_auth.password_file).toBe(`${p.secretsDir}/${ALERTMANAGER_PASSWORD_FILE}`);
-        for (const w of parsed.remote_write ?? []) if (w.basic_auth) expect(w.basic_auth.password_file).toBe(`${p.secretsDir}/${REMOTE_WRITE_PASSWORD_FILE}`);
+        for (const am of parsed.alerting?.alertmanagers ?? [])
+          if (am.basic_auth) expect(am.basic_auth.password_file).toBe(`${p.secretsDir}/${ALERTMANAGER_PASSWORD_FILE}`);
+        for (const w of parsed.remote_write ?? [])
+          if (w.basic_auth) expect(w.basic_auth.password_file).toBe(`${p.secretsDir}/${REMOTE_WRITE_PASSWORD_FILE}`);
       }
     }
   });
@@ -151,7 +192,8 @@ describe.each(SHAPES)("$shape", ({ shape, config, servers }) => {
     const moved = withServerPathsUnder(withReferencedFiles(inv), root);
     for (const a of prometheusArtifacts(moved)) write(root, a.path, a.content);
     for (const p of moved.prometheusServers) {
-      for (const file of [PASSWORD_FILE, ALERTMANAGER_PASSWORD_FILE, REMOTE_WRITE_PASSWORD_FILE]) write(p.secretsDir, file, "not-a-real-password\n");
+      for (const file of [PASSWORD_FILE, ALERTMANAGER_PASSWORD_FILE, REMOTE_WRITE_PASSWORD_FILE])
+        write(p.secretsDir, file, "not-a-real-password\n");
       for (const file of ["prometheus.yml", "scrape-fragment.yml"]) {
         const r = promtool(["check", "config", join(root, p.outDir, file)]);
         expect(r.stdout + r.stderr, `${p.name}/${file}`).not.toMatch(/WARNING|FAILED/);
@@ -175,12 +217,21 @@ describe("alertmanager entries", () => {
       tls_config: { ca_file: "/etc/prometheus/secrets/am-ca.crt", insecure_skip_verify: false },
       static_configs: [{ targets: ["am-1.example.net:9093", "am-2.example.net:9093"] }],
     });
-    expect(second).toEqual({ scheme: "http", path_prefix: "/", api_version: "v2", file_sd_configs: [{ files: ["/etc/prometheus/alertmanagers.json"] }] });
+    expect(second).toEqual({
+      scheme: "http",
+      path_prefix: "/",
+      api_version: "v2",
+      file_sd_configs: [{ files: ["/etc/prometheus/alertmanagers.json"] }],
+    });
   });
 
   it("write the default port and keep IPv6 brackets", () => {
-    const inv = inventory({ alerting: { alertmanagers: [{ urls: ["http://[2001:db8::9]", "http://am.example.net"] }] } });
-    expect(yamlOf(prometheusArtifacts(inv)[0]!.content).alerting.alertmanagers[0].static_configs).toEqual([{ targets: ["[2001:db8::9]:80", "am.example.net:80"] }]);
+    const inv = inventory({
+      alerting: { alertmanagers: [{ urls: ["http://[2001:db8::9]", "http://am.example.net"] }] },
+    });
+    expect(yamlOf(prometheusArtifacts(inv)[0]!.content).alerting.alertmanagers[0].static_configs).toEqual([
+      { targets: ["[2001:db8::9]:80", "am.example.net:80"] },
+    ]);
   });
 });
 
@@ -194,7 +245,13 @@ describe("remote write entries", () => {
       headers: { "X-Scope-OrgID": "team-a" },
       basic_auth: { username: "writer", password_file: `/etc/prometheus/secrets/${REMOTE_WRITE_PASSWORD_FILE}` },
       tls_config: { ca_file: "/etc/prometheus/secrets/central-ca.crt", insecure_skip_verify: false },
-      queue_config: { capacity: 20000, min_shards: 2, max_shards: 20, max_samples_per_send: 1000, batch_send_deadline: "10s" },
+      queue_config: {
+        capacity: 20000,
+        min_shards: 2,
+        max_shards: 20,
+        max_samples_per_send: 1000,
+        batch_send_deadline: "10s",
+      },
     });
     expect(every.write_relabel_configs).toHaveLength(1);
     expect(plain).toEqual({ url: "http://127.0.0.1:8428/api/v1/write" });
@@ -205,7 +262,9 @@ describe("remote write entries", () => {
     expect(stackArtifacts(inv).filter((a) => a.path.startsWith("alertmanager/"))).toEqual([]);
     const fragment = prometheusArtifacts(inv).find((a) => a.path.endsWith("scrape-fragment.yml"))!.content;
     expect(fragment).toContain("append these rule_files and scrape_configs entries");
-    const withBoth = prometheusArtifacts(inventory({ remoteWrite: [{ url: "https://m.example/push" }], alerting: ALERTING })).find((a) => a.path.endsWith("scrape-fragment.yml"))!.content;
+    const withBoth = prometheusArtifacts(
+      inventory({ remoteWrite: [{ url: "https://m.example/push" }], alerting: ALERTING }),
+    ).find((a) => a.path.endsWith("scrape-fragment.yml"))!.content;
     expect(withBoth).toContain("append these rule_files, scrape_configs, alerting and remote_write entries");
     expect(withBoth).toContain('Set global.external_labels in it too: {env: "prod"}');
   });

@@ -46,48 +46,55 @@ function variant(): Inventory {
 
 const INVENTORIES = [committed("example"), committed("prod"), variant()];
 
-describe.each(INVENTORIES.map((inv) => [inv.stack, inv] as const))("what the builders say, %s stack", (_stack, inventory) => {
-  const artifacts = stackArtifacts(inventory);
+describe.each(INVENTORIES.map((inv) => [inv.stack, inv] as const))(
+  "what the builders say, %s stack",
+  (_stack, inventory) => {
+    const artifacts = stackArtifacts(inventory);
 
-  it("every host file has a placement; each host has one main service, and the units it needs are its own files", () => {
-    for (const host of inventory.hosts) {
-      const files = artifacts.filter((a) => a.host === host.name);
-      expect(files.filter((a) => a.placement === undefined).map((a) => a.path)).toEqual([]);
-      const placements = files.map((a) => a.placement!);
-      expect(new Set(placements.map((p) => p.target)).size).toBe(placements.length);
-      expect(placements.filter((p) => p.service === "main").map((p) => p.target)).toEqual([HOST_FILES.unit.placement.target]);
-      const needed = placements.filter((p) => p.service === "before-main").map((p) => p.target);
-      expect(needed).toEqual(host.userspaceWireGuard ? [HOST_FILES.helperSocket.placement.target] : []);
-    }
-  });
-
-  it("the web config asks for the basic-auth users exactly when the stack turns basic auth on", () => {
-    const asking = artifacts.filter((a) => a.deployFills === "basic-auth-users");
-    expect(asking.map((a) => a.kind)).toEqual(inventory.exporter.basicAuth.enabled ? inventory.hosts.map(() => "web-config") : []);
-  });
-
-  it("each server has one main config; only configMode full installs it, and that placement keeps the user's file", () => {
-    for (const server of inventory.prometheusServers) {
-      const files = artifacts.filter((a) => a.prometheusServer === server.name);
-      const main = files.filter((a) => a.mainConfig !== undefined);
-      expect(main.map((a) => a.mainConfig)).toEqual([server.configFile]);
-      const kept = files.flatMap((a) => (a.placement?.keepOriginal ? [a.placement] : []));
-      if (server.configMode === "full") {
-        const keepOriginal = server.configFile + ORIGINAL_SUFFIX;
-        expect(main[0]!.placement).toMatchObject({ target: server.configFile, check: "config", keepOriginal });
-        expect(kept).toHaveLength(1);
-      } else {
-        expect(main[0]!.placement).toBeUndefined();
-        expect(kept).toEqual([]);
+    it("every host file has a placement; each host has one main service, and the units it needs are its own files", () => {
+      for (const host of inventory.hosts) {
+        const files = artifacts.filter((a) => a.host === host.name);
+        expect(files.filter((a) => a.placement === undefined).map((a) => a.path)).toEqual([]);
+        const placements = files.map((a) => a.placement!);
+        expect(new Set(placements.map((p) => p.target)).size).toBe(placements.length);
+        expect(placements.filter((p) => p.service === "main").map((p) => p.target)).toEqual([
+          HOST_FILES.unit.placement.target,
+        ]);
+        const needed = placements.filter((p) => p.service === "before-main").map((p) => p.target);
+        expect(needed).toEqual(host.userspaceWireGuard ? [HOST_FILES.helperSocket.placement.target] : []);
       }
-      // What promtool checks before the swap: every placed config on its own, the rule files as rules.
-      for (const a of files.filter((f) => f.placement)) {
-        const check = a.kind === "prometheus" ? "config" : a.kind === "rules" ? "rules" : undefined;
-        expect([a.path, a.placement!.check]).toEqual([a.path, check]);
+    });
+
+    it("the web config asks for the basic-auth users exactly when the stack turns basic auth on", () => {
+      const asking = artifacts.filter((a) => a.deployFills === "basic-auth-users");
+      expect(asking.map((a) => a.kind)).toEqual(
+        inventory.exporter.basicAuth.enabled ? inventory.hosts.map(() => "web-config") : [],
+      );
+    });
+
+    it("each server has one main config; only configMode full installs it, and that placement keeps the user's file", () => {
+      for (const server of inventory.prometheusServers) {
+        const files = artifacts.filter((a) => a.prometheusServer === server.name);
+        const main = files.filter((a) => a.mainConfig !== undefined);
+        expect(main.map((a) => a.mainConfig)).toEqual([server.configFile]);
+        const kept = files.flatMap((a) => (a.placement?.keepOriginal ? [a.placement] : []));
+        if (server.configMode === "full") {
+          const keepOriginal = server.configFile + ORIGINAL_SUFFIX;
+          expect(main[0]!.placement).toMatchObject({ target: server.configFile, check: "config", keepOriginal });
+          expect(kept).toHaveLength(1);
+        } else {
+          expect(main[0]!.placement).toBeUndefined();
+          expect(kept).toEqual([]);
+        }
+        // What promtool checks before the swap: every placed config on its own, the rule files as rules.
+        for (const a of files.filter((f) => f.placement)) {
+          const check = a.kind === "prometheus" ? "config" : a.kind === "rules" ? "rules" : undefined;
+          expect([a.path, a.placement!.check]).toEqual([a.path, check]);
+        }
       }
-    }
-  });
-});
+    });
+  },
+);
 
 // ---- the components, under mocks, given placements no builder would make ----
 
@@ -117,7 +124,10 @@ beforeAll(() => {
 const scriptOf = (command: string) => /-c '(.*)' wireguard-monitoring/s.exec(command)![1]!.replaceAll(`'\\''`, "'");
 
 /** Waits until the install step is registered with the mocks: its stdin, and its install and remove scripts. */
-async function stepOf(resource: pulumi.CustomResource, name: string): Promise<{ stdin: string; install: string; remove: string }> {
+async function stepOf(
+  resource: pulumi.CustomResource,
+  name: string,
+): Promise<{ stdin: string; install: string; remove: string }> {
   await new Promise<void>((done) => resource.urn.apply(() => done()));
   const found = declared.find((d) => d.name === name);
   if (!found) throw new Error(`${name} was not declared`);
@@ -126,7 +136,13 @@ async function stepOf(resource: pulumi.CustomResource, name: string): Promise<{ 
   return { stdin, install: scriptOf(found.inputs.create), remove: scriptOf(found.inputs.delete) };
 }
 
-const at = (target: string, mode: Placement["mode"], group: string, restarts: boolean, more: Partial<Placement> = {}): Placement => ({
+const at = (
+  target: string,
+  mode: Placement["mode"],
+  group: string,
+  restarts: boolean,
+  more: Partial<Placement> = {},
+): Placement => ({
   target,
   mode,
   group,
@@ -140,7 +156,12 @@ const odd = (path: string, content: string, placement?: Placement, more: Partial
   ...(placement ? { placement } : {}),
   ...more,
 });
-const deployment = (role: Deployment["role"]): Deployment => ({ stack: "placements", component: role, role, machine: "192.0.2.1:22" });
+const deployment = (role: Deployment["role"]): Deployment => ({
+  stack: "placements",
+  component: role,
+  role,
+  machine: "192.0.2.1:22",
+});
 const connection = { host: "192.0.2.1", user: "deploy" };
 
 describe("the host component", () => {
@@ -157,8 +178,19 @@ describe("the host component", () => {
     odd("hosts/h/tool", "#!/bin/sh\n", placed.tool),
     odd("hosts/h/notes.txt", "rendered only\n"),
   ];
-  const bundle = { path: "/nonexistent/x.cjs", sha256: "0".repeat(64), placement: at("/srv/bundle/x.cjs", "0640", "staff", false) };
-  const args = { stack: "placements", machine: "192.0.2.1:22", connection, exporterBundle: bundle, installNode: false, healthUrl: "" };
+  const bundle = {
+    path: "/nonexistent/x.cjs",
+    sha256: "0".repeat(64),
+    placement: at("/srv/bundle/x.cjs", "0640", "staff", false),
+  };
+  const args = {
+    stack: "placements",
+    machine: "192.0.2.1:22",
+    connection,
+    exporterBundle: bundle,
+    installNode: false,
+    healthUrl: "",
+  };
   const basicAuth = { username: "prom", password: pulumi.output("pw") };
   let step: Awaited<ReturnType<typeof stepOf>>;
 
@@ -199,7 +231,9 @@ describe("the host component", () => {
   });
 
   it("removes every placed file on delete, and the directories it may have made unless a placement shares them with the system", () => {
-    const removed = [bundle.placement, placed.main, placed.needed, placed.config, placed.tool].map((p) => `'${p.target}'`);
+    const removed = [bundle.placement, placed.main, placed.needed, placed.config, placed.tool].map(
+      (p) => `'${p.target}'`,
+    );
     expect(removed).toContain("'/srv/odd dir/conf.yml'");
     expect(step.remove).toContain(`rm -f ${removed.join(" ")}\n`);
     expect(step.remove).toContain(`for d in '/srv/bundle' '/srv/odd dir' '/usr/local/odd'; do`);
@@ -217,7 +251,10 @@ describe("the host component", () => {
 
 describe("the Prometheus component", () => {
   const placed = {
-    config: at("/srv/prom/main.yml", "0644", "root", true, { check: "config", keepOriginal: "/srv/prom/main.yml.mine" }),
+    config: at("/srv/prom/main.yml", "0644", "root", true, {
+      check: "config",
+      keepOriginal: "/srv/prom/main.yml.mine",
+    }),
     rules: at("/srv/prom/r/odd.rules", "0640", "staff", true, { check: "rules" }),
     targets: at("/srv/prom/t/odd.json", "0644", "root", false),
     secret: at("/srv/prom/s/pw", "0600", "odd group", false),
@@ -299,11 +336,15 @@ describe("a placement that keeps the user's file, run", () => {
    * the reload and chown for the ownership (so that it runs without root too).
    */
   function run(script: string): string {
-    const r = spawnSync("/bin/sh", ["-eu", "-c", script.replaceAll(MARKER_DIR, join(dir, "marker")), "wireguard-monitoring"], {
-      input: filesOnStdin(files),
-      encoding: "utf8",
-      env: { PATH: `${bin}:${process.env.PATH}` },
-    });
+    const r = spawnSync(
+      "/bin/sh",
+      ["-eu", "-c", script.replaceAll(MARKER_DIR, join(dir, "marker")), "wireguard-monitoring"],
+      {
+        input: filesOnStdin(files),
+        encoding: "utf8",
+        env: { PATH: `${bin}:${process.env.PATH}` },
+      },
+    );
     if (r.status !== 0) throw new Error(`exit ${r.status}: ${r.stderr}`);
     return r.stdout;
   }

@@ -23,7 +23,10 @@ beforeAll(async () => {
   for (const stack of STACKS) {
     const loaded = loadStackFile(ROOT, stack);
     if (!loaded.ok) throw new Error(`Pulumi.${stack}.yaml does not validate`);
-    plans.set(stack, { plan: await capturePlanInChild({ stack, config: committedStackConfig(stack), secrets: STAND_INS }), inventory: loaded.inventory });
+    plans.set(stack, {
+      plan: await capturePlanInChild({ stack, config: committedStackConfig(stack), secrets: STAND_INS }),
+      inventory: loaded.inventory,
+    });
   }
 });
 
@@ -71,19 +74,25 @@ describe.each(STACKS)("the %s stack under mocks", (stack) => {
       expect(parent, `${r.type} ${r.name} has a component parent`).toBeDefined();
       expect(r.name.startsWith(`${parent!.name}-`), `${r.name} is named after ${parent!.name}`).toBe(true);
     }
-    expect(plan.resources.filter((r) => r.type === "wireguard-monitoring:index:WireGuardHost").map((r) => r.name)).toEqual(inventory.hosts.map((h) => h.name));
+    expect(
+      plan.resources.filter((r) => r.type === "wireguard-monitoring:index:WireGuardHost").map((r) => r.name),
+    ).toEqual(inventory.hosts.map((h) => h.name));
   });
 
   it("installs on a host after its bundle upload, and reconfigures Prometheus after every host", () => {
     const { plan, inventory } = get();
     const installs = inventory.hosts.map((h) => byName(plan, `${h.name}-exporter`));
-    for (const [i, host] of inventory.hosts.entries()) expect(installs[i].dependencies).toEqual([byName(plan, `${host.name}-exporter-bundle`).urn]);
+    for (const [i, host] of inventory.hosts.entries())
+      expect(installs[i].dependencies).toEqual([byName(plan, `${host.name}-exporter-bundle`).urn]);
     expect(byName(plan, "prometheus-files").dependencies).toEqual(installs.map((r) => r.urn).sort());
   });
 
   it("makes every content edit an update: triggers hold only the machine, files travel on stdin, update = create", () => {
     const { plan, inventory } = get();
-    const machines = new Map([...inventory.hosts.map((h) => [h.name, `${h.address}:${h.ssh.port}`] as const), ["prometheus", `${inventory.prometheus.address}:${inventory.prometheus.ssh.port}`]]);
+    const machines = new Map([
+      ...inventory.hosts.map((h) => [h.name, `${h.address}:${h.ssh.port}`] as const),
+      ["prometheus", `${inventory.prometheus.address}:${inventory.prometheus.ssh.port}`],
+    ]);
     for (const r of plan.resources.filter((x) => x.type.startsWith("command:remote:"))) {
       const component = r.name.replace(/-(exporter-bundle|exporter|files)$/, "");
       const inputs = plain(r.inputs) as Record<string, unknown>;
@@ -100,7 +109,10 @@ describe.each(STACKS)("the %s stack under mocks", (stack) => {
 
   it("pins every SSH host key and connects with the secret key", () => {
     const { plan, inventory } = get();
-    const expected = new Map([...inventory.hosts.map((h) => [h.address, h.ssh.hostKey] as const), [inventory.prometheus.address, inventory.prometheus.ssh.hostKey]]);
+    const expected = new Map([
+      ...inventory.hosts.map((h) => [h.address, h.ssh.hostKey] as const),
+      [inventory.prometheus.address, inventory.prometheus.ssh.hostKey],
+    ]);
     for (const r of plan.resources.filter((x) => x.type.startsWith("command:remote:"))) {
       const c = plain(r.inputs.connection) as { host: string; hostKey?: string; privateKey: string };
       expect(c.hostKey, `${r.name}`).toBe(expected.get(c.host));
@@ -114,7 +126,8 @@ describe.each(STACKS)("the %s stack under mocks", (stack) => {
     const walk = (v: unknown, where: string): void => {
       if (isSecretValue(v)) return;
       if (typeof v === "string") {
-        for (const [key, secret] of Object.entries(STAND_INS)) if (v.includes(secret)) leaks.push(`${where} carries ${key}`);
+        for (const [key, secret] of Object.entries(STAND_INS))
+          if (v.includes(secret)) leaks.push(`${where} carries ${key}`);
       } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${where}[${i}]`));
       else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, `${where}.${k}`);
     };
@@ -138,7 +151,10 @@ describe.each(STACKS)("the %s stack under mocks", (stack) => {
     expect(isSecretValue(provider.inputs.auth)).toBe(true);
     expect(byName(plan, "grafana-folder").inputs.title).toContain(inventory.grafana.folder);
     for (const d of plan.resources.filter((r) => r.type === "grafana:oss/dashboard:Dashboard")) {
-      const model = JSON.parse(d.inputs.configJson as string) as { uid: string; templating: { list: Array<{ name: string; current?: { value?: unknown } }> } };
+      const model = JSON.parse(d.inputs.configJson as string) as {
+        uid: string;
+        templating: { list: Array<{ name: string; current?: { value?: unknown } }> };
+      };
       expect(model.uid).toBe(d.name.replace(/^grafana-/, ""));
       // the stack's own datasource is the default, not the generic one
       const ds = model.templating.list.find((v) => v.name === "datasource");
@@ -149,7 +165,8 @@ describe.each(STACKS)("the %s stack under mocks", (stack) => {
 });
 
 describe("stack-specific steps", () => {
-  const stdinOf = (plan: CapturedPlan, name: string) => readStdinFiles((plain(byName(plan, name).inputs) as { stdin: string }).stdin);
+  const stdinOf = (plan: CapturedPlan, name: string) =>
+    readStdinFiles((plain(byName(plan, name).inputs) as { stdin: string }).stdin);
 
   it("prod: basic auth reaches the host only as a secret bcrypt hash on the install's stdin, with the password for /health", () => {
     const { plan } = plans.get("prod")!;
@@ -160,13 +177,17 @@ describe("stack-specific steps", () => {
     expect(files.get("web-config.yml")).toContain("tls_server_config:");
     expect(files.get("health-password")).toBe(`${STAND_INS.exporterBasicAuthPassword}\n`);
     expect(isSecretValue(byName(plan, "prometheus-files").inputs.stdin)).toBe(true);
-    expect(stdinOf(plan, "prometheus-files").get("wireguard-exporter-password")).toBe(STAND_INS.exporterBasicAuthPassword);
+    expect(stdinOf(plan, "prometheus-files").get("wireguard-exporter-password")).toBe(
+      STAND_INS.exporterBasicAuthPassword,
+    );
   });
 
   it("example: without secrets the install's stdin stays plain and lists each file with its hash", () => {
     const install = byName(plans.get("example")!.plan, "vpn-fra-1-exporter");
     expect(typeof install.inputs.stdin).toBe("string");
-    expect(install.inputs.stdin as string).toMatch(/^wireguard-monitoring files\n(\S+ \d+ sha256:[0-9a-f]{64}\n)+--\n[A-Za-z0-9+/=\n]+$/);
+    expect(install.inputs.stdin as string).toMatch(
+      /^wireguard-monitoring files\n(\S+ \d+ sha256:[0-9a-f]{64}\n)+--\n[A-Za-z0-9+/=\n]+$/,
+    );
   });
 
   it("prod installs the distribution's nodejs; example fails naming the host when Node.js is missing", () => {

@@ -40,7 +40,9 @@ const sharded = (c: Config) => {
   ];
 };
 const withAuth = (c: Config) => {
-  c.alerting = { alertmanagers: [{ urls: ["https://alertmanager.example.net:9093"], basicAuth: { username: "prometheus" } }] };
+  c.alerting = {
+    alertmanagers: [{ urls: ["https://alertmanager.example.net:9093"], basicAuth: { username: "prometheus" } }],
+  };
   c.remoteWrite = [{ url: "https://mimir.example.net/api/v1/push", basicAuth: { username: "writer" } }];
 };
 
@@ -69,7 +71,8 @@ const STACKS: Record<string, Config> = {
 const plans = new Map<string, CapturedPlan>();
 
 beforeAll(async () => {
-  for (const [name, config] of Object.entries(STACKS)) plans.set(name, await capturePlanInChild({ stack: "example", config, secrets: SECRETS }));
+  for (const [name, config] of Object.entries(STACKS))
+    plans.set(name, await capturePlanInChild({ stack: "example", config, secrets: SECRETS }));
 }, 300_000);
 
 const plan = (stack: string) => plans.get(stack)!;
@@ -78,17 +81,26 @@ const byName = (p: CapturedPlan, name: string): PlannedResource => {
   if (!r) throw new Error(`no resource ${name}: ${p.resources.map((x) => x.name).join(", ")}`);
   return r;
 };
-const stdinOf = (p: CapturedPlan, name: string) => readStdinFiles((revealSecrets(byName(p, name).inputs) as { stdin: string }).stdin);
+const stdinOf = (p: CapturedPlan, name: string) =>
+  readStdinFiles((revealSecrets(byName(p, name).inputs) as { stdin: string }).stdin);
 /** Component names, sorted: components register as their inputs resolve, not in declaration order. */
-const components = (p: CapturedPlan) => p.resources.filter((r) => r.type === "wireguard-monitoring:index:PrometheusServer").map((r) => r.name).sort();
+const components = (p: CapturedPlan) =>
+  p.resources
+    .filter((r) => r.type === "wireguard-monitoring:index:PrometheusServer")
+    .map((r) => r.name)
+    .sort();
 /** The script a step runs as root: asRoot's argument to `sh -c`, unquoted. */
 const rootScript = (r: PlannedResource) => {
   const line = (revealSecrets(r.inputs) as { create: string }).create;
   return line.slice(line.indexOf(" -c '") + 5, line.lastIndexOf("' wireguard-monitoring")).replace(/'\\''/g, "'");
 };
-const targetsOf = (files: Map<string, string>) => (JSON.parse(files.get("wireguard.json")!) as { targets: string[]; labels: Record<string, string> }[]).map((g) => g.labels.host!);
+const targetsOf = (files: Map<string, string>) =>
+  (JSON.parse(files.get("wireguard.json")!) as { targets: string[]; labels: Record<string, string> }[]).map(
+    (g) => g.labels.host!,
+  );
 const configOf = (files: Map<string, string>) => load(files.get("prometheus.yml")!) as Config;
-const steps = (from: string, to: string) => describeSteps(engineSteps(plan(from), plan(to))).map((s) => s.replace(/ \[.*\]$/, ""));
+const steps = (from: string, to: string) =>
+  describeSteps(engineSteps(plan(from), plan(to))).map((s) => s.replace(/ \[.*\]$/, ""));
 
 describe("one PrometheusServer per server", () => {
   it("a stack's single server keeps the component prometheus and its step prometheus-files", () => {
@@ -99,7 +111,10 @@ describe("one PrometheusServer per server", () => {
   it("sharded by site: prometheus-fra and prometheus-ams, each on its machine with the targets of its own hosts, after their installs", () => {
     const p = plan("sharded");
     expect(components(p)).toEqual(["prometheus-ams", "prometheus-fra"]);
-    for (const [server, host, address] of [["fra", "vpn-fra-1", SERVER.address], ["ams", "vpn-ams-1", AMS]] as const) {
+    for (const [server, host, address] of [
+      ["fra", "vpn-fra-1", SERVER.address],
+      ["ams", "vpn-ams-1", AMS],
+    ] as const) {
       const files = stdinOf(p, `prometheus-${server}-files`);
       expect([...files.keys()].sort()).toEqual(["prometheus.yml", "wireguard.json", "wireguard.rules.yml"]);
       expect(targetsOf(files)).toEqual([host]);
@@ -153,7 +168,11 @@ describe("growing from one server to two", () => {
 
   it("the single server becoming the first of a list: the same resources (aliased), updated in place; the second created; nothing deleted", () => {
     const lifecycle = engineSteps(plan("single, fra only"), plan("fra listed first, ams added"));
-    expect(describeSteps(lifecycle).filter((s) => s.includes("prometheus")).sort()).toEqual([
+    expect(
+      describeSteps(lifecycle)
+        .filter((s) => s.includes("prometheus"))
+        .sort(),
+    ).toEqual([
       "create command:remote:Command prometheus-ams-files",
       "create wireguard-monitoring:index:PrometheusServer prometheus-ams",
       // its scripts' deployment marker and its prometheus.yml's header comment name it anew
@@ -162,8 +181,11 @@ describe("growing from one server to two", () => {
     expect(lifecycle.steps.filter((s) => s.op === "delete")).toEqual([]);
     const update = lifecycle.steps.find((s) => s.resource.name === "prometheus-fra-files")!;
     expect(update.old!.name).toBe("prometheus-files");
-    const uncommented = (files: Map<string, string>) => new Map([...files].map(([k, v]) => [k, v.replace(/^#.*\n/gm, "")]));
-    expect(uncommented(stdinOf(plan("fra listed first, ams added"), "prometheus-fra-files"))).toEqual(uncommented(stdinOf(plan("single, fra only"), "prometheus-files")));
+    const uncommented = (files: Map<string, string>) =>
+      new Map([...files].map(([k, v]) => [k, v.replace(/^#.*\n/gm, "")]));
+    expect(uncommented(stdinOf(plan("fra listed first, ams added"), "prometheus-fra-files"))).toEqual(
+      uncommented(stdinOf(plan("single, fra only"), "prometheus-files")),
+    );
   });
 });
 
@@ -173,15 +195,30 @@ describe("the passwords Prometheus reads from files", () => {
     ["remoteWriteBasicAuthPassword", "remoteWrite[0].basicAuth is set"],
   ])("without %s the program stops, naming the key, the setting that needs it and the command", async (key, why) => {
     const { [key as keyof typeof SECRETS]: _left, ...secrets } = SECRETS;
-    const run = capturePlanInChild({ stack: "example", config: STACKS["sharded with Alertmanager and remote-write auth"]!, secrets });
-    await expect(run).rejects.toThrow(`wireguard-monitoring:${key} is required (${why}); set it with \`pulumi config set --secret ${key}\``);
+    const run = capturePlanInChild({
+      stack: "example",
+      config: STACKS["sharded with Alertmanager and remote-write auth"]!,
+      secrets,
+    });
+    await expect(run).rejects.toThrow(
+      `wireguard-monitoring:${key} is required (${why}); set it with \`pulumi config set --secret ${key}\``,
+    );
   });
 
   it("a password Prometheus would read back trimmed (a trailing line break) is refused by key, without showing it", async () => {
     const secrets = { ...SECRETS, remoteWriteBasicAuthPassword: `${SECRETS.remoteWriteBasicAuthPassword}\n` };
-    const run = capturePlanInChild({ stack: "example", config: STACKS["sharded with Alertmanager and remote-write auth"]!, secrets });
-    const message = await run.then(() => "", (e: Error) => e.message);
-    expect(message).toContain("wireguard-monitoring:remoteWriteBasicAuthPassword must not start or end with white space");
+    const run = capturePlanInChild({
+      stack: "example",
+      config: STACKS["sharded with Alertmanager and remote-write auth"]!,
+      secrets,
+    });
+    const message = await run.then(
+      () => "",
+      (e: Error) => e.message,
+    );
+    expect(message).toContain(
+      "wireguard-monitoring:remoteWriteBasicAuthPassword must not start or end with white space",
+    );
     expect(message).not.toContain(SECRETS.remoteWriteBasicAuthPassword);
   });
 
@@ -210,7 +247,8 @@ describe("the passwords Prometheus reads from files", () => {
     const walk = (v: unknown, where: string): void => {
       if (isSecretValue(v)) return;
       if (typeof v === "string") {
-        for (const [key, secret] of Object.entries(SECRETS)) if (revealsStandIn(v, secret)) leaks.push(`${where} carries ${key}`);
+        for (const [key, secret] of Object.entries(SECRETS))
+          if (revealsStandIn(v, secret)) leaks.push(`${where} carries ${key}`);
       } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${where}[${i}]`));
       else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, `${where}.${k}`);
     };

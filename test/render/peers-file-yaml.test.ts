@@ -10,15 +10,76 @@ const key = () => randomBytes(32).toString("base64");
 
 /** Names that YAML reads as something else, or that need quoting, or that are fine as they are. */
 const NAMES = [
-  "alice-laptop", "peer.1", "a_b", "true", "False", "NULL", "yes", "No", "on", "OFF", "y", "N", "~", "null",
-  "123", "1.5", "0x1f", "0o17", "1e3", "-1", "+1", ".inf", ".NaN", "2026-12-02", "2026-12-02T10:00:00Z",
-  "a: b", "a #b", "a#b", "x:", "- x", "-x", "? x", "[x]", "{x}", "&x", "*x", "!x", "|x", ">x", "%x", "@x", "`x",
-  "'q", '"q', "x y", " x", "x ", "é", "Ünïcødé name", "😀", "tab\there", "back\\slash", "multi\nline", "cr\rx",
-  "<<", "=", "==", "a=b", "/slash", "+plus",
+  "alice-laptop",
+  "peer.1",
+  "a_b",
+  "true",
+  "False",
+  "NULL",
+  "yes",
+  "No",
+  "on",
+  "OFF",
+  "y",
+  "N",
+  "~",
+  "null",
+  "123",
+  "1.5",
+  "0x1f",
+  "0o17",
+  "1e3",
+  "-1",
+  "+1",
+  ".inf",
+  ".NaN",
+  "2026-12-02",
+  "2026-12-02T10:00:00Z",
+  "a: b",
+  "a #b",
+  "a#b",
+  "x:",
+  "- x",
+  "-x",
+  "? x",
+  "[x]",
+  "{x}",
+  "&x",
+  "*x",
+  "!x",
+  "|x",
+  ">x",
+  "%x",
+  "@x",
+  "`x",
+  "'q",
+  '"q',
+  "x y",
+  " x",
+  "x ",
+  "é",
+  "Ünïcødé name",
+  "😀",
+  "tab\there",
+  "back\\slash",
+  "multi\nline",
+  "cr\rx",
+  "<<",
+  "=",
+  "==",
+  "a=b",
+  "/slash",
+  "+plus",
 ];
 
 function entries(names: readonly string[]) {
-  return names.map((n, i) => ({ public_key: key(), friendly_name: n, ...(i % 3 === 0 ? {} : { owner: NAMES[(i * 7) % NAMES.length] }), expected: i % 2 === 0, interface: i % 4 === 0 ? "wg0" : "wg-1.a" }));
+  return names.map((n, i) => ({
+    public_key: key(),
+    friendly_name: n,
+    ...(i % 3 === 0 ? {} : { owner: NAMES[(i * 7) % NAMES.length] }),
+    expected: i % 2 === 0,
+    interface: i % 4 === 0 ? "wg0" : "wg-1.a",
+  }));
 }
 
 describe("peersYaml", () => {
@@ -31,7 +92,13 @@ describe("peersYaml", () => {
 
   it("writes what js-yaml writes for many random keys (any base64 first character) and random names", () => {
     const pool = "abcXYZ019 -_.:#'\"!&*?|>%@`,[]{}=+/é\t";
-    const names = Array.from({ length: 2000 }, (_, i) => (i % 2 ? `n${i}` : Array.from({ length: 1 + (i % 9) }, (_, j) => pool[(i * 31 + j * 17) % pool.length]).join("").trim() || "x"));
+    const names = Array.from({ length: 2000 }, (_, i) =>
+      i % 2
+        ? `n${i}`
+        : Array.from({ length: 1 + (i % 9) }, (_, j) => pool[(i * 31 + j * 17) % pool.length])
+            .join("")
+            .trim() || "x",
+    );
     const peers = entries(names);
     expect(peersYaml(peers)).toBe(dump({ peers }, OPTIONS));
   });

@@ -36,9 +36,14 @@ describe.each(["example", "prod"])("render --stack %s", (stack) => {
     const expected = stackArtifacts(inv.inventory).map((a) => a.path);
     const written = Object.keys(tree(out)).filter((p) => !p.startsWith("."));
     expect(written.sort()).toEqual(expected.sort());
-    expect(r.stdout).toMatch(new RegExp(`${expected.length} files, .*${inv.inventory.hosts.length} hosts, ${inv.inventory.peers.length} peers`));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `${expected.length} files, .*${inv.inventory.hosts.length} hosts, ${inv.inventory.peers.length} peers`,
+      ),
+    );
     // one summary line per file, with its size
-    for (const path of expected) expect(r.stdout).toMatch(new RegExp(`^  ${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s+\\d`, "m"));
+    for (const path of expected)
+      expect(r.stdout).toMatch(new RegExp(`^  ${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s+\\d`, "m"));
   });
 
   it("is byte-identical when run twice", () => {

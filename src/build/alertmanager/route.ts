@@ -34,6 +34,9 @@ export function wireGuardRoute(inventory: Inventory, route: AlertRouteConfig): R
     group_wait: route.groupWait,
     group_interval: route.groupInterval,
     repeat_interval: route.repeatInterval,
-    routes: SEVERITIES.map((severity) => ({ receiver: receivers[severity], matchers: [equalMatcher("severity", severity)] })),
+    routes: SEVERITIES.map((severity) => ({
+      receiver: receivers[severity],
+      matchers: [equalMatcher("severity", severity)],
+    })),
   };
 }

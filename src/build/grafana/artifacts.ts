@@ -10,6 +10,11 @@ export function grafanaArtifacts(inventory: Inventory): Artifact[] {
   if (!inventory.grafana.enabled) return [];
   return buildDashboards(dashboardSettingsFor(inventory)).map(({ name, model }) => {
     if (!model.uid) throw new Error(`dashboard ${name} was built without a uid`);
-    return { path: `grafana/dashboards/${name}.json`, content: jsonText(model), kind: "dashboard" as const, dashboardUid: model.uid };
+    return {
+      path: `grafana/dashboards/${name}.json`,
+      content: jsonText(model),
+      kind: "dashboard" as const,
+      dashboardUid: model.uid,
+    };
   });
 }

@@ -16,7 +16,11 @@ export function rangeQuery(expr: string, legend: string, refId = "A"): prometheu
 }
 
 /** An instant query: one value per series at the end of the range; `table` keeps the labels as columns. */
-export function instantQuery(expr: string, legend: string, format: "table" | "time_series" = "table"): prometheus.DataqueryBuilder {
+export function instantQuery(
+  expr: string,
+  legend: string,
+  format: "table" | "time_series" = "table",
+): prometheus.DataqueryBuilder {
   return new prometheus.DataqueryBuilder()
     .datasource(datasource)
     .refId("A")
@@ -48,7 +52,10 @@ export const lastValue = () => new common.ReduceDataOptionsBuilder().calcs(["las
 
 /** Handshake timestamps of 0 ("never") become ages above 10^9 s; show them as words. */
 export const neverMapping: dashboard.ValueMapping[] = [
-  { type: dashboard.MappingType.RangeToText, options: { from: 1e9, to: null, result: { text: "never", color: "red", index: 0 } } },
+  {
+    type: dashboard.MappingType.RangeToText,
+    options: { from: 1e9, to: null, result: { text: "never", color: "red", index: 0 } },
+  },
 ];
 
 /** Handshake-age colours: green while connected, orange until the peer counts as down, then red. */
@@ -64,7 +71,13 @@ function datasourceVariable(s: DashboardSettings): dashboard.DatasourceVariableB
 }
 
 /** A label variable in the dashboard-linter shape: multi-select, All = `.+`, reloaded with the time range. */
-function labelVariable(name: string, label: string, query: string, description: string, multi = true): dashboard.QueryVariableBuilder {
+function labelVariable(
+  name: string,
+  label: string,
+  query: string,
+  description: string,
+  multi = true,
+): dashboard.QueryVariableBuilder {
   const v = new dashboard.QueryVariableBuilder(name)
     .label(label)
     .description(description)
@@ -74,7 +87,11 @@ function labelVariable(name: string, label: string, query: string, description: 
     .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
     .sort(dashboard.VariableSort.AlphabeticalAsc);
   if (!multi) return v.multi(false).includeAll(false);
-  return v.multi(true).includeAll(true).allValue(".+").current({ text: ["All"], value: ["$__all"], selected: true });
+  return v
+    .multi(true)
+    .includeAll(true)
+    .allValue(".+")
+    .current({ text: ["All"], value: ["$__all"], selected: true });
 }
 
 function jobVariable(s: DashboardSettings): dashboard.QueryVariableBuilder {

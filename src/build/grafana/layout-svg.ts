@@ -94,7 +94,9 @@ export function layoutSvg(model: dashboard.Dashboard): string {
   // faint column guides every 6 columns
   for (let c = 0; c <= 24; c += 6) {
     const x = PAD + c * COL;
-    out.push(`<line x1="${x}" y1="${HEADER}" x2="${x}" y2="${HEADER + gridRows * ROW}" stroke="#e5e7eb" stroke-dasharray="2 4"/>`);
+    out.push(
+      `<line x1="${x}" y1="${HEADER}" x2="${x}" y2="${HEADER + gridRows * ROW}" stroke="#e5e7eb" stroke-dasharray="2 4"/>`,
+    );
   }
   for (const b of all) {
     const x = PAD + b.x * COL + 2;
@@ -104,19 +106,30 @@ export function layoutSvg(model: dashboard.Dashboard): string {
     const fill = TYPE_FILL[b.type] ?? "#f3f4f6";
     if (b.type === "row") {
       out.push(`<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="3" fill="${fill}"/>`);
-      out.push(`<text x="${x + 8}" y="${y + h / 2 + 5}" font-size="13" font-weight="bold" fill="#1f2937">▾ ${esc(fit(b.title, w - 24, 8))}</text>`);
+      out.push(
+        `<text x="${x + 8}" y="${y + h / 2 + 5}" font-size="13" font-weight="bold" fill="#1f2937">▾ ${esc(fit(b.title, w - 24, 8))}</text>`,
+      );
       continue;
     }
     out.push(`<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="4" fill="${fill}" stroke="#9ca3af"/>`);
     const title = wrap(b.title, w - 16, 7.6, 2);
     title.forEach((line, i) => {
-      out.push(`<text x="${x + 8}" y="${y + 18 + i * 16}" font-size="13" font-weight="bold" fill="#111827">${esc(line)}</text>`);
+      out.push(
+        `<text x="${x + 8}" y="${y + 18 + i * 16}" font-size="13" font-weight="bold" fill="#111827">${esc(line)}</text>`,
+      );
     });
-    const details = [`${b.type}${b.unit ? ` · ${b.unit}` : ""}`, `${b.queries} ${b.queries === 1 ? "query" : "queries"}`];
+    const details = [
+      `${b.type}${b.unit ? ` · ${b.unit}` : ""}`,
+      `${b.queries} ${b.queries === 1 ? "query" : "queries"}`,
+    ];
     details.forEach((line, i) => {
-      out.push(`<text x="${x + 8}" y="${y + 20 + title.length * 16 + i * 14}" font-size="11" fill="#4b5563">${esc(fit(line, w - 16, 6.4))}</text>`);
+      out.push(
+        `<text x="${x + 8}" y="${y + 20 + title.length * 16 + i * 14}" font-size="11" fill="#4b5563">${esc(fit(line, w - 16, 6.4))}</text>`,
+      );
     });
-    out.push(`<text x="${x + w - 6}" y="${y + h - 6}" font-size="10" text-anchor="end" fill="#9ca3af">${b.w}×${b.h} @ ${b.x},${b.y}</text>`);
+    out.push(
+      `<text x="${x + w - 6}" y="${y + h - 6}" font-size="10" text-anchor="end" fill="#9ca3af">${b.w}×${b.h} @ ${b.x},${b.y}</text>`,
+    );
   }
   out.push("</svg>");
   return `${out.join("\n")}\n`;

@@ -21,7 +21,13 @@ import {
 import * as q from "./queries";
 import type { DashboardSettings } from "./settings";
 
-function summaryStat(title: string, description: string, expr: string, unit: string, legend = title): stat.PanelBuilder {
+function summaryStat(
+  title: string,
+  description: string,
+  expr: string,
+  unit: string,
+  legend = title,
+): stat.PanelBuilder {
   return new stat.PanelBuilder()
     .title(title)
     .description(description)
@@ -44,8 +50,16 @@ function perPeerRate(title: string, description: string, expr: string): timeseri
     .unit("Bps")
     .min(0)
     .fillOpacity(10)
-    .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.Table).placement(common.LegendPlacement.Right).calcs(["mean", "max"]))
-    .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending))
+    .legend(
+      new common.VizLegendOptionsBuilder()
+        .showLegend(true)
+        .displayMode(common.LegendDisplayMode.Table)
+        .placement(common.LegendPlacement.Right)
+        .calcs(["mean", "max"]),
+    )
+    .tooltip(
+      new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending),
+    )
     .height(8)
     .span(12);
 }
@@ -73,22 +87,61 @@ export function overviewDashboard(s: DashboardSettings): dashboard.DashboardBuil
     from: "now-6h",
     multiPeer: true,
   })
-    .link(new dashboard.DashboardLinkBuilder("Peer details").type(dashboard.DashboardLinkType.Link).url(`/d/${s.uids.peer}/wireguard-peer`).icon("dashboard").tooltip("One peer's bandwidth, handshakes and connection state").includeVars(true).keepTime(true))
+    .link(
+      new dashboard.DashboardLinkBuilder("Peer details")
+        .type(dashboard.DashboardLinkType.Link)
+        .url(`/d/${s.uids.peer}/wireguard-peer`)
+        .icon("dashboard")
+        .tooltip("One peer's bandwidth, handshakes and connection state")
+        .includeVars(true)
+        .keepTime(true),
+    )
 
     .withRow(new dashboard.RowBuilder("Summary"))
-    .withPanel(summaryStat("Active peers", "Peers whose latest handshake is recent enough to count as connected (exporter's connected threshold).", q.activePeers(q.peersSelector), "short").thresholds(steps("blue")))
     .withPanel(
-      summaryStat("Expected peers not connected", "Peers marked `expected` in the peers file without a recent handshake. 0 is healthy; see WireGuardExpectedPeerDown.", q.expectedPeersNotConnected(q.peersSelector), "short")
+      summaryStat(
+        "Active peers",
+        "Peers whose latest handshake is recent enough to count as connected (exporter's connected threshold).",
+        q.activePeers(q.peersSelector),
+        "short",
+      ).thresholds(steps("blue")),
+    )
+    .withPanel(
+      summaryStat(
+        "Expected peers not connected",
+        "Peers marked `expected` in the peers file without a recent handshake. 0 is healthy; see WireGuardExpectedPeerDown.",
+        q.expectedPeersNotConnected(q.peersSelector),
+        "short",
+      )
         .thresholds(steps("green", [1, "red"]))
         .colorMode(common.BigValueColorMode.Background),
     )
     .withPanel(
-      summaryStat("Firing WireGuard alerts", "Alerts named WireGuard* currently firing for the selected targets. Alerts without an instance label (absent series) are not counted here.", q.firingAlerts(q.targetSelector), "short")
+      summaryStat(
+        "Firing WireGuard alerts",
+        "Alerts named WireGuard* currently firing for the selected targets. Alerts without an instance label (absent series) are not counted here.",
+        q.firingAlerts(q.targetSelector),
+        "short",
+      )
         .thresholds(steps("green", [1, "red"]))
         .colorMode(common.BigValueColorMode.Background),
     )
-    .withPanel(summaryStat("Receive rate", "Bytes per second received from the selected peers, all interfaces summed.", q.receiveRateTotal(q.peersSelector), "Bps").thresholds(steps("blue")))
-    .withPanel(summaryStat("Send rate", "Bytes per second sent to the selected peers, all interfaces summed.", q.sendRateTotal(q.peersSelector), "Bps").thresholds(steps("blue")))
+    .withPanel(
+      summaryStat(
+        "Receive rate",
+        "Bytes per second received from the selected peers, all interfaces summed.",
+        q.receiveRateTotal(q.peersSelector),
+        "Bps",
+      ).thresholds(steps("blue")),
+    )
+    .withPanel(
+      summaryStat(
+        "Send rate",
+        "Bytes per second sent to the selected peers, all interfaces summed.",
+        q.sendRateTotal(q.peersSelector),
+        "Bps",
+      ).thresholds(steps("blue")),
+    )
     .withPanel(
       new bargauge.PanelBuilder()
         .title("Peers per interface")
@@ -106,8 +159,20 @@ export function overviewDashboard(s: DashboardSettings): dashboard.DashboardBuil
     )
 
     .withRow(new dashboard.RowBuilder("Traffic"))
-    .withPanel(perPeerRate("Receive rate per peer", "Bytes per second received from each peer, by friendly name.", q.receiveRateByPeer(q.peersSelector)))
-    .withPanel(perPeerRate("Send rate per peer", "Bytes per second sent to each peer, by friendly name.", q.sendRateByPeer(q.peersSelector)))
+    .withPanel(
+      perPeerRate(
+        "Receive rate per peer",
+        "Bytes per second received from each peer, by friendly name.",
+        q.receiveRateByPeer(q.peersSelector),
+      ),
+    )
+    .withPanel(
+      perPeerRate(
+        "Send rate per peer",
+        "Bytes per second sent to each peer, by friendly name.",
+        q.sendRateByPeer(q.peersSelector),
+      ),
+    )
     .withPanel(
       new piechart.PanelBuilder()
         .title("Traffic share by peer")
@@ -117,14 +182,22 @@ export function overviewDashboard(s: DashboardSettings): dashboard.DashboardBuil
         .unit("bytes")
         .reduceOptions(lastValue())
         .pieType(piechart.PieChartType.Donut)
-        .legend(new piechart.PieChartLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.Table).placement(common.LegendPlacement.Right).values([piechart.PieChartLegendValues.Value, piechart.PieChartLegendValues.Percent]))
+        .legend(
+          new piechart.PieChartLegendOptionsBuilder()
+            .showLegend(true)
+            .displayMode(common.LegendDisplayMode.Table)
+            .placement(common.LegendPlacement.Right)
+            .values([piechart.PieChartLegendValues.Value, piechart.PieChartLegendValues.Percent]),
+        )
         .height(9)
         .span(9),
     )
     .withPanel(
       new table.PanelBuilder()
         .title("Handshake age by peer")
-        .description(`Seconds since each peer's latest handshake: green while connected (< ${s.connectedSeconds}s), orange, then red once the peer counts as down (≥ ${s.staleHandshakeSeconds}s). Click a name for the peer dashboard.`)
+        .description(
+          `Seconds since each peer's latest handshake: green while connected (< ${s.connectedSeconds}s), orange, then red once the peer counts as down (≥ ${s.staleHandshakeSeconds}s). Click a name for the peer dashboard.`,
+        )
         .datasource(datasource)
         .withTarget(instantQuery(q.handshakeAge(q.peersSelector), "{{friendly_name}}"))
         .unit("s")
@@ -137,20 +210,43 @@ export function overviewDashboard(s: DashboardSettings): dashboard.DashboardBuil
           options: {
             excludeByName: { Time: true },
             indexByName: { friendly_name: 0, Value: 1, instance: 2, interface: 3, allowed_ips: 4, public_key: 5 },
-            renameByName: { friendly_name: "Peer", Value: "Handshake age", instance: "Instance", interface: "Interface", allowed_ips: "Allowed IPs", public_key: "Public key" },
+            renameByName: {
+              friendly_name: "Peer",
+              Value: "Handshake age",
+              instance: "Instance",
+              interface: "Interface",
+              allowed_ips: "Allowed IPs",
+              public_key: "Public key",
+            },
           },
         })
         // Overrides match the names after the organize step; only the age column is coloured.
-        .overrideByFieldType("number", [{ id: "custom.cellOptions", value: { type: common.TableCellDisplayMode.ColorBackground } }])
-        .overrideByName("Peer", [{ id: "links", value: [{ title: "Peer details", url: peerDashboardLink(s.uids.peer) }] }])
+        .overrideByFieldType("number", [
+          { id: "custom.cellOptions", value: { type: common.TableCellDisplayMode.ColorBackground } },
+        ])
+        .overrideByName("Peer", [
+          { id: "links", value: [{ title: "Peer details", url: peerDashboardLink(s.uids.peer) }] },
+        ])
         .height(9)
         .span(15),
     )
 
     .withRow(new dashboard.RowBuilder("Exporter"))
-    .withPanel(targetHealthStat("Exporter up", "Whether Prometheus reaches each exporter target (`up`).", q.exporterUp(q.targetSelector), ["UP", "DOWN"]))
     .withPanel(
-      targetHealthStat("Scrape success", "Whether the exporter's last `wg show` call worked (wireguard_scrape_success).", q.scrapeSuccess(q.targetSelector), ["OK", "FAILING"]),
+      targetHealthStat(
+        "Exporter up",
+        "Whether Prometheus reaches each exporter target (`up`).",
+        q.exporterUp(q.targetSelector),
+        ["UP", "DOWN"],
+      ),
+    )
+    .withPanel(
+      targetHealthStat(
+        "Scrape success",
+        "Whether the exporter's last `wg show` call worked (wireguard_scrape_success).",
+        q.scrapeSuccess(q.targetSelector),
+        ["OK", "FAILING"],
+      ),
     )
     .withPanel(
       new timeseries.PanelBuilder()
@@ -160,8 +256,15 @@ export function overviewDashboard(s: DashboardSettings): dashboard.DashboardBuil
         .withTarget(rangeQuery(q.scrapeDuration(q.targetSelector), "{{instance}}"))
         .unit("s")
         .min(0)
-        .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom))
-        .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending))
+        .legend(
+          new common.VizLegendOptionsBuilder()
+            .showLegend(true)
+            .displayMode(common.LegendDisplayMode.List)
+            .placement(common.LegendPlacement.Bottom),
+        )
+        .tooltip(
+          new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending),
+        )
         .height(6)
         .span(12),
     )
@@ -170,7 +273,9 @@ export function overviewDashboard(s: DashboardSettings): dashboard.DashboardBuil
     .withPanel(
       new table.PanelBuilder()
         .title("Firing WireGuard alerts (list)")
-        .description("Each firing WireGuard* alert with its severity, target and peer; empty when all is well. Runbooks: see the alert's runbook_url annotation in Alertmanager.")
+        .description(
+          "Each firing WireGuard* alert with its severity, target and peer; empty when all is well. Runbooks: see the alert's runbook_url annotation in Alertmanager.",
+        )
         .datasource(datasource)
         .withTarget(instantQuery(q.firingAlertList(q.targetSelector), "{{alertname}}"))
         .unit("none")
@@ -180,7 +285,13 @@ export function overviewDashboard(s: DashboardSettings): dashboard.DashboardBuil
           options: {
             excludeByName: { Time: true, Value: true },
             indexByName: { alertname: 0, severity: 1, instance: 2, interface: 3, friendly_name: 4 },
-            renameByName: { alertname: "Alert", severity: "Severity", instance: "Instance", interface: "Interface", friendly_name: "Peer" },
+            renameByName: {
+              alertname: "Alert",
+              severity: "Severity",
+              instance: "Instance",
+              interface: "Interface",
+              friendly_name: "Peer",
+            },
           },
         })
         .noValue("No WireGuard alert is firing")

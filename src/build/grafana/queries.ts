@@ -32,7 +32,8 @@ export const peersPerInterface = (sel: string) => shared.configuredPeers(sel, ["
 /** Expected peers whose handshake is not recent; `or vector(0)` so a healthy fleet reads 0, not "no data". */
 export const expectedPeersNotConnected = (sel: string) => `count(${shared.expectedNotConnected(sel)}) or vector(0)`;
 
-export const peerConnected = (sel: string) => namedPeers(`max by (${PEER_LABELS.join(", ")}) (wireguard_peer_connected{${sel}})`);
+export const peerConnected = (sel: string) =>
+  namedPeers(`max by (${PEER_LABELS.join(", ")}) (wireguard_peer_connected{${sel}})`);
 
 /** 1 or 0 for a peer the exporter reports (it exports the expected flag only for expected peers). */
 export const peerExpected = (sel: string) => `max(${shared.expectedOrZero(sel)})`;
@@ -52,11 +53,14 @@ export const handshakeAgeSeen = (sel: string) => namedPeers(shared.handshakeAgeS
 export const receiveRateTotal = (sel: string) => `sum (${shared.receiveRate(sel, RATE_WINDOW)})`;
 export const sendRateTotal = (sel: string) => `sum (${shared.transmitRate(sel, RATE_WINDOW)})`;
 
-export const receiveRateByPeer = (sel: string) => namedPeers(`sum by (${PEER_LABELS.join(", ")}) (${shared.receiveRate(sel, RATE_WINDOW)})`);
-export const sendRateByPeer = (sel: string) => namedPeers(`sum by (${PEER_LABELS.join(", ")}) (${shared.transmitRate(sel, RATE_WINDOW)})`);
+export const receiveRateByPeer = (sel: string) =>
+  namedPeers(`sum by (${PEER_LABELS.join(", ")}) (${shared.receiveRate(sel, RATE_WINDOW)})`);
+export const sendRateByPeer = (sel: string) =>
+  namedPeers(`sum by (${PEER_LABELS.join(", ")}) (${shared.transmitRate(sel, RATE_WINDOW)})`);
 
 /** Bytes each peer moved (both directions) over the dashboard's time range. */
-export const trafficByPeerInRange = (sel: string) => namedPeers(shared.trafficTotal(sel, "$__range", "both", PEER_LABELS));
+export const trafficByPeerInRange = (sel: string) =>
+  namedPeers(shared.trafficTotal(sel, "$__range", "both", PEER_LABELS));
 
 /** Endpoint (client address) the peer was seen at, from the opt-in info metric. */
 export const peerEndpoints = (sel: string) => `max by (endpoint) (wireguard_peer_endpoint_info{${sel}})`;

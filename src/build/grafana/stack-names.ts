@@ -34,7 +34,10 @@ export function stackDashboardTitle(title: string, environment: string | undefin
 export function stackFolder(inventory: Inventory): { uid: string; title: string } {
   const env = inventory.environment;
   const title = inventory.grafana.folder;
-  const namesEnv = title.toLowerCase().split(/[^a-z0-9-]+/).includes(env);
+  const namesEnv = title
+    .toLowerCase()
+    .split(/[^a-z0-9-]+/)
+    .includes(env);
   return { uid: `${FOLDER_UID_STEM}-${env}`, title: namesEnv ? title : `${title} (${env})` };
 }
 

@@ -49,7 +49,12 @@ export const HOST_FILES = {
 
 /** With logs.filebeat: the inputs snippet, in Filebeat's inputs directory (logs.filebeatInputsDir). */
 export function filebeatInputsFile(inputsDir: string): HostFile {
-  const placement: Placement = { target: `${inputsDir}/wireguard-monitoring.yml`, mode: "0644", group: "root", restarts: false };
+  const placement: Placement = {
+    target: `${inputsDir}/wireguard-monitoring.yml`,
+    mode: "0644",
+    group: "root",
+    restarts: false,
+  };
   return { name: "filebeat-inputs.yml", kind: "logs", placement };
 }
 
@@ -76,7 +81,12 @@ export const HOST_PATHS = {
 
 /** URL the install step polls on the host itself until the exporter answers (its /health answers 200 once a collection worked). */
 export function localHealthUrl(exporter: { listenAddress: string; port: number; tls: { enabled: boolean } }): string {
-  const wildcard = exporter.listenAddress === "0.0.0.0" || exporter.listenAddress === "::" || exporter.listenAddress === "";
-  const host = wildcard ? "127.0.0.1" : exporter.listenAddress.includes(":") ? `[${exporter.listenAddress}]` : exporter.listenAddress;
+  const wildcard =
+    exporter.listenAddress === "0.0.0.0" || exporter.listenAddress === "::" || exporter.listenAddress === "";
+  const host = wildcard
+    ? "127.0.0.1"
+    : exporter.listenAddress.includes(":")
+      ? `[${exporter.listenAddress}]`
+      : exporter.listenAddress;
   return `${exporter.tls.enabled ? "https" : "http"}://${host}:${exporter.port}/health`;
 }

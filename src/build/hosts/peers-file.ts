@@ -7,17 +7,20 @@ import { peersOnHost, type Host, type Inventory } from "../../model/index";
 export function renderPeersFile(inventory: Inventory, host: Host): string {
   const peers = peersOnHost(inventory, host)
     .slice()
-    .sort((a, b) => a.interface.localeCompare(b.interface) || a.friendlyName.localeCompare(b.friendlyName) || a.publicKey.localeCompare(b.publicKey))
-    .map(
-      (p): PeerEntry => ({
-        [F.publicKey]: p.publicKey,
-        [F.friendlyName]: p.friendlyName,
-        ...(p.owner !== undefined ? { [F.owner]: p.owner } : {}),
-        [F.expected]: p.expected,
-        // Host-less peers apply to every host with that interface; the key alone identifies them.
-        [F.interface]: p.interface,
-      }),
-    );
+    .sort(
+      (a, b) =>
+        a.interface.localeCompare(b.interface) ||
+        a.friendlyName.localeCompare(b.friendlyName) ||
+        a.publicKey.localeCompare(b.publicKey),
+    )
+    .map((p): PeerEntry => ({
+      [F.publicKey]: p.publicKey,
+      [F.friendlyName]: p.friendlyName,
+      ...(p.owner !== undefined ? { [F.owner]: p.owner } : {}),
+      [F.expected]: p.expected,
+      // Host-less peers apply to every host with that interface; the key alone identifies them.
+      [F.interface]: p.interface,
+    }));
   const header = `# Managed by wireguard-monitoring (stack ${inventory.stack}, host ${host.name}); changes are overwritten.\n`;
   return header + peersYaml(peers);
 }

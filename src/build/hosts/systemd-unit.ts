@@ -1,7 +1,12 @@
 // The exporter's systemd unit, hardened: its own system user, CAP_NET_ADMIN as the only capability
 // (`wg show` needs it for kernel WireGuard), a read-only view of the system and a narrow syscall set.
 // Checked by `systemd-analyze security --offline=yes` (exposure ≤ 2.0) and `systemd-analyze verify`.
-import { EXPORTER_FLAGS as F, INTERFACE_SEPARATOR, flagArgument, formatListenAddress } from "../../contract/exporter-flags";
+import {
+  EXPORTER_FLAGS as F,
+  INTERFACE_SEPARATOR,
+  flagArgument,
+  formatListenAddress,
+} from "../../contract/exporter-flags";
 import type { Host, Inventory } from "../../model/index";
 import { EXPORTER_SERVICE, EXPORTER_USER, HOST_PATHS } from "./paths";
 import { KERNEL_AND_HOST_PROTECTION } from "./sandbox";
@@ -46,7 +51,8 @@ export function exporterArgs(inventory: Inventory, host: Host): string[] {
  * a command separator only unquoted). NUL cannot be passed in an argument at all.
  */
 export function unitArg(arg: string): string {
-  if (arg.includes("\0")) throw new Error(`a NUL character cannot be passed to a program by systemd: ${JSON.stringify(arg)}`);
+  if (arg.includes("\0"))
+    throw new Error(`a NUL character cannot be passed to a program by systemd: ${JSON.stringify(arg)}`);
   const escaped = arg
     .replace(/%/g, "%%")
     .replace(/\$/g, "$$$$")

@@ -6,7 +6,8 @@ import bcrypt from "bcryptjs";
 import { dump } from "js-yaml";
 import type { Host, Inventory } from "../../model/index";
 
-export const BASIC_AUTH_MARKER = "# basic_auth_users: appended at deploy time (bcrypt of the secret exporterBasicAuthPassword)";
+export const BASIC_AUTH_MARKER =
+  "# basic_auth_users: appended at deploy time (bcrypt of the secret exporterBasicAuthPassword)";
 const BCRYPT_COST = 10;
 
 export function renderWebConfig(inventory: Inventory, host: Host): string {

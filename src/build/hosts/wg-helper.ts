@@ -8,7 +8,8 @@ import type { Host, Inventory } from "../../model/index";
 import { EXPORTER_USER, HELPER_SOCKET_UNIT, HOST_PATHS } from "./paths";
 import { KERNEL_AND_HOST_PROTECTION } from "./sandbox";
 
-const header = (inventory: Inventory, host: Host) => `# Managed by wireguard-monitoring (stack ${inventory.stack}, host ${host.name}); changes are overwritten.`;
+const header = (inventory: Inventory, host: Host) =>
+  `# Managed by wireguard-monitoring (stack ${inventory.stack}, host ${host.name}); changes are overwritten.`;
 
 export function renderWgHelperSocket(inventory: Inventory, host: Host): string {
   return [

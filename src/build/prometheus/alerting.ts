@@ -26,7 +26,10 @@ function alertmanagerEntry(am: AlertmanagerConfig, server: PrometheusServer): Re
   if (am.timeout !== undefined) entry.timeout = am.timeout;
   entry.api_version = "v2";
   if (am.basicAuth !== undefined) {
-    entry.basic_auth = { username: am.basicAuth.username, password_file: `${server.secretsDir}/${ALERTMANAGER_PASSWORD_FILE}` };
+    entry.basic_auth = {
+      username: am.basicAuth.username,
+      password_file: `${server.secretsDir}/${ALERTMANAGER_PASSWORD_FILE}`,
+    };
   }
   if (am.tls !== undefined) entry.tls_config = clientTls(am.tls);
   if (am.urls !== undefined) {

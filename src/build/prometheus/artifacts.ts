@@ -61,8 +61,20 @@ function serverArtifacts(inventory: Inventory, server: PrometheusServer): Artifa
       ...own,
       ...(full ? {} : { placement: onServer(fragment, true, { check: "config" }) }),
     },
-    { path: at(`targets/${TARGETS_FILE}`), content: jsonText(targetGroups(inventory, p)), kind: "targets", ...own, placement: targets },
-    { path: at(`rules/${RULES_FILE}`), content: renderRules(serverRuleSettings(inventory, p)), kind: "rules", ...own, placement: rules },
+    {
+      path: at(`targets/${TARGETS_FILE}`),
+      content: jsonText(targetGroups(inventory, p)),
+      kind: "targets",
+      ...own,
+      placement: targets,
+    },
+    {
+      path: at(`rules/${RULES_FILE}`),
+      content: renderRules(serverRuleSettings(inventory, p)),
+      kind: "rules",
+      ...own,
+      placement: rules,
+    },
   ];
 }
 

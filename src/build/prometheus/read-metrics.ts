@@ -3,7 +3,22 @@
 import { buildDashboards } from "../grafana/dashboards";
 import { DEFAULT_RULE_SETTINGS, ruleGroups } from "./rules";
 
-const KEYWORDS = ["by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless", "offset", "atan2", "inf", "nan"];
+const KEYWORDS = [
+  "by",
+  "without",
+  "on",
+  "ignoring",
+  "group_left",
+  "group_right",
+  "bool",
+  "and",
+  "or",
+  "unless",
+  "offset",
+  "atan2",
+  "inf",
+  "nan",
+];
 /** Aggregation operators may stand before `by (…)` rather than "(". */
 const AGGREGATIONS = [
   ...["sum", "min", "max", "avg", "group", "stddev", "stdvar", "count"],
@@ -25,7 +40,8 @@ export function metricNamesIn(query: string): string[] {
     .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, "$1");
   const names = new Set<string>();
   for (const m of text.matchAll(/(?<![\w$.:])[A-Za-z_:][A-Za-z0-9_:]*(?!\s*\()/g)) {
-    if (!NOT_METRICS.has(m[0].toLowerCase()) && !text.slice(m.index! + m[0].length).match(/^[A-Za-z0-9_:]/)) names.add(m[0]);
+    if (!NOT_METRICS.has(m[0].toLowerCase()) && !text.slice(m.index! + m[0].length).match(/^[A-Za-z0-9_:]/))
+      names.add(m[0]);
   }
   return [...names];
 }
@@ -36,16 +52,19 @@ export function dashboardQueries(model: unknown): string[] {
   const walk = (value: unknown): void => {
     if (Array.isArray(value)) value.forEach(walk);
     else if (typeof value === "object" && value !== null) {
-      for (const [k, v] of Object.entries(value)) if (k === "expr" && typeof v === "string") out.push(v);
-      else walk(v);
+      for (const [k, v] of Object.entries(value))
+        if (k === "expr" && typeof v === "string") out.push(v);
+        else walk(v);
     }
   };
   walk(model);
-  for (const variable of (model as { templating?: { list?: { type?: string; query?: unknown }[] } }).templating?.list ?? []) {
+  for (const variable of (model as { templating?: { list?: { type?: string; query?: unknown }[] } }).templating?.list ??
+    []) {
     if (variable.type !== "query") continue;
     const q = variable.query;
     if (typeof q === "string") out.push(q);
-    else if (typeof q === "object" && q !== null && typeof (q as { query?: unknown }).query === "string") out.push((q as { query: string }).query);
+    else if (typeof q === "object" && q !== null && typeof (q as { query?: unknown }).query === "string")
+      out.push((q as { query: string }).query);
   }
   return out;
 }
@@ -62,7 +81,9 @@ let cached: string[] | undefined;
 /** Sorted metric names of every dashboard query and rule expression. */
 export function metricsDashboardsAndRulesRead(): string[] {
   cached ??= [
-    ...new Set([...buildDashboards().flatMap((d) => dashboardQueries(d.model)), ...ruleExpressions()].flatMap(metricNamesIn)),
+    ...new Set(
+      [...buildDashboards().flatMap((d) => dashboardQueries(d.model)), ...ruleExpressions()].flatMap(metricNamesIn),
+    ),
   ].sort();
   return [...cached];
 }

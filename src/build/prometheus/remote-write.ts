@@ -11,7 +11,11 @@ const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"
 
 /** Keeps series whose name is one the dashboards and rules read (Prometheus anchors the regex). */
 export function wireGuardOnlyRelabel(): Record<string, unknown> {
-  return { source_labels: ["__name__"], regex: metricsDashboardsAndRulesRead().map(escapeRegex).join("|"), action: "keep" };
+  return {
+    source_labels: ["__name__"],
+    regex: metricsDashboardsAndRulesRead().map(escapeRegex).join("|"),
+    action: "keep",
+  };
 }
 
 function remoteWriteEntry(w: RemoteWriteConfig, server: PrometheusServer): Record<string, unknown> {
@@ -19,7 +23,10 @@ function remoteWriteEntry(w: RemoteWriteConfig, server: PrometheusServer): Recor
   if (w.name !== undefined) entry.name = w.name;
   if (w.headers !== undefined && Object.keys(w.headers).length > 0) entry.headers = { ...w.headers };
   if (w.basicAuth !== undefined) {
-    entry.basic_auth = { username: w.basicAuth.username, password_file: `${server.secretsDir}/${REMOTE_WRITE_PASSWORD_FILE}` };
+    entry.basic_auth = {
+      username: w.basicAuth.username,
+      password_file: `${server.secretsDir}/${REMOTE_WRITE_PASSWORD_FILE}`,
+    };
   }
   if (w.tls !== undefined) entry.tls_config = clientTls(w.tls);
   const q = w.queue ?? {};
@@ -35,6 +42,9 @@ function remoteWriteEntry(w: RemoteWriteConfig, server: PrometheusServer): Recor
 }
 
 /** The `remote_write:` list, or undefined when the stack writes nowhere. */
-export function remoteWriteSection(inventory: Inventory, server: PrometheusServer): Record<string, unknown>[] | undefined {
+export function remoteWriteSection(
+  inventory: Inventory,
+  server: PrometheusServer,
+): Record<string, unknown>[] | undefined {
   return inventory.remoteWrite.length > 0 ? inventory.remoteWrite.map((w) => remoteWriteEntry(w, server)) : undefined;
 }

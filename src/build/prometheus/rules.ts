@@ -72,7 +72,11 @@ export function ruleSettingsFor(inventory: Inventory, overrides: Partial<RuleSet
     highBandwidthBytesPerSecond: inventory.thresholds.highBandwidthBytesPerSecond,
     peerBandwidthLimits: inventory.peers
       .filter((p) => p.bandwidthLimitBytesPerSecond !== undefined)
-      .map((p) => ({ publicKey: p.publicKey, friendlyName: p.friendlyName, bytesPerSecond: p.bandwidthLimitBytesPerSecond! })),
+      .map((p) => ({
+        publicKey: p.publicKey,
+        friendlyName: p.friendlyName,
+        bytesPerSecond: p.bandwidthLimitBytesPerSecond!,
+      })),
     expectedHosts: inventory.hosts.map((h) => h.name),
     ...overrides,
   };
@@ -116,7 +120,13 @@ function humanSeconds(s: number): string {
 
 function alertRules(s: RuleSettings): AlertRule[] {
   const sel = `job="${s.jobName}"`;
-  const rule = (alert: AlertName, severity: AlertRule["labels"]["severity"], expr: string, summary: string, description: string): AlertRule => ({
+  const rule = (
+    alert: AlertName,
+    severity: AlertRule["labels"]["severity"],
+    expr: string,
+    summary: string,
+    description: string,
+  ): AlertRule => ({
     alert,
     expr,
     for: s.for[alert],
@@ -127,7 +137,10 @@ function alertRules(s: RuleSettings): AlertRule[] {
     rule(
       "WireGuardExporterDown",
       "critical",
-      q.exporterDown(sel, s.expectedHosts.map((h) => `job="${s.jobName}", host="${h}"`)),
+      q.exporterDown(
+        sel,
+        s.expectedHosts.map((h) => `job="${s.jobName}", host="${h}"`),
+      ),
       "WireGuard exporter is down or missing",
       `{{ if $labels.instance }}Prometheus cannot scrape the WireGuard exporter {{ $labels.instance }} on host {{ $labels.host }}.{{ else }}No target of job ${s.jobName}{{ if $labels.host }} for host {{ $labels.host }}{{ end }} is in up: the targets file or scrape config lost it.{{ end }} Nothing about its peers is known.`,
     ),
@@ -196,5 +209,7 @@ export function ruleGroups(s: RuleSettings): { groups: { name: string; rules: (A
 
 export function renderRules(s: RuleSettings, source = "src/build/prometheus/rules.ts"): string {
   const settings = `job ${s.jobName}, stale handshake ${humanSeconds(s.staleHandshakeSeconds)}, default bandwidth limit ${s.highBandwidthBytesPerSecond} B/s`;
-  return generatedYaml(source, ruleGroups(s), [`${settings}; alerts and for: durations are explained in alerts/README.md`]);
+  return generatedYaml(source, ruleGroups(s), [
+    `${settings}; alerts and for: durations are explained in alerts/README.md`,
+  ]);
 }

@@ -33,7 +33,10 @@ export function targetGroups(inventory: Inventory, server: PrometheusServer = in
 }
 
 /** The scrape job for the stack's exporters; a password never appears, only the file holding it. */
-export function wireGuardScrapeJob(inventory: Inventory, server: PrometheusServer = inventory.prometheus): Record<string, unknown> {
+export function wireGuardScrapeJob(
+  inventory: Inventory,
+  server: PrometheusServer = inventory.prometheus,
+): Record<string, unknown> {
   const { exporter: e } = inventory;
   const p = server;
   const job: Record<string, unknown> = {
@@ -43,9 +46,13 @@ export function wireGuardScrapeJob(inventory: Inventory, server: PrometheusServe
     metrics_path: e.telemetryPath,
     scheme: e.tls.enabled ? "https" : "http",
   };
-  if (e.basicAuth.enabled) job.basic_auth = { username: e.basicAuth.username, password_file: `${p.secretsDir}/${PASSWORD_FILE}` };
+  if (e.basicAuth.enabled)
+    job.basic_auth = { username: e.basicAuth.username, password_file: `${p.secretsDir}/${PASSWORD_FILE}` };
   if (e.tls.enabled) {
-    job.tls_config = { ...(e.tls.caFile ? { ca_file: e.tls.caFile } : {}), insecure_skip_verify: e.tls.insecureSkipVerify };
+    job.tls_config = {
+      ...(e.tls.caFile ? { ca_file: e.tls.caFile } : {}),
+      insecure_skip_verify: e.tls.insecureSkipVerify,
+    };
   }
   // file_sd: Prometheus watches the file, so adding a host needs no reload.
   job.file_sd_configs = [{ files: [`${p.targetsDir}/${TARGETS_FILE}`] }];
@@ -68,11 +75,19 @@ export function scrapeFragment(inventory: Inventory, server: PrometheusServer = 
   const p = server;
   const alerting = alertingSection(inventory, server);
   const remoteWrite = remoteWriteSection(inventory, server);
-  const labels = Object.entries(externalLabels(inventory, server)).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(", ");
-  const sections = ["rule_files", "scrape_configs", ...(alerting ? ["alerting"] : []), ...(remoteWrite ? ["remote_write"] : [])];
+  const labels = Object.entries(externalLabels(inventory, server))
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+    .join(", ");
+  const sections = [
+    "rule_files",
+    "scrape_configs",
+    ...(alerting ? ["alerting"] : []),
+    ...(remoteWrite ? ["remote_write"] : []),
+  ];
   const merge = `${sections.slice(0, -1).join(", ")} and ${sections.at(-1)}`;
   const note = [`${serverNote(inventory, server)}: append these ${merge} entries to your prometheus.yml.`];
-  if (alerting || remoteWrite || server.replica !== undefined) note.push(`Set global.external_labels in it too: {${labels}}.`);
+  if (alerting || remoteWrite || server.replica !== undefined)
+    note.push(`Set global.external_labels in it too: {${labels}}.`);
   return generatedYaml(
     SOURCE,
     {
@@ -112,5 +127,7 @@ export function prometheusConfig(inventory: Inventory, server: PrometheusServer 
     ],
     ...(remoteWrite ? { remote_write: remoteWrite } : {}),
   };
-  return generatedYaml(SOURCE, config, [`${serverNote(inventory, server)}: the complete prometheus.yml (prometheus.configMode: full).`]);
+  return generatedYaml(SOURCE, config, [
+    `${serverNote(inventory, server)}: the complete prometheus.yml (prometheus.configMode: full).`,
+  ]);
 }

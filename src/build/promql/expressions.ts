@@ -67,7 +67,12 @@ function peerBandwidth(sel: string, window: string): string {
   return `${receiveRate(sel, window)} + ${transmitRate(sel, window)}`;
 }
 
-export function trafficTotal(sel: string, range: string, direction: "rx" | "tx" | "both", groupBy: readonly string[] = []): string {
+export function trafficTotal(
+  sel: string,
+  range: string,
+  direction: "rx" | "tx" | "both",
+  groupBy: readonly string[] = [],
+): string {
   const rx = `increase(${series("wireguard_received_bytes_total", sel)}[${range}])`;
   const tx = `increase(${series("wireguard_sent_bytes_total", sel)}[${range}])`;
   const inner = direction === "rx" ? rx : direction === "tx" ? tx : `${rx} + ${tx}`;
@@ -104,7 +109,9 @@ export function noPeerSeries(sel: string): string {
  * job missing): `absent()` covers that, once for `sel` and once per extra selector (e.g. per host).
  */
 export function exporterDown(sel: string, absentSelectors: readonly string[] = []): string {
-  return [`${series("up", sel)} == 0`, ...[sel, ...absentSelectors].map((s) => `absent(${series("up", s)})`)].join(" or ");
+  return [`${series("up", sel)} == 0`, ...[sel, ...absentSelectors].map((s) => `absent(${series("up", s)})`)].join(
+    " or ",
+  );
 }
 
 export function wireGuardReadFailing(sel: string): string {
@@ -112,7 +119,12 @@ export function wireGuardReadFailing(sel: string): string {
 }
 
 /** Per-peer limits are series `limitSeries{public_key="…"}` (recording rules); others get defaultLimit. */
-export function overBandwidthLimit(sel: string, window: string, defaultLimit: number, limitSeries = "wireguard_peer:bandwidth_limit_bytes_per_second"): string {
+export function overBandwidthLimit(
+  sel: string,
+  window: string,
+  defaultLimit: number,
+  limitSeries = "wireguard_peer:bandwidth_limit_bytes_per_second",
+): string {
   const bw = `(${peerBandwidth(sel, window)})`;
   return `(${bw} > on (public_key) group_left () ${limitSeries}) or (${bw} > ${defaultLimit} unless on (public_key) ${limitSeries})`;
 }

@@ -7,14 +7,16 @@ export interface FlagSpec {
   switches: readonly string[];
 }
 
-export type ParsedArgs = { ok: true; values: Record<string, string>; switches: Set<string> } | { ok: false; error: string };
+export type ParsedArgs =
+  { ok: true; values: Record<string, string>; switches: Set<string> } | { ok: false; error: string };
 
 export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
   const values: Record<string, string> = {};
   const switches = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith("--")) return { ok: false, error: `unexpected argument ${JSON.stringify(arg)} (flags start with --)` };
+    if (!arg.startsWith("--"))
+      return { ok: false, error: `unexpected argument ${JSON.stringify(arg)} (flags start with --)` };
     const eq = arg.indexOf("=");
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     if (spec.switches.includes(name)) {
@@ -22,7 +24,8 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
       switches.add(name);
     } else if (spec.values.includes(name)) {
       const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
-      if (value === undefined || value === "" || (eq === -1 && value.startsWith("--"))) return { ok: false, error: `--${name} needs a value` };
+      if (value === undefined || value === "" || (eq === -1 && value.startsWith("--")))
+        return { ok: false, error: `--${name} needs a value` };
       values[name] = value;
     } else {
       const known = [...spec.values, ...spec.switches].map((f) => `--${f}`).join(", ");

@@ -27,7 +27,9 @@ interface DiffArgs {
 }
 
 /** Like src/tools/cli/args.ts, plus a repeatable --stack. */
-export function parseDiffArgs(argv: readonly string[]): { ok: true; args: DiffArgs } | { ok: false; error: string } | { ok: true; help: true } {
+export function parseDiffArgs(
+  argv: readonly string[],
+): { ok: true; args: DiffArgs } | { ok: false; error: string } | { ok: true; help: true } {
   let base: string | undefined;
   let format: Format = "text";
   let plan = false;
@@ -66,7 +68,11 @@ export function parseDiffArgs(argv: readonly string[]): { ok: true; args: DiffAr
   }
   if (base === undefined) return { ok: false, error: "--base is required" };
   const bad = stacks.find((s) => !/^[A-Za-z0-9_.-]+$/.test(s));
-  if (bad !== undefined) return { ok: false, error: `--stack ${JSON.stringify(bad)}: expected a stack name of letters, digits, '_', '.', '-'` };
+  if (bad !== undefined)
+    return {
+      ok: false,
+      error: `--stack ${JSON.stringify(bad)}: expected a stack name of letters, digits, '_', '.', '-'`,
+    };
   return { ok: true, args: { base, format, plan, ...(stacks.length ? { stacks: [...new Set(stacks)] } : {}) } };
 }
 
@@ -89,10 +95,16 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     const report = await diffAgainstRevision(projectDir, base.revision, { stacks: args.stacks, plan: args.plan });
-    const text = args.format === "json" ? formatJson(report) : args.format === "markdown" ? formatMarkdown(report) : formatText(report);
+    const text =
+      args.format === "json"
+        ? formatJson(report)
+        : args.format === "markdown"
+          ? formatMarkdown(report)
+          : formatText(report);
     console.log(text);
     // Errors also go to stderr, so a job that only shows stderr still names the side, stack and key.
-    for (const e of report.errors) for (const x of e.errors) console.error(`diff: ${e.side}: stack ${e.stack} (${e.file}): ${x.path}: ${x.message}`);
+    for (const e of report.errors)
+      for (const x of e.errors) console.error(`diff: ${e.side}: stack ${e.stack} (${e.file}): ${x.path}: ${x.message}`);
     return exitCode(report);
   } finally {
     base.revision.remove();

@@ -40,7 +40,9 @@ function main(argv: readonly string[]): number {
   try {
     text = readFileSync(file === "-" ? 0 : file, "utf8");
   } catch (e) {
-    console.error(`import-peers: ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    console.error(
+      `import-peers: ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+    );
     return 1;
   }
   const source = file === "-" ? "stdin" : basename(file);
@@ -50,16 +52,28 @@ function main(argv: readonly string[]): number {
   const { peers, duplicates } = withoutDuplicates(result.peers);
 
   const notes: string[] = [];
-  if (result.skipped.privateKeys > 0) notes.push(`skipped ${result.skipped.privateKeys} private key${result.skipped.privateKeys === 1 ? "" : "s"} (never imported)`);
-  if (result.skipped.presharedKeys > 0) notes.push(`skipped ${result.skipped.presharedKeys} preshared key${result.skipped.presharedKeys === 1 ? "" : "s"} (never imported)`);
+  if (result.skipped.privateKeys > 0)
+    notes.push(
+      `skipped ${result.skipped.privateKeys} private key${result.skipped.privateKeys === 1 ? "" : "s"} (never imported)`,
+    );
+  if (result.skipped.presharedKeys > 0)
+    notes.push(
+      `skipped ${result.skipped.presharedKeys} preshared key${result.skipped.presharedKeys === 1 ? "" : "s"} (never imported)`,
+    );
   const unnamed = peers.filter((p) => p.friendlyName === undefined);
-  if (unnamed.length > 0) notes.push(`${unnamed.length} peer${unnamed.length === 1 ? " has" : "s have"} no name comment (# Name = …); named ${placeholderName(unnamed[0].publicKey)} and so on: rename them`);
+  if (unnamed.length > 0)
+    notes.push(
+      `${unnamed.length} peer${unnamed.length === 1 ? " has" : "s have"} no name comment (# Name = …); named ${placeholderName(unnamed[0].publicKey)} and so on: rename them`,
+    );
   for (const d of duplicates) notes.push(`public key ${d} appears more than once; kept the first`);
   for (const n of notes) console.error(`import-peers: ${n}`);
   for (const e of result.errors) console.error(`import-peers: ${source}: ${e}`);
 
-  process.stdout.write(peersYaml(peers, { source, defaultInterface, ...(values.host !== undefined ? { host: values.host } : {}) }));
-  if (peers.length === 0 && result.errors.length === 0) console.error(`import-peers: ${source}: no peers found (expected [Peer] sections or \`wg show dump\` lines)`);
+  process.stdout.write(
+    peersYaml(peers, { source, defaultInterface, ...(values.host !== undefined ? { host: values.host } : {}) }),
+  );
+  if (peers.length === 0 && result.errors.length === 0)
+    console.error(`import-peers: ${source}: no peers found (expected [Peer] sections or \`wg show dump\` lines)`);
   return result.errors.length > 0 || peers.length === 0 ? 1 : 0;
 }
 

@@ -39,11 +39,15 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const secrets = Object.fromEntries(SECRET_KEYS.map((k) => [k, STAND_IN]));
-  const plan = redactPlan(await capturePlan({ stack, config: loaded.values, secrets, program: resolve(projectDir, "index.ts") }));
+  const plan = redactPlan(
+    await capturePlan({ stack, config: loaded.values, secrets, program: resolve(projectDir, "index.ts") }),
+  );
   const text = args.switches.has("json") ? JSON.stringify(plan, null, 2) : formatPlan(plan);
   if (revealsStandIn(text, STAND_IN)) {
     // A secret lost its secret marking on the way into a resource (maybe encoded): refuse to print it.
-    console.error("preview: a secret value reached a resource input without being marked secret; not printing the plan");
+    console.error(
+      "preview: a secret value reached a resource input without being marked secret; not printing the plan",
+    );
     return 1;
   }
   console.log(text);

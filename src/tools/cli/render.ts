@@ -59,7 +59,10 @@ function main(argv: readonly string[]): number {
   return 0;
 }
 
-function locateStack(projectDir: string, values: Record<string, string>): { stack: string; dir: string } | { error: string } {
+function locateStack(
+  projectDir: string,
+  values: Record<string, string>,
+): { stack: string; dir: string } | { error: string } {
   const file = values["stack-file"];
   if (file === undefined) return { stack: values.stack ?? "example", dir: projectDir };
   if (values.stack !== undefined) return { error: "--stack and --stack-file exclude each other" };

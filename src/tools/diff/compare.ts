@@ -73,7 +73,13 @@ export function diffArtifacts(before: readonly Artifact[], after: readonly Artif
   for (const path of paths) {
     const a = olds.get(path);
     const b = news.get(path);
-    const change: Change | undefined = !a ? "added" : !b ? "removed" : a.content !== b.content || !samePlacement(a, b) ? "changed" : undefined;
+    const change: Change | undefined = !a
+      ? "added"
+      : !b
+        ? "removed"
+        : a.content !== b.content || !samePlacement(a, b)
+          ? "changed"
+          : undefined;
     if (!change) continue;
     const kind = (b ?? a)!.kind;
     artifacts.push({ path, change, kind });
@@ -144,7 +150,8 @@ function rulesOf(content: string | undefined): Map<string, { group: string; rule
   return out;
 }
 
-const text = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : typeof v === "string" ? v : JSON.stringify(v));
+const text = (v: unknown): string | undefined =>
+  v === undefined || v === null ? undefined : typeof v === "string" ? v : JSON.stringify(v);
 
 function ruleFields(a: RuleDoc, b: RuleDoc): FieldChange[] {
   const fields: FieldChange[] = [];
@@ -218,11 +225,21 @@ function parseJson(content: string | undefined): Record<string, unknown> | undef
   }
 }
 
-function diffDashboard(path: string, change: Change, a: Artifact | undefined, b: Artifact | undefined): DashboardChange {
+function diffDashboard(
+  path: string,
+  change: Change,
+  a: Artifact | undefined,
+  b: Artifact | undefined,
+): DashboardChange {
   const x = parseJson(a?.content);
   const y = parseJson(b?.content);
   const uid = b?.dashboardUid ?? a?.dashboardUid ?? (y?.uid as string | undefined) ?? (x?.uid as string | undefined);
-  const fields = x && y ? [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((k) => k !== "panels" && JSON.stringify(x[k]) !== JSON.stringify(y[k])).sort() : [];
+  const fields =
+    x && y
+      ? [...new Set([...Object.keys(x), ...Object.keys(y)])]
+          .filter((k) => k !== "panels" && JSON.stringify(x[k]) !== JSON.stringify(y[k]))
+          .sort()
+      : [];
   const pa = panelsOf(x as { panels?: PanelDoc[] } | undefined);
   const pb = panelsOf(y as { panels?: PanelDoc[] } | undefined);
   const panels: PanelChange[] = [];
@@ -232,12 +249,20 @@ function diffDashboard(path: string, change: Change, a: Artifact | undefined, b:
     if (!p) panels.push({ title, change: "added", fields: [], queriesBefore: [], queriesAfter: queries(q) });
     else if (!q) panels.push({ title, change: "removed", fields: [], queriesBefore: queries(p), queriesAfter: [] });
     else if (JSON.stringify(p) !== JSON.stringify(q)) {
-      const keys = [...new Set([...Object.keys(p), ...Object.keys(q)])].filter((k) => k !== "targets" && JSON.stringify(p[k]) !== JSON.stringify(q[k])).sort();
+      const keys = [...new Set([...Object.keys(p), ...Object.keys(q)])]
+        .filter((k) => k !== "targets" && JSON.stringify(p[k]) !== JSON.stringify(q[k]))
+        .sort();
       const qa = queries(p);
       const qb = queries(q);
       const same = JSON.stringify(qa) === JSON.stringify(qb);
       const targetsOther = same && JSON.stringify(p.targets) !== JSON.stringify(q.targets);
-      panels.push({ title, change: "changed", fields: targetsOther ? [...keys, "targets"] : keys, queriesBefore: same ? [] : qa, queriesAfter: same ? [] : qb });
+      panels.push({
+        title,
+        change: "changed",
+        fields: targetsOther ? [...keys, "targets"] : keys,
+        queriesBefore: same ? [] : qa,
+        queriesAfter: same ? [] : qb,
+      });
     }
   }
   return { path, uid, change, fields, panels };

@@ -32,7 +32,10 @@ function stackSummary(s: StackDiff): string {
   const parts = [
     ...files,
     ...count(s.diff.rules.length, "rule"),
-    ...count(s.diff.dashboards.reduce((n, d) => n + d.panels.length, 0), "panel"),
+    ...count(
+      s.diff.dashboards.reduce((n, d) => n + d.panels.length, 0),
+      "panel",
+    ),
     ...count(s.diff.hosts.length, "host"),
     ...count(s.exporterRestarts.length, "exporter restart"),
     ...(s.plan ? [planCounts(s)] : []),
@@ -44,10 +47,12 @@ function stackSummary(s: StackDiff): string {
 function planCounts(s: StackDiff): string {
   if (!s.plan || s.plan.length === 0) return "plan: no resource changes";
   const ops = ["create", "update", "replace", "delete"] as const;
-  return `plan: ${ops.flatMap((op) => {
-    const n = s.plan!.filter((p) => p.op === op).length;
-    return n === 0 ? [] : [`${n} to ${op}`];
-  }).join(", ")}`;
+  return `plan: ${ops
+    .flatMap((op) => {
+      const n = s.plan!.filter((p) => p.op === op).length;
+      return n === 0 ? [] : [`${n} to ${op}`];
+    })
+    .join(", ")}`;
 }
 
 function errorLines(e: SideError): string[] {
@@ -56,7 +61,14 @@ function errorLines(e: SideError): string[] {
 
 function ruleLines(r: RuleChange): string[] {
   const head = `${SIGN[r.change]} ${r.name} (group ${r.group})`;
-  return [head, ...r.fields.flatMap((f) => [`    ${f.field}:`, ...(f.before !== undefined ? [`      - ${f.before}`] : []), ...(f.after !== undefined ? [`      + ${f.after}`] : [])])];
+  return [
+    head,
+    ...r.fields.flatMap((f) => [
+      `    ${f.field}:`,
+      ...(f.before !== undefined ? [`      - ${f.before}`] : []),
+      ...(f.after !== undefined ? [`      + ${f.after}`] : []),
+    ]),
+  ];
 }
 
 function dashboardLines(d: DashboardChange): string[] {
@@ -73,12 +85,27 @@ function dashboardLines(d: DashboardChange): string[] {
 }
 
 function hostLines(h: HostChange, restarts: boolean): string[] {
-  const effect = h.change === "added" ? "new host: exporter installed and started" : h.change === "removed" ? "host removed: exporter stopped and its files removed" : restarts ? "exporter restarts" : "exporter keeps running";
-  return [`${SIGN[h.change]} ${h.host}: ${effect}`, ...h.files.map((f) => `    ${SIGN[f.change]} ${f.path}${f.target ? ` → ${f.target}` : ""}${f.restarts && h.change === "changed" ? " (restarts the exporter)" : ""}`)];
+  const effect =
+    h.change === "added"
+      ? "new host: exporter installed and started"
+      : h.change === "removed"
+        ? "host removed: exporter stopped and its files removed"
+        : restarts
+          ? "exporter restarts"
+          : "exporter keeps running";
+  return [
+    `${SIGN[h.change]} ${h.host}: ${effect}`,
+    ...h.files.map(
+      (f) =>
+        `    ${SIGN[f.change]} ${f.path}${f.target ? ` → ${f.target}` : ""}${f.restarts && h.change === "changed" ? " (restarts the exporter)" : ""}`,
+    ),
+  ];
 }
 
 function planLines(s: StackDiff): string[] {
-  return (s.plan ?? []).map((p) => `${p.op} ${p.type} ${p.name}${p.changed.length ? ` [${p.changed.join(", ")}]` : ""}`);
+  return (s.plan ?? []).map(
+    (p) => `${p.op} ${p.type} ${p.name}${p.changed.length ? ` [${p.changed.join(", ")}]` : ""}`,
+  );
 }
 
 /** Every section of a stack's details, as plain lines (text indents them; markdown fences them). */
@@ -91,7 +118,10 @@ function sections(s: StackDiff, report: DiffReport): { title: string; lines: str
     { title: "hosts", lines: s.diff.hosts.flatMap((h) => hostLines(h, hostRestarts.has(h.host))) },
   ];
   if (report.exporterRebuilt && s.exporterRestarts.length > 0) {
-    out.push({ title: "exporter build", lines: [`new exporter build (exporter sources changed): restarts on ${s.exporterRestarts.join(", ")}`] });
+    out.push({
+      title: "exporter build",
+      lines: [`new exporter build (exporter sources changed): restarts on ${s.exporterRestarts.join(", ")}`],
+    });
   }
   if (s.plan) out.push({ title: "pulumi plan", lines: s.plan.length ? planLines(s) : ["no resource changes"] });
   return out.filter((x) => x.lines.length > 0);
@@ -101,13 +131,18 @@ function sections(s: StackDiff, report: DiffReport): { title: string; lines: str
 
 export function formatText(report: DiffReport): string {
   const lines = [heading(report)];
-  if (report.exporterRebuilt) lines.push("exporter: its sources changed; every existing host gets a new build and restarts it");
+  if (report.exporterRebuilt)
+    lines.push("exporter: its sources changed; every existing host gets a new build and restarts it");
   for (const e of report.errors) lines.push(...errorLines(e).map((l) => `error: ${l}`));
   for (const s of report.stacks) {
     lines.push("", `stack ${s.stack}: ${stackSummary(s)}`);
     for (const sec of sections(s, report)) lines.push(`  ${sec.title}:`, ...sec.lines.map((l) => `    ${l}`));
   }
-  if (!report.planIncluded) lines.push("", "(Pulumi plan not computed; add --plan to list the resources each stack would create, update, replace or delete)");
+  if (!report.planIncluded)
+    lines.push(
+      "",
+      "(Pulumi plan not computed; add --plan to list the resources each stack would create, update, replace or delete)",
+    );
   return lines.join("\n");
 }
 
@@ -142,8 +177,14 @@ export function formatMarkdown(report: DiffReport, limit = GITHUB_COMMENT_LIMIT)
   if (report.errors.length > 0) {
     head.push("**Errors** (exit code 2):", "", fence(report.errors.flatMap(errorLines)), "");
   }
-  if (report.exporterRebuilt) head.push("The exporter's sources changed: every existing host gets a new build and restarts its exporter.", "");
-  head.push("| stack | change |", "|---|---|", ...report.stacks.map((s) => `| ${escapeCell(s.stack)} | ${escapeCell(stackSummary(s))} |`), "");
+  if (report.exporterRebuilt)
+    head.push("The exporter's sources changed: every existing host gets a new build and restarts its exporter.", "");
+  head.push(
+    "| stack | change |",
+    "|---|---|",
+    ...report.stacks.map((s) => `| ${escapeCell(s.stack)} | ${escapeCell(stackSummary(s))} |`),
+    "",
+  );
   if (!report.planIncluded) head.push("_Pulumi plan not computed (`--plan`)._", "");
 
   const changed = report.stacks.filter((s) => s.status !== "unchanged");
@@ -155,17 +196,24 @@ export function formatMarkdown(report: DiffReport, limit = GITHUB_COMMENT_LIMIT)
   const cutNote = (): string => {
     const cut = changed.filter((s) => detail.get(s.stack) !== "full");
     if (cut.length === 0) return "";
-    const describe = (s: StackDiff) => `${s.stack} (${detail.get(s.stack) === "files" ? "file list only" : "summary row only"})`;
+    const describe = (s: StackDiff) =>
+      `${s.stack} (${detail.get(s.stack) === "files" ? "file list only" : "summary row only"})`;
     const stacks = cut.map((s) => `--stack ${s.stack}`).join(" ");
-    return `\n> **Cut to fit GitHub's ${limit.toLocaleString("en-US")}-character limit:** details of ${cut.map(describe).join(", ")}. ` +
-      `The full report: \`npm run diff -- --base ${report.base.ref} ${stacks}\`.\n`;
+    return (
+      `\n> **Cut to fit GitHub's ${limit.toLocaleString("en-US")}-character limit:** details of ${cut.map(describe).join(", ")}. ` +
+      `The full report: \`npm run diff -- --base ${report.base.ref} ${stacks}\`.\n`
+    );
   };
   let text = build() + cutNote();
   // Demote the longest stack one level at a time until it fits (or only summaries are left).
   while (text.length > limit) {
     const candidates = changed.filter((s) => detail.get(s.stack) !== "summary");
     if (candidates.length === 0) break;
-    const longest = candidates.reduce((x, y) => (markdownStack(y, report, detail.get(y.stack)!).length > markdownStack(x, report, detail.get(x.stack)!).length ? y : x));
+    const longest = candidates.reduce((x, y) =>
+      markdownStack(y, report, detail.get(y.stack)!).length > markdownStack(x, report, detail.get(x.stack)!).length
+        ? y
+        : x,
+    );
     detail.set(longest.stack, detail.get(longest.stack) === "full" ? "files" : "summary");
     text = build() + cutNote();
   }

@@ -26,7 +26,13 @@ const STAND_IN = "diff-stand-in-not-a-real-secret";
 
 function capture(stack: string, side: PlanSide, env: Record<string, string>): Promise<CapturedPlan> {
   const secrets = Object.fromEntries(SECRET_KEYS.map((k) => [k, STAND_IN]));
-  return capturePlan({ stack, config: side.values, secrets, program: join(side.dir, "index.ts"), env: { PULUMI_NODEJS_TRANSPILE_ONLY: "true", ...env } });
+  return capturePlan({
+    stack,
+    config: side.values,
+    secrets,
+    program: join(side.dir, "index.ts"),
+    env: { PULUMI_NODEJS_TRANSPILE_ONLY: "true", ...env },
+  });
 }
 
 /**
@@ -34,7 +40,12 @@ function capture(stack: string, side: PlanSide, env: Record<string, string>): Pr
  * undefined has no such stack (every resource is created, or deleted). `env` is passed to the program
  * (e.g. one prebuilt exporter bundle for both sides when the exporter did not change).
  */
-export async function planSteps(stack: string, before: PlanSide | undefined, after: PlanSide | undefined, env: Record<string, string> = {}): Promise<PlanStep[]> {
+export async function planSteps(
+  stack: string,
+  before: PlanSide | undefined,
+  after: PlanSide | undefined,
+  env: Record<string, string> = {},
+): Promise<PlanStep[]> {
   const [a, b] = await Promise.all([before && capture(stack, before, env), after && capture(stack, after, env)]);
   const lifecycle = engineSteps(a, b);
   const steps: PlanStep[] = [];

@@ -9,7 +9,11 @@ type ConfigModule = typeof import("../../model/index");
 type StackArtifactsModule = typeof import("../../build/stack-artifacts");
 
 export type StackRender =
-  | { ok: true; artifacts: Artifact[]; /** plain config values, as the engine would get them */ values: Record<string, unknown> }
+  | {
+      ok: true;
+      artifacts: Artifact[];
+      /** plain config values, as the engine would get them */ values: Record<string, unknown>;
+    }
   | { ok: false; errors: ConfigError[] };
 
 /**

@@ -55,7 +55,11 @@ export interface DiffOptions {
   plan?: boolean;
 }
 
-export async function diffAgainstRevision(projectDir: string, base: Revision, options: DiffOptions = {}): Promise<DiffReport> {
+export async function diffAgainstRevision(
+  projectDir: string,
+  base: Revision,
+  options: DiffOptions = {},
+): Promise<DiffReport> {
   const stacks = options.stacks ?? [...new Set([...stacksIn(base.dir), ...stacksIn(projectDir)])].sort();
   const exporterRebuilt = pathsChangedSince(projectDir, base.commit, EXPORTER_SOURCES);
   const errors: SideError[] = [];
@@ -64,7 +68,14 @@ export async function diffAgainstRevision(projectDir: string, base: Revision, op
   const haveWork = new Set(stacksIn(projectDir));
   for (const stack of options.stacks ?? []) {
     if (!haveBase.has(stack) && !haveWork.has(stack)) {
-      errors.push({ side: "working tree", stack, file: `Pulumi.${stack}.yaml`, errors: [{ path: "--stack", message: `no stack file Pulumi.${stack}.yaml at ${base.ref} nor in the working tree` }] });
+      errors.push({
+        side: "working tree",
+        stack,
+        file: `Pulumi.${stack}.yaml`,
+        errors: [
+          { path: "--stack", message: `no stack file Pulumi.${stack}.yaml at ${base.ref} nor in the working tree` },
+        ],
+      });
     }
   }
   const bundleEnv = options.plan && !exporterRebuilt ? prebuiltBundleEnv(projectDir) : undefined;
@@ -73,7 +84,9 @@ export async function diffAgainstRevision(projectDir: string, base: Revision, op
       if (!haveBase.has(stack) && !haveWork.has(stack)) continue;
       const before = haveBase.has(stack) ? renderStackIn(base.dir, stack) : undefined;
       const after = haveWork.has(stack) ? renderStackIn(projectDir, stack) : undefined;
-      const failed = [sideError("base", stack, before), sideError("working tree", stack, after)].filter((e): e is SideError => e !== undefined);
+      const failed = [sideError("base", stack, before), sideError("working tree", stack, after)].filter(
+        (e): e is SideError => e !== undefined,
+      );
       if (failed.length > 0) {
         errors.push(...failed);
         continue;
@@ -81,18 +94,32 @@ export async function diffAgainstRevision(projectDir: string, base: Revision, op
       const a = before?.ok ? before.artifacts : [];
       const b = after?.ok ? after.artifacts : [];
       const diff = diffArtifacts(a, b);
-      const exporterRestarts = exporterRebuilt ? hostsOnBothSides(a, b) : diff.hosts.filter((h) => h.restartsExporter).map((h) => h.host);
+      const exporterRestarts = exporterRebuilt
+        ? hostsOnBothSides(a, b)
+        : diff.hosts.filter((h) => h.restartsExporter).map((h) => h.host);
       const plan = options.plan
-        ? await planSteps(stack, before?.ok ? { dir: base.dir, values: before.values } : undefined, after?.ok ? { dir: projectDir, values: after.values } : undefined, bundleEnv?.env)
+        ? await planSteps(
+            stack,
+            before?.ok ? { dir: base.dir, values: before.values } : undefined,
+            after?.ok ? { dir: projectDir, values: after.values } : undefined,
+            bundleEnv?.env,
+          )
         : undefined;
-      const changed = diff.artifacts.length > 0 || exporterRestarts.length > 0 || (plan !== undefined && plan.length > 0);
+      const changed =
+        diff.artifacts.length > 0 || exporterRestarts.length > 0 || (plan !== undefined && plan.length > 0);
       const status = !before ? "added" : !after ? "removed" : changed ? "changed" : "unchanged";
       results.push({ stack, status, diff, exporterRestarts, ...(plan ? { plan } : {}) });
     }
   } finally {
     bundleEnv?.remove();
   }
-  return { base: { ref: base.ref, commit: base.commit }, exporterRebuilt, stacks: results, errors, planIncluded: Boolean(options.plan) };
+  return {
+    base: { ref: base.ref, commit: base.commit },
+    exporterRebuilt,
+    stacks: results,
+    errors,
+    planIncluded: Boolean(options.plan),
+  };
 }
 
 function sideError(side: Side, stack: string, r: StackRender | undefined): SideError | undefined {

@@ -29,8 +29,12 @@ function resolveCommit(repoDir: string, ref: string): { ok: true; commit: string
   const r = git(repoDir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
   if (r.status !== 0) {
     const inside = git(repoDir, ["rev-parse", "--is-inside-work-tree"]);
-    if (inside.status !== 0) return { ok: false, error: `${repoDir} is not in a git repository (${inside.stderr.trim()})` };
-    return { ok: false, error: `unknown git revision ${JSON.stringify(ref)} (fetch it first, e.g. \`git fetch origin\`)` };
+    if (inside.status !== 0)
+      return { ok: false, error: `${repoDir} is not in a git repository (${inside.stderr.trim()})` };
+    return {
+      ok: false,
+      error: `unknown git revision ${JSON.stringify(ref)} (fetch it first, e.g. \`git fetch origin\`)`,
+    };
   }
   return { ok: true, commit: r.stdout.trim() };
 }
@@ -45,14 +49,18 @@ export function materializeRevision(projectDir: string, ref: string): RevisionRe
   try {
     // `commit:prefix` archives the project's directory as the root of the archive.
     const tree = prefix === "" ? resolved.commit : `${resolved.commit}:${prefix.replace(/\/$/, "")}`;
-    const archive = execFileSync("git", ["archive", "--format=tar", tree], { cwd: projectDir, maxBuffer: 1024 * 1024 * 1024 });
+    const archive = execFileSync("git", ["archive", "--format=tar", tree], {
+      cwd: projectDir,
+      maxBuffer: 1024 * 1024 * 1024,
+    });
     execFileSync("tar", ["-x", "-C", dir], { input: archive });
   } catch (e) {
     remove();
     return { ok: false, error: `could not read the files of ${ref}: ${(e as Error).message.split("\n")[0]}` };
   }
   const modules = join(projectDir, "node_modules");
-  if (existsSync(modules) && !existsSync(join(dir, "node_modules"))) symlinkSync(modules, join(dir, "node_modules"), "dir");
+  if (existsSync(modules) && !existsSync(join(dir, "node_modules")))
+    symlinkSync(modules, join(dir, "node_modules"), "dir");
   return { ok: true, revision: { ref, commit: resolved.commit, dir, remove } };
 }
 

@@ -20,12 +20,17 @@ export function placeholderName(publicKey: string): string {
 }
 
 export function peersYaml(peers: readonly ImportedPeer[], options: PeersYamlOptions): string {
-  const lines = [`# Peers imported from ${options.source} by \`npm run import-peers\`: public keys, names and allowed IPs only.`, "peers:"];
+  const lines = [
+    `# Peers imported from ${options.source} by \`npm run import-peers\`: public keys, names and allowed IPs only.`,
+    "peers:",
+  ];
   if (peers.length === 0) return `${lines[0]}\npeers: []\n`;
   for (const p of peers) {
     const iface = p.interface ?? options.defaultInterface;
     lines.push(`  - publicKey: ${scalar(p.publicKey)}`);
-    lines.push(`    friendlyName: ${scalar(p.friendlyName ?? placeholderName(p.publicKey))}${p.friendlyName === undefined ? " # rename: the input has no name for it" : ""}`);
+    lines.push(
+      `    friendlyName: ${scalar(p.friendlyName ?? placeholderName(p.publicKey))}${p.friendlyName === undefined ? " # rename: the input has no name for it" : ""}`,
+    );
     if (options.host !== undefined) lines.push(`    host: ${scalar(options.host)}`);
     if (iface !== undefined) lines.push(`    interface: ${scalar(iface)}`);
     if (p.allowedIPs.length > 0) lines.push(`    # AllowedIPs: ${p.allowedIPs.join(", ")}`);

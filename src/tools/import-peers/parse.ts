@@ -29,7 +29,11 @@ function nameFrom(comment: string): string | undefined {
   return m && m[1] !== "" ? m[1] : undefined;
 }
 
-const splitList = (v: string): string[] => v.split(",").map((s) => s.trim()).filter((s) => s !== "");
+const splitList = (v: string): string[] =>
+  v
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
 
 /**
  * wg-quick's INI format. A name comment belongs to the peer whose `[Peer]` section it is in, or —
@@ -37,14 +41,26 @@ const splitList = (v: string): string[] => v.split(",").map((s) => s.trim()).fil
  * (wg-easy writes `# Client:` above the header, MindFlavor's exporter `# friendly_name` below it).
  */
 export function parseWgQuick(text: string): ImportResult {
-  const result: ImportResult = { format: "wg-quick", peers: [], skipped: { privateKeys: 0, presharedKeys: 0 }, errors: [] };
-  type Section = { kind: "interface" | "peer" | "other"; line: number; publicKey?: string; name?: string; allowedIPs: string[] };
+  const result: ImportResult = {
+    format: "wg-quick",
+    peers: [],
+    skipped: { privateKeys: 0, presharedKeys: 0 },
+    errors: [],
+  };
+  type Section = {
+    kind: "interface" | "peer" | "other";
+    line: number;
+    publicKey?: string;
+    name?: string;
+    allowedIPs: string[];
+  };
   const sections: Section[] = [];
   let current: Section | undefined;
   let pendingNames: string[] = [];
   const lines = text.split(/\r?\n/);
   const flushPendingInto = (s: Section | undefined) => {
-    if (s && s.kind === "peer" && pendingNames.length > 0 && s.name === undefined) s.name = pendingNames[pendingNames.length - 1];
+    if (s && s.kind === "peer" && pendingNames.length > 0 && s.name === undefined)
+      s.name = pendingNames[pendingNames.length - 1];
     pendingNames = [];
   };
   lines.forEach((raw, i) => {
@@ -57,7 +73,8 @@ export function parseWgQuick(text: string): ImportResult {
     }
     const header = /^\[(\w+)\]$/.exec(line);
     if (header) {
-      const kind = header[1].toLowerCase() === "peer" ? "peer" : header[1].toLowerCase() === "interface" ? "interface" : "other";
+      const kind =
+        header[1].toLowerCase() === "peer" ? "peer" : header[1].toLowerCase() === "interface" ? "interface" : "other";
       current = { kind, line: i + 1, allowedIPs: [] };
       sections.push(current);
       flushPendingInto(current);
@@ -71,7 +88,10 @@ export function parseWgQuick(text: string): ImportResult {
       return;
     }
     const key = line.slice(0, eq).trim().toLowerCase();
-    const value = line.slice(eq + 1).replace(/\s+#.*$/, "").trim();
+    const value = line
+      .slice(eq + 1)
+      .replace(/\s+#.*$/, "")
+      .trim();
     if (key === "privatekey") result.skipped.privateKeys++;
     else if (key === "presharedkey") result.skipped.presharedKeys++;
     else if (current?.kind === "peer" && key === "publickey") current.publicKey = value;
@@ -80,8 +100,14 @@ export function parseWgQuick(text: string): ImportResult {
   flushPendingInto(current);
   for (const s of sections.filter((x) => x.kind === "peer")) {
     if (s.publicKey === undefined) result.errors.push(`line ${s.line}: [Peer] without a PublicKey`);
-    else if (!isWireGuardKey(s.publicKey)) result.errors.push(`line ${s.line}: [Peer] PublicKey is not a WireGuard key (44 characters of base64)`);
-    else result.peers.push({ publicKey: s.publicKey, ...(s.name !== undefined ? { friendlyName: s.name } : {}), allowedIPs: s.allowedIPs });
+    else if (!isWireGuardKey(s.publicKey))
+      result.errors.push(`line ${s.line}: [Peer] PublicKey is not a WireGuard key (44 characters of base64)`);
+    else
+      result.peers.push({
+        publicKey: s.publicKey,
+        ...(s.name !== undefined ? { friendlyName: s.name } : {}),
+        allowedIPs: s.allowedIPs,
+      });
   }
   return result;
 }
@@ -92,7 +118,12 @@ export function parseWgQuick(text: string): ImportResult {
  * after its name; a peer's preshared key is its second field, `(none)` when unset.
  */
 function parseWgDump(text: string): ImportResult {
-  const result: ImportResult = { format: "wg-dump", peers: [], skipped: { privateKeys: 0, presharedKeys: 0 }, errors: [] };
+  const result: ImportResult = {
+    format: "wg-dump",
+    peers: [],
+    skipped: { privateKeys: 0, presharedKeys: 0 },
+    errors: [],
+  };
   text.split(/\r?\n/).forEach((raw, i) => {
     if (raw.trim() === "") return;
     const f = raw.split("\t");
@@ -104,7 +135,9 @@ function parseWgDump(text: string): ImportResult {
       return;
     }
     if (fields.length !== 8) {
-      result.errors.push(`line ${i + 1}: expected the tab-separated fields of \`wg show dump\` (4, 5, 8 or 9), got ${f.length}`);
+      result.errors.push(
+        `line ${i + 1}: expected the tab-separated fields of \`wg show dump\` (4, 5, 8 or 9), got ${f.length}`,
+      );
       return;
     }
     const [publicKey, presharedKey, , allowedIPs] = fields;
@@ -113,7 +146,11 @@ function parseWgDump(text: string): ImportResult {
       result.errors.push(`line ${i + 1}: the peer's public key is not a WireGuard key`);
       return;
     }
-    result.peers.push({ publicKey, ...(iface !== undefined ? { interface: iface } : {}), allowedIPs: allowedIPs === "(none)" ? [] : splitList(allowedIPs) });
+    result.peers.push({
+      publicKey,
+      ...(iface !== undefined ? { interface: iface } : {}),
+      allowedIPs: allowedIPs === "(none)" ? [] : splitList(allowedIPs),
+    });
   });
   return result;
 }

@@ -14,7 +14,15 @@ import { PROJECT } from "../../model/errors";
 interface ResourceOptions {
   replaceOnChanges: string[];
   deleteBeforeReplace: boolean;
-  aliases: { urn?: string; name?: string; type?: string; stack?: string; project?: string; parentUrn?: string; noParent?: boolean }[];
+  aliases: {
+    urn?: string;
+    name?: string;
+    type?: string;
+    stack?: string;
+    project?: string;
+    parentUrn?: string;
+    noParent?: boolean;
+  }[];
   ignoreChanges: string[];
   additionalSecretOutputs: string[];
   protect: boolean;
@@ -68,7 +76,8 @@ export function isSecretValue(v: unknown): v is { value: unknown } {
 export function revealSecrets(value: unknown): unknown {
   if (isSecretValue(value)) return revealSecrets(value.value);
   if (Array.isArray(value)) return value.map(revealSecrets);
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealSecrets(v)]));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealSecrets(v)]));
   return value;
 }
 
@@ -80,15 +89,27 @@ export async function capturePlan(options: CaptureOptions): Promise<CapturedPlan
   try {
     const requestFile = join(dir, "request.json");
     const outFile = join(dir, "plan.json");
-    const request = { stack: options.stack, project: PROJECT, program: options.program, config: options.config, secrets: options.secrets ?? {} };
+    const request = {
+      stack: options.stack,
+      project: PROJECT,
+      program: options.program,
+      config: options.config,
+      secrets: options.secrets ?? {},
+    };
     writeFileSync(requestFile, JSON.stringify(request), { mode: 0o600 });
     const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
-      const child = execFile(process.execPath, [...(options.nodeFlags ?? []), RUNNER, requestFile, outFile], {
-        cwd: dirname(options.program),
-        env: { ...withoutTypeScriptLoaders(process.env), ...options.env },
-        maxBuffer: 16 * 1024 * 1024,
-        timeout: 300_000,
-      }, (error, _stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stderr: String(stderr) }));
+      const child = execFile(
+        process.execPath,
+        [...(options.nodeFlags ?? []), RUNNER, requestFile, outFile],
+        {
+          cwd: dirname(options.program),
+          env: { ...withoutTypeScriptLoaders(process.env), ...options.env },
+          maxBuffer: 16 * 1024 * 1024,
+          timeout: 300_000,
+        },
+        (error, _stdout, stderr) =>
+          resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stderr: String(stderr) }),
+      );
       child.stdin?.end();
     });
     if (result.code !== 0) throw new Error(result.stderr.trim() || `the program exited ${result.code}`);
@@ -101,6 +122,9 @@ export async function capturePlan(options: CaptureOptions): Promise<CapturedPlan
 /** A parent started under tsx passes its loader on in NODE_OPTIONS; the program must not inherit it. */
 function withoutTypeScriptLoaders(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const { NODE_OPTIONS, ...rest } = env;
-  const kept = (NODE_OPTIONS ?? "").split(/\s+/).filter((o, i, all) => o !== "" && !/tsx|ts-node/.test(o) && !/tsx|ts-node/.test(all[i + 1] ?? "")).join(" ");
+  const kept = (NODE_OPTIONS ?? "")
+    .split(/\s+/)
+    .filter((o, i, all) => o !== "" && !/tsx|ts-node/.test(o) && !/tsx|ts-node/.test(all[i + 1] ?? ""))
+    .join(" ");
   return kept ? { ...rest, NODE_OPTIONS: kept } : rest;
 }

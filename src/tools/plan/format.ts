@@ -65,7 +65,8 @@ export function formatPlan(plan: CapturedPlan): string {
   for (const r of plan.resources) {
     out.push(`+ ${r.type}  ${r.name}`);
     if (r.parent) out.push(`    parent: ${shortUrn(r.parent, byUrn)}`);
-    if (r.dependencies.length > 0) out.push(`    depends on: ${r.dependencies.map((d) => shortUrn(d, byUrn)).join(", ")}`);
+    if (r.dependencies.length > 0)
+      out.push(`    depends on: ${r.dependencies.map((d) => shortUrn(d, byUrn)).join(", ")}`);
     if (r.custom) out.push(...inputLines(r.inputs, "    "));
   }
   out.push("", `${plan.resources.length} resources to create:`);

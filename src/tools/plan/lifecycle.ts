@@ -37,7 +37,8 @@ export function changedPaths(before: unknown, after: unknown, path = ""): string
   // Secrets compare by their values: the engine diffs plaintext.
   const a = revealSecrets(before);
   const b = revealSecrets(after);
-  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === "object" && !Array.isArray(v);
   if (isObject(a) && isObject(b) && !("asset" in a)) {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
     return keys.flatMap((k) => changedPaths(a[k], b[k], path ? `${path}.${k}` : k));
@@ -49,7 +50,10 @@ export function changedPaths(before: unknown, after: unknown, path = ""): string
 }
 
 function segments(path: string): string[] {
-  return path.replace(/\[(\*|\d+)\]/g, ".$1").split(".").filter((s) => s !== "");
+  return path
+    .replace(/\[(\*|\d+)\]/g, ".$1")
+    .split(".")
+    .filter((s) => s !== "");
 }
 
 /** PropertyPath.Contains: `pattern` is a prefix of `path`, `*` matching any one segment. */
@@ -61,13 +65,16 @@ export function pathContains(pattern: string, path: string): boolean {
 
 function aliasUrns(r: PlannedResource, stack: string): string[] {
   const prefix = r.urn.slice(0, r.urn.lastIndexOf("::") + 2);
-  return r.options.aliases.flatMap((a) => (a.urn ? [a.urn] : a.name && (!a.stack || a.stack === stack) ? [`${prefix}${a.name}`] : []));
+  return r.options.aliases.flatMap((a) =>
+    a.urn ? [a.urn] : a.name && (!a.stack || a.stack === stack) ? [`${prefix}${a.name}`] : [],
+  );
 }
 
 /** Topological order over `resources` by their dependencies (a component stands for its children). */
 function dependencyOrder(resources: PlannedResource[]): PlannedResource[] {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
-  const childrenOf = (urn: string): PlannedResource[] => resources.filter((r) => r.parent === urn).flatMap((c) => [c, ...childrenOf(c.urn)]);
+  const childrenOf = (urn: string): PlannedResource[] =>
+    resources.filter((r) => r.parent === urn).flatMap((c) => [c, ...childrenOf(c.urn)]);
   const ancestors = (r: PlannedResource): PlannedResource[] => {
     const parent = r.parent ? byUrn.get(r.parent) : undefined;
     return parent ? [parent, ...ancestors(parent)] : [];
@@ -75,7 +82,11 @@ function dependencyOrder(resources: PlannedResource[]): PlannedResource[] {
   const deps = new Map<string, Set<string>>();
   for (const r of resources) {
     // A parent comes before its children; dependsOn a component means on all of its children.
-    const direct = [...(r.parent ? [r.parent] : []), ...r.dependencies, ...ancestors(r).flatMap((a) => a.dependencies)].flatMap((u) => {
+    const direct = [
+      ...(r.parent ? [r.parent] : []),
+      ...r.dependencies,
+      ...ancestors(r).flatMap((a) => a.dependencies),
+    ].flatMap((u) => {
       const d = byUrn.get(u);
       return !d ? [] : d.urn === r.parent ? [d] : [d, ...childrenOf(d.urn)];
     });
@@ -110,7 +121,9 @@ export function engineSteps(before: CapturedPlan | undefined, after: CapturedPla
       continue;
     }
     matched.add(old.urn);
-    const changed = changedPaths(old.inputs, r.inputs).filter((p) => !r.options.ignoreChanges.some((i) => pathContains(i, p)));
+    const changed = changedPaths(old.inputs, r.inputs).filter(
+      (p) => !r.options.ignoreChanges.some((i) => pathContains(i, p)),
+    );
     if (changed.length === 0) {
       same.push(r.urn);
     } else if (changed.some((p) => r.options.replaceOnChanges.some((pattern) => pathContains(pattern, p)))) {
@@ -128,11 +141,19 @@ export function engineSteps(before: CapturedPlan | undefined, after: CapturedPla
   const deletes = dependencyOrder(before?.resources ?? [])
     .reverse()
     .filter((r) => deleteSet.has(r.urn))
-    .map((r): EngineStep => ({ op: "delete", resource: r, reason: replacedOlds.includes(r) ? "replace" : "removed", changed: [] }));
+    .map((r): EngineStep => ({
+      op: "delete",
+      resource: r,
+      reason: replacedOlds.includes(r) ? "replace" : "removed",
+      changed: [],
+    }));
   return { steps: [...deletesFirst, ...forward, ...deletes], same };
 }
 
 /** One line a step, for messages and test names. */
 export function describeSteps(l: Lifecycle): string[] {
-  return l.steps.map((s) => `${s.op} ${s.resource.type} ${s.resource.name}${s.reason === "replace" ? " (replace)" : ""}${s.changed.length ? ` [${s.changed.join(", ")}]` : ""}`);
+  return l.steps.map(
+    (s) =>
+      `${s.op} ${s.resource.type} ${s.resource.name}${s.reason === "replace" ? " (replace)" : ""}${s.changed.length ? ` [${s.changed.join(", ")}]` : ""}`,
+  );
 }

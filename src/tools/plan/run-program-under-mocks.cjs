@@ -40,7 +40,14 @@ function mockOutputs(type, inputs) {
 function aliasOf(a) {
   if (a.getAliasCase && a.getAliasCase() === 1) return { urn: a.getUrn() };
   const s = a.getSpec();
-  return { name: s.getName() || undefined, type: s.getType() || undefined, stack: s.getStack() || undefined, project: s.getProject() || undefined, parentUrn: s.getParenturn() || undefined, noParent: s.getNoparent() || undefined };
+  return {
+    name: s.getName() || undefined,
+    type: s.getType() || undefined,
+    stack: s.getStack() || undefined,
+    project: s.getProject() || undefined,
+    parentUrn: s.getParenturn() || undefined,
+    noParent: s.getNoparent() || undefined,
+  };
 }
 
 /** Assets hold their text or path as promises; replace them by `{ asset: "text" | "file", … }`. */
@@ -115,7 +122,8 @@ async function main() {
 
   const config = {};
   const secretKeys = [];
-  for (const [k, v] of Object.entries(request.config)) config[`${request.project}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+  for (const [k, v] of Object.entries(request.config))
+    config[`${request.project}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
   for (const [k, v] of Object.entries(request.secrets ?? {})) {
     config[`${request.project}:${k}`] = v;
     secretKeys.push(`${request.project}:${k}`);
@@ -125,11 +133,21 @@ async function main() {
   // cmd/run/run.js requires "." (cmd/run/index.js) only for one exit-code constant, and loading
   // index.js would parse process.argv as the language host's and exit; the constant is given here.
   const runIndex = require.resolve("@pulumi/pulumi/cmd/run/index.js");
-  require.cache[runIndex] = /** @type {any} */ ({ id: runIndex, filename: runIndex, loaded: true, exports: { nodeJSProcessExitedAfterLoggingUserActionableMessage: 32 } });
+  require.cache[runIndex] = /** @type {any} */ ({
+    id: runIndex,
+    filename: runIndex,
+    loaded: true,
+    exports: { nodeJSProcessExitedAfterLoggingUserActionableMessage: 32 },
+  });
   const { run } = require("@pulumi/pulumi/cmd/run/run.js");
   /** @type {unknown} */
   let programError;
-  const exports = await run({ _: [request.program] }, () => {}, () => {}, () => false).catch((e) => {
+  const exports = await run(
+    { _: [request.program] },
+    () => {},
+    () => {},
+    () => false,
+  ).catch((e) => {
     programError = e;
     return {};
   });
@@ -146,7 +164,11 @@ async function main() {
   const planned = [];
   for (const r of resources) {
     if (r === stackRoot) continue;
-    planned.push({ ...r, parent: r.parent === stackRoot?.urn ? undefined : r.parent, inputs: await resolveAssets(r.inputs) });
+    planned.push({
+      ...r,
+      parent: r.parent === stackRoot?.urn ? undefined : r.parent,
+      inputs: await resolveAssets(r.inputs),
+    });
   }
   writeFileSync(outFile, JSON.stringify({ stack: request.stack, resources: planned, outputs }), { mode: 0o600 });
 }

@@ -5,8 +5,5 @@ import { alertArtifacts } from "../../build/prometheus/artifacts";
 import type { Artifact } from "../../build/artifact";
 
 export function committedArtifacts(): Artifact[] {
-  return [
-    ...alertArtifacts(),
-    ...dashboardArtifacts(),
-  ];
+  return [...alertArtifacts(), ...dashboardArtifacts()];
 }

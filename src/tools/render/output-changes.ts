@@ -15,7 +15,13 @@ export interface FileToWrite {
 
 export type OutputChanges =
   | { conflict: string }
-  | { conflict?: undefined; write: FileToWrite[]; unchanged: number; removeFiles: string[]; removeDirectories: string[] };
+  | {
+      conflict?: undefined;
+      write: FileToWrite[];
+      unchanged: number;
+      removeFiles: string[];
+      removeDirectories: string[];
+    };
 
 /** Every entry under `root` by relative path (forward slashes), without following links. */
 export function scanTree(root: string): Map<string, EntryKind> {
@@ -23,13 +29,20 @@ export function scanTree(root: string): Map<string, EntryKind> {
   for (const d of readdirSync(root, { withFileTypes: true, recursive: true })) {
     const full = join(d.parentPath, d.name);
     const rel = full.slice(root.length + 1);
-    entries.set(sep === "/" ? rel : rel.split(sep).join("/"), d.isDirectory() ? "directory" : d.isFile() ? "file" : "other");
+    entries.set(
+      sep === "/" ? rel : rel.split(sep).join("/"),
+      d.isDirectory() ? "directory" : d.isFile() ? "file" : "other",
+    );
   }
   return entries;
 }
 
 /** The changes that turn the tree `existing` (from scanTree) under `root` into exactly `files`. */
-export function outputChanges(root: string, existing: ReadonlyMap<string, EntryKind>, files: readonly { path: string; content: string }[]): OutputChanges {
+export function outputChanges(
+  root: string,
+  existing: ReadonlyMap<string, EntryKind>,
+  files: readonly { path: string; content: string }[],
+): OutputChanges {
   const rendered = new Set<string>();
   const directories = new Set<string>();
   for (const f of files) {
@@ -86,7 +99,7 @@ class ContentComparer {
         this.expected = Buffer.alloc(size);
         this.found = Buffer.alloc(size);
       }
-      for (let read = 0; read < size; ) {
+      for (let read = 0; read < size;) {
         const n = readSync(fd, this.found, read, size - read, read);
         if (n === 0) return false;
         read += n;

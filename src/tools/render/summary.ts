@@ -41,10 +41,13 @@ export function renderSummary(
 ): string {
   const lines = [`Rendered stack "${inventory.stack}" (env ${inventory.environment}) into ${outDir}/`];
   const width = Math.max(...stackFiles.map((a) => a.path.length), 10);
-  for (const a of stackFiles) lines.push(`  ${a.path.padEnd(width)}  ${size(Buffer.byteLength(a.content)).padStart(9)}`);
+  for (const a of stackFiles)
+    lines.push(`  ${a.path.padEnd(width)}  ${size(Buffer.byteLength(a.content)).padStart(9)}`);
   const total = stackFiles.reduce((n, a) => n + Buffer.byteLength(a.content), 0);
   // Every server has the same rules: count one server's.
-  const rules = countRules(stackFiles.filter((a) => a.prometheusServer === undefined || a.prometheusServer === inventory.prometheus.name));
+  const rules = countRules(
+    stackFiles.filter((a) => a.prometheusServer === undefined || a.prometheusServer === inventory.prometheus.name),
+  );
   const servers = inventory.prometheusServers.length;
   const expected = inventory.peers.filter((p) => p.expected).length;
   lines.push(

@@ -45,7 +45,12 @@ export function writeOutputDirectory(dir: string, artifacts: readonly Artifact[]
   const changes = outputChanges(target, scanTree(target), files);
   if (changes.conflict !== undefined) return replaceWhole(target, files);
   commit(target, stage(target, changes.write), changes.removeFiles, changes.removeDirectories);
-  return { how: "updated", written: changes.write.length, unchanged: changes.unchanged, removed: changes.removeFiles.length };
+  return {
+    how: "updated",
+    written: changes.write.length,
+    unchanged: changes.unchanged,
+    removed: changes.removeFiles.length,
+  };
 }
 
 function replaceWhole(target: string, files: readonly { path: string; content: string }[]): OutputWrite {
@@ -124,7 +129,12 @@ function writeExclusive(file: string, content: string): void {
   }
 }
 
-function commit(target: string, staged: readonly StagedFile[], removeFiles: readonly string[], removeDirectories: readonly string[]): void {
+function commit(
+  target: string,
+  staged: readonly StagedFile[],
+  removeFiles: readonly string[],
+  removeDirectories: readonly string[],
+): void {
   let renamed = 0;
   try {
     for (const s of staged) {
@@ -133,7 +143,9 @@ function commit(target: string, staged: readonly StagedFile[], removeFiles: read
     }
   } catch (e) {
     for (const s of staged.slice(renamed)) removeQuietly(s.temporary);
-    throw new Error(`${(e as Error).message} (${renamed} of ${staged.length} changed files are in place, each whole; render again to complete)`);
+    throw new Error(
+      `${(e as Error).message} (${renamed} of ${staged.length} changed files are in place, each whole; render again to complete)`,
+    );
   }
   for (const f of removeFiles) rmSync(join(target, f), { force: true });
   for (const d of removeDirectories) rmSync(join(target, d), { recursive: true, force: true });
