@@ -18,7 +18,10 @@ export function routeFragment(inventory: Inventory, route: AlertRouteConfig): st
   ]);
 }
 
-/** A complete Alertmanager config: receivers without integrations, for the user to fill in (webhook, email, Slack, PagerDuty). */
+/**
+ * A complete Alertmanager config: receivers without integrations,
+ * for the user to fill in (webhook, email, Slack, PagerDuty).
+ */
 export function alertmanagerConfig(inventory: Inventory, route: AlertRouteConfig): string {
   const names = [DEFAULT_RECEIVER, ...Object.values(severityReceivers(route))].filter(
     (n, i, all) => all.indexOf(n) === i,

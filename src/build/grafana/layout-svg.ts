@@ -84,10 +84,13 @@ export function layoutSvg(model: dashboard.Dashboard): string {
   const vars = (model.templating?.list ?? []).map((v) => `$${v.name}${v.multi ? "*" : ""}`).join("  ");
   const links = (model.links ?? []).map((l) => `→ ${l.title}`).join("  ");
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" ` +
+      `height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}">`,
     `<rect width="${width}" height="${height}" fill="#f9fafb"/>`,
-    `<text x="${PAD}" y="${PAD + 14}" font-size="18" font-weight="bold" fill="#111827">${esc(model.title ?? "")}</text>`,
-    `<text x="${width - PAD}" y="${PAD + 14}" font-size="12" text-anchor="end" fill="#6b7280">uid ${esc(model.uid ?? "")}${model.editable === false ? " · read-only" : ""}</text>`,
+    `<text x="${PAD}" y="${PAD + 14}" font-size="18" ` +
+      `font-weight="bold" fill="#111827">${esc(model.title ?? "")}</text>`,
+    `<text x="${width - PAD}" y="${PAD + 14}" font-size="12" text-anchor="end" ` +
+      `fill="#6b7280">uid ${esc(model.uid ?? "")}${model.editable === false ? " · read-only" : ""}</text>`,
     `<text x="${PAD}" y="${PAD + 36}" font-size="12" fill="#374151">variables: ${esc(vars)}  (* = multi)</text>`,
     `<text x="${width - PAD}" y="${PAD + 36}" font-size="12" text-anchor="end" fill="#374151">${esc(links)}</text>`,
   ];
@@ -95,7 +98,8 @@ export function layoutSvg(model: dashboard.Dashboard): string {
   for (let c = 0; c <= 24; c += 6) {
     const x = PAD + c * COL;
     out.push(
-      `<line x1="${x}" y1="${HEADER}" x2="${x}" y2="${HEADER + gridRows * ROW}" stroke="#e5e7eb" stroke-dasharray="2 4"/>`,
+      `<line x1="${x}" y1="${HEADER}" x2="${x}" ` +
+        `y2="${HEADER + gridRows * ROW}" stroke="#e5e7eb" stroke-dasharray="2 4"/>`,
     );
   }
   for (const b of all) {
@@ -107,7 +111,8 @@ export function layoutSvg(model: dashboard.Dashboard): string {
     if (b.type === "row") {
       out.push(`<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="3" fill="${fill}"/>`);
       out.push(
-        `<text x="${x + 8}" y="${y + h / 2 + 5}" font-size="13" font-weight="bold" fill="#1f2937">▾ ${esc(fit(b.title, w - 24, 8))}</text>`,
+        `<text x="${x + 8}" y="${y + h / 2 + 5}" font-size="13" font-weight="bold" ` +
+          `fill="#1f2937">▾ ${esc(fit(b.title, w - 24, 8))}</text>`,
       );
       continue;
     }
@@ -115,7 +120,8 @@ export function layoutSvg(model: dashboard.Dashboard): string {
     const title = wrap(b.title, w - 16, 7.6, 2);
     title.forEach((line, i) => {
       out.push(
-        `<text x="${x + 8}" y="${y + 18 + i * 16}" font-size="13" font-weight="bold" fill="#111827">${esc(line)}</text>`,
+        `<text x="${x + 8}" y="${y + 18 + i * 16}" font-size="13" ` +
+          `font-weight="bold" fill="#111827">${esc(line)}</text>`,
       );
     });
     const details = [
@@ -124,11 +130,13 @@ export function layoutSvg(model: dashboard.Dashboard): string {
     ];
     details.forEach((line, i) => {
       out.push(
-        `<text x="${x + 8}" y="${y + 20 + title.length * 16 + i * 14}" font-size="11" fill="#4b5563">${esc(fit(line, w - 16, 6.4))}</text>`,
+        `<text x="${x + 8}" y="${y + 20 + title.length * 16 + i * 14}" ` +
+          `font-size="11" fill="#4b5563">${esc(fit(line, w - 16, 6.4))}</text>`,
       );
     });
     out.push(
-      `<text x="${x + w - 6}" y="${y + h - 6}" font-size="10" text-anchor="end" fill="#9ca3af">${b.w}×${b.h} @ ${b.x},${b.y}</text>`,
+      `<text x="${x + w - 6}" y="${y + h - 6}" font-size="10" ` +
+        `text-anchor="end" fill="#9ca3af">${b.w}×${b.h} @ ${b.x},${b.y}</text>`,
     );
   }
   out.push("</svg>");

@@ -66,7 +66,9 @@ function perPeerRate(title: string, description: string, expr: string): timeseri
 
 /** Link from a table row to the (same stack's) peer dashboard, keeping the time range and the target variables. */
 const peerDashboardLink = (peerUid: string) =>
-  `/d/${peerUid}/wireguard-peer?\${__url_time_range}&\${datasource:queryparam}&\${job:queryparam}&\${instance:queryparam}&var-interface=\${__data.fields.interface}&var-peer=\${__data.fields.public_key:percentencode}`;
+  `/d/${peerUid}/wireguard-peer?\${__url_time_range}&\${datasource:queryparam}&\${job:queryparam}` +
+  `&\${instance:queryparam}&var-interface=\${__data.fields.interface}` +
+  `&var-peer=\${__data.fields.public_key:percentencode}`;
 
 /** A green/red 1-or-0 stat per exporter target. */
 function targetHealthStat(title: string, description: string, expr: string, [yes, no]: [string, string]) {
@@ -109,7 +111,8 @@ export function overviewDashboard(s: DashboardSettings): dashboard.DashboardBuil
     .withPanel(
       summaryStat(
         "Expected peers not connected",
-        "Peers marked `expected` in the peers file without a recent handshake. 0 is healthy; see WireGuardExpectedPeerDown.",
+        "Peers marked `expected` in the peers file without a recent " +
+          "handshake. 0 is healthy; see WireGuardExpectedPeerDown.",
         q.expectedPeersNotConnected(q.peersSelector),
         "short",
       )
@@ -119,7 +122,8 @@ export function overviewDashboard(s: DashboardSettings): dashboard.DashboardBuil
     .withPanel(
       summaryStat(
         "Firing WireGuard alerts",
-        "Alerts named WireGuard* currently firing for the selected targets. Alerts without an instance label (absent series) are not counted here.",
+        "Alerts named WireGuard* currently firing for the selected targets. " +
+          "Alerts without an instance label (absent series) are not counted here.",
         q.firingAlerts(q.targetSelector),
         "short",
       )
@@ -196,7 +200,9 @@ export function overviewDashboard(s: DashboardSettings): dashboard.DashboardBuil
       new table.PanelBuilder()
         .title("Handshake age by peer")
         .description(
-          `Seconds since each peer's latest handshake: green while connected (< ${s.connectedSeconds}s), orange, then red once the peer counts as down (≥ ${s.staleHandshakeSeconds}s). Click a name for the peer dashboard.`,
+          `Seconds since each peer's latest handshake: green while connected ` +
+            `(< ${s.connectedSeconds}s), orange, then red once the peer counts as ` +
+            `down (≥ ${s.staleHandshakeSeconds}s). Click a name for the peer dashboard.`,
         )
         .datasource(datasource)
         .withTarget(instantQuery(q.handshakeAge(q.peersSelector), "{{friendly_name}}"))
@@ -274,7 +280,8 @@ export function overviewDashboard(s: DashboardSettings): dashboard.DashboardBuil
       new table.PanelBuilder()
         .title("Firing WireGuard alerts (list)")
         .description(
-          "Each firing WireGuard* alert with its severity, target and peer; empty when all is well. Runbooks: see the alert's runbook_url annotation in Alertmanager.",
+          "Each firing WireGuard* alert with its severity, target and peer; empty when " +
+            "all is well. Runbooks: see the alert's runbook_url annotation in Alertmanager.",
         )
         .datasource(datasource)
         .withTarget(instantQuery(q.firingAlertList(q.targetSelector), "{{alertname}}"))

@@ -134,7 +134,9 @@ export function peerDashboard(s: DashboardSettings): dashboard.DashboardBuilder 
       new timeseries.PanelBuilder()
         .title("Handshake age")
         .description(
-          `Seconds since the latest handshake over time; WireGuard re-handshakes about every 2 minutes while traffic flows. Dashed lines: connected (${s.connectedSeconds}s) and down (${s.staleHandshakeSeconds}s) thresholds.`,
+          `Seconds since the latest handshake over time; WireGuard re-handshakes ` +
+            `about every 2 minutes while traffic flows. Dashed lines: connected ` +
+            `(${s.connectedSeconds}s) and down (${s.staleHandshakeSeconds}s) thresholds.`,
         )
         .datasource(datasource)
         .withTarget(rangeQuery(q.handshakeAgeSeen(sel), "handshake age"))
@@ -166,7 +168,8 @@ export function peerDashboard(s: DashboardSettings): dashboard.DashboardBuilder 
       new statetimeline.PanelBuilder()
         .title("Endpoints")
         .description(
-          "Client endpoints (address:port) this peer connected from; a new row is an endpoint change. Only exported with the exporter's --wireguard.export-endpoints (endpoints are personal data).",
+          "Client endpoints (address:port) this peer connected from; a new row is an endpoint change. " +
+            "Only exported with the exporter's --wireguard.export-endpoints (endpoints are personal data).",
         )
         .datasource(datasource)
         .withTarget(rangeQuery(q.peerEndpoints(sel), "{{endpoint}}"))

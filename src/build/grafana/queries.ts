@@ -77,7 +77,8 @@ export const firingAlerts = (sel: string) =>
 
 /** The firing WireGuard alerts themselves, one row per alert and peer. */
 export const firingAlertList = (sel: string) =>
-  `max by (alertname, severity, instance, interface, friendly_name) (ALERTS{alertstate="firing", alertname=~"WireGuard.*", ${sel}})`;
+  `max by (alertname, severity, instance, interface, friendly_name) ` +
+  `(ALERTS{alertstate="firing", alertname=~"WireGuard.*", ${sel}})`;
 
 // --- variables ----------------------------------------------------------------------------
 
@@ -90,8 +91,10 @@ export const variableQueries = {
    * drops empty labels, so a peer without a name gets the start of its key as its name.
    */
   peer:
-    `query_result(max by (friendly_name, public_key) (wireguard_latest_handshake_seconds{${interfaceSelector}, friendly_name!=""})` +
-    ` or label_replace(max by (public_key) (wireguard_latest_handshake_seconds{${interfaceSelector}, friendly_name=""}), "friendly_name", "$1…", "public_key", "(.{8}).*"))`,
+    `query_result(max by (friendly_name, public_key) ` +
+    `(wireguard_latest_handshake_seconds{${interfaceSelector}, friendly_name!=""})` +
+    ` or label_replace(max by (public_key) (wireguard_latest_handshake_seconds{${interfaceSelector}, ` +
+    `friendly_name=""}), "friendly_name", "$1…", "public_key", "(.{8}).*"))`,
 };
 
 /** Picks `friendly_name` as the shown text and `public_key` as the value from a query_result line. */

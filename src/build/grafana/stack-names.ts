@@ -53,7 +53,8 @@ export function grafanaNameErrors(inventory: Inventory): ConfigError[] {
     {
       path: keyPath(["environment"]),
       message:
-        `"${env}" makes the Grafana uid "${longest}" ${longest.length} characters long; Grafana allows ${GRAFANA_UID_MAX_LENGTH}. ` +
+        `"${env}" makes the Grafana uid "${longest}" ${longest.length} ` +
+        `characters long; Grafana allows ${GRAFANA_UID_MAX_LENGTH}. ` +
         `Set ${keyPath(["environment"])} to a name of at most ${room} characters (without it, the stack name is used).`,
     },
   ];

@@ -24,6 +24,8 @@ export function renderFilebeatInputs(inventory: Inventory, host: Host): string {
       fields_under_root: true,
     },
   ];
-  const header = `# Managed by wireguard-monitoring (stack ${inventory.stack}, host ${host.name}); read via filebeat.config.inputs.\n`;
+  const header =
+    `# Managed by wireguard-monitoring (stack ${inventory.stack}, ` +
+    `host ${host.name}); read via filebeat.config.inputs.\n`;
   return header + dump(inputs, { lineWidth: -1, noRefs: true, sortKeys: false });
 }

@@ -79,7 +79,10 @@ export const HOST_PATHS = {
   nodeBinary: "/usr/bin/node",
 } as const;
 
-/** URL the install step polls on the host itself until the exporter answers (its /health answers 200 once a collection worked). */
+/**
+ * URL the install step polls on the host itself until the exporter
+ * answers (its /health answers 200 once a collection worked).
+ */
 export function localHealthUrl(exporter: { listenAddress: string; port: number; tls: { enabled: boolean } }): string {
   const wildcard =
     exporter.listenAddress === "0.0.0.0" || exporter.listenAddress === "::" || exporter.listenAddress === "";

@@ -103,7 +103,8 @@ export function renderExporterUnit(inventory: Inventory, host: Host): string {
     "RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET AF_INET6",
     "SystemCallArchitectures=native",
     "SystemCallFilter=@system-service",
-    "SystemCallFilter=~@privileged @resources @mount @swap @reboot @module @raw-io @clock @cpu-emulation @debug @obsolete",
+    "SystemCallFilter=~@privileged @resources @mount @swap " +
+      "@reboot @module @raw-io @clock @cpu-emulation @debug @obsolete",
     "SystemCallErrorNumber=EPERM",
     "",
     "[Install]",

@@ -142,7 +142,10 @@ function alertRules(s: RuleSettings): AlertRule[] {
         s.expectedHosts.map((h) => `job="${s.jobName}", host="${h}"`),
       ),
       "WireGuard exporter is down or missing",
-      `{{ if $labels.instance }}Prometheus cannot scrape the WireGuard exporter {{ $labels.instance }} on host {{ $labels.host }}.{{ else }}No target of job ${s.jobName}{{ if $labels.host }} for host {{ $labels.host }}{{ end }} is in up: the targets file or scrape config lost it.{{ end }} Nothing about its peers is known.`,
+      `{{ if $labels.instance }}Prometheus cannot scrape the WireGuard exporter ` +
+        `{{ $labels.instance }} on host {{ $labels.host }}.{{ else }}No target of ` +
+        `job ${s.jobName}{{ if $labels.host }} for host {{ $labels.host }}{{ end }} is ` +
+        `in up: the targets file or scrape config lost it.{{ end }} Nothing about its peers is known.`,
     ),
     rule(
       "WireGuardScrapeFailing",
@@ -156,28 +159,33 @@ function alertRules(s: RuleSettings): AlertRule[] {
       "critical",
       q.noPeerSeries(sel),
       "WireGuard host reports no peers",
-      "The exporter on host {{ $labels.host }} reads WireGuard fine but reports no peer at all: the interfaces are down, missing or lost their configuration.",
+      "The exporter on host {{ $labels.host }} reads WireGuard fine but reports no " +
+        "peer at all: the interfaces are down, missing or lost their configuration.",
     ),
     rule(
       "WireGuardPeerDown",
       "warning",
       q.peerDown(sel, s.staleHandshakeSeconds),
       "WireGuard peer has no recent handshake",
-      `Peer ${PEER} on ${WHERE} {{ if eq $value 0.0 }}is expected but has never completed a handshake{{ else }}last completed a handshake {{ $value | humanizeDuration }} ago{{ end }} (threshold ${humanSeconds(s.staleHandshakeSeconds)}).`,
+      `Peer ${PEER} on ${WHERE} {{ if eq $value 0.0 }}is expected but has never ` +
+        `completed a handshake{{ else }}last completed a handshake {{ $value | humanizeDuration }} ` +
+        `ago{{ end }} (threshold ${humanSeconds(s.staleHandshakeSeconds)}).`,
     ),
     rule(
       "WireGuardExpectedPeerDown",
       "critical",
       q.expectedNotConnected(sel),
       "Expected WireGuard peer is not connected",
-      `Peer ${PEER} on ${WHERE} is marked expected in the peers file but has no current session (no handshake within the exporter's connected threshold).`,
+      `Peer ${PEER} on ${WHERE} is marked expected in the peers file but has no ` +
+        `current session (no handshake within the exporter's connected threshold).`,
     ),
     rule(
       "WireGuardHighBandwidth",
       "warning",
       q.overBandwidthLimit(sel, s.bandwidthWindow, s.highBandwidthBytesPerSecond, BANDWIDTH_LIMIT_SERIES),
       "WireGuard peer uses a lot of bandwidth",
-      `Peer ${PEER} on ${WHERE} moves {{ $value | humanize }}B/s (received + sent, ${s.bandwidthWindow} average), above its limit.`,
+      `Peer ${PEER} on ${WHERE} moves {{ $value | humanize }}B/s ` +
+        `(received + sent, ${s.bandwidthWindow} average), above its limit.`,
     ),
   ];
 }
@@ -208,7 +216,9 @@ export function ruleGroups(s: RuleSettings): { groups: { name: string; rules: (A
 }
 
 export function renderRules(s: RuleSettings, source = "src/build/prometheus/rules.ts"): string {
-  const settings = `job ${s.jobName}, stale handshake ${humanSeconds(s.staleHandshakeSeconds)}, default bandwidth limit ${s.highBandwidthBytesPerSecond} B/s`;
+  const settings =
+    `job ${s.jobName}, stale handshake ${humanSeconds(s.staleHandshakeSeconds)}, ` +
+    `default bandwidth limit ${s.highBandwidthBytesPerSecond} B/s`;
   return generatedYaml(source, ruleGroups(s), [
     `${settings}; alerts and for: durations are explained in alerts/README.md`,
   ]);

@@ -22,7 +22,10 @@ export interface TargetGroup {
   labels: Record<string, string>;
 }
 
-/** One file_sd group per host the server scrapes: `<address>:<port>` (IPv6 bracketed), labels host, env, then the host's own. */
+/**
+ * One file_sd group per host the server scrapes: `<address>:<port>`
+ * (IPv6 bracketed), labels host, env, then the host's own.
+ */
 export function targetGroups(inventory: Inventory, server: PrometheusServer = inventory.prometheus): TargetGroup[] {
   return server.hosts.map((host) => {
     const address = isIP(host.address) === 6 ? `[${host.address}]` : host.address;

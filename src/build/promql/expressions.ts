@@ -87,11 +87,17 @@ export function trafficTotal(
 export function peerDown(sel: string, staleSeconds: number): string {
   const hs = series("wireguard_latest_handshake_seconds", sel);
   const expected = series("wireguard_peer_expected", sel);
-  return `(time() - ${hs} > ${staleSeconds} and ${on(PEER_IDENTITY)} ${hs} > 0) or (${hs} == 0 and ${on(PEER_IDENTITY)} ${expected} == 1)`;
+  return (
+    `(time() - ${hs} > ${staleSeconds} and ${on(PEER_IDENTITY)} ${hs} ` +
+    `> 0) or (${hs} == 0 and ${on(PEER_IDENTITY)} ${expected} == 1)`
+  );
 }
 
 export function expectedNotConnected(sel: string): string {
-  return `${series("wireguard_peer_expected", sel)} == 1 unless ${on(PEER_IDENTITY)} ${series("wireguard_peer_connected", sel)} == 1`;
+  return (
+    `${series("wireguard_peer_expected", sel)} == 1 ` +
+    `unless ${on(PEER_IDENTITY)} ${series("wireguard_peer_connected", sel)} == 1`
+  );
 }
 
 /** The exporter exports only the 1s; the 0s are the peers it reports (handshake series) that have none. */
@@ -101,7 +107,10 @@ export function expectedOrZero(sel: string): string {
 
 /** `count(x) == 0` never fires (count over nothing is nothing); compare targets with their peers instead. */
 export function noPeerSeries(sel: string): string {
-  return `${series("wireguard_scrape_success", sel)} == 1 unless ${on(TARGET_IDENTITY)} ${series("wireguard_latest_handshake_seconds", sel)}`;
+  return (
+    `${series("wireguard_scrape_success", sel)} == 1 ` +
+    `unless ${on(TARGET_IDENTITY)} ${series("wireguard_latest_handshake_seconds", sel)}`
+  );
 }
 
 /**
@@ -126,5 +135,8 @@ export function overBandwidthLimit(
   limitSeries = "wireguard_peer:bandwidth_limit_bytes_per_second",
 ): string {
   const bw = `(${peerBandwidth(sel, window)})`;
-  return `(${bw} > on (public_key) group_left () ${limitSeries}) or (${bw} > ${defaultLimit} unless on (public_key) ${limitSeries})`;
+  return (
+    `(${bw} > on (public_key) group_left () ${limitSeries}) or ` +
+    `(${bw} > ${defaultLimit} unless on (public_key) ${limitSeries})`
+  );
 }
