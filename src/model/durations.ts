@@ -29,7 +29,8 @@ export function prometheusDurationProblem(text: string): string | undefined {
     durationProblem(text) ??
     (isPrometheusDuration(text)
       ? undefined
-      : `expected a duration Prometheus accepts: whole numbers, units d, h, m, s, ms from largest to smallest (e.g. "1m30s"), ${got(text)}`)
+      : `expected a duration Prometheus accepts: whole numbers, units d, ` +
+        `h, m, s, ms from largest to smallest (e.g. "1m30s"), ${got(text)}`)
   );
 }
 

@@ -95,6 +95,8 @@ export function fromZodIssues(issues: ReadonlyArray<z.core.$ZodIssue>): ConfigEr
 }
 
 export function formatErrors(source: string, errors: ReadonlyArray<ConfigError>): string {
-  const head = `${source}: ${errors.length} error${errors.length === 1 ? "" : "s"} in the stack config (nothing was rendered or declared):`;
+  const head =
+    `${source}: ${errors.length} error${errors.length === 1 ? "" : "s"} ` +
+    `in the stack config (nothing was rendered or declared):`;
   return [head, ...errors.map((e) => `  ${e.path}: ${e.message}`)].join("\n");
 }

@@ -11,7 +11,9 @@ export const SINGLE_PROMETHEUS_NAME = "prometheus";
 export interface PrometheusServer extends PrometheusServerConfig {
   /** "prometheus" for a stack's single map; the list entry's name otherwise. */
   name: string;
-  /** Whether it comes from a list (artifacts under prometheus/<name>/) rather than the single map (under prometheus/). */
+  /**
+   * Whether it comes from a list (artifacts under prometheus/<name>/) rather than the single map (under prometheus/).
+   */
   listed: boolean;
   /** The artifacts' directory under out/<stack>/: "prometheus" or "prometheus/<name>". */
   outDir: string;

@@ -207,18 +207,21 @@ function loadDeclarations(
     if (namespacedByProject(projectName, key)) {
       if (d.type === "array" && d.items === undefined) {
         problem(
-          `The configuration key '${key}' declares an array but does not specify the underlying type via the 'items' attribute`,
+          `The configuration key '${key}' declares an array but does ` +
+            `not specify the underlying type via the 'items' attribute`,
         );
       } else if (d.type !== undefined && present(d.default) && !validateConfigValue(d.type, d.items, d.default)) {
         problem(
-          `The default value specified for configuration key '${key}' is not of the expected type '${fullTypeName(d.type, d.items)}'`,
+          `The default value specified for configuration key '${key}' ` +
+            `is not of the expected type '${fullTypeName(d.type, d.items)}'`,
         );
       }
     } else if (d.type !== undefined) {
       problem(`Configuration key '${key}' is not namespaced by the project and should not define a type`);
     } else if (present(d.default)) {
       problem(
-        `Configuration key '${key}' is not namespaced by the project and should not define a default value. Did you mean to use the 'value' attribute instead of 'default'?`,
+        `Configuration key '${key}' is not namespaced by the project and should not define ` +
+          `a default value. Did you mean to use the 'value' attribute instead of 'default'?`,
       );
     } else if (!present(d.value)) {
       problem(`Configuration key '${key}' is namespaced and must provide an attribute 'value'`);
@@ -289,7 +292,8 @@ export function cliConfigRun(
     const keys = empty.map((k) => `"${k}"`);
     warnings.push(
       `No value for configuration key${empty.length > 1 ? "s" : ""} ${keys.length === 2 ? keys.join(" and ") : keys.join(", ")}. ` +
-        'This is currently treated as an empty string `""`, but will be treated as `null` in a future version of pulumi.\n' +
+        'This is currently treated as an empty string `""`, but ' +
+        "will be treated as `null` in a future version of pulumi.\n" +
         `Set the value${empty.length > 1 ? "s" : ""} to \`""\` to avoid this warning.`,
     );
   }

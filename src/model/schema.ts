@@ -88,7 +88,10 @@ const hostSchema = z.strictObject({
     )
     .default({}),
   installNode: z.boolean().optional(),
-  /** wireguard-go instead of the kernel module: `wg` then goes through a root helper socket (see src/build/hosts/wg-helper.ts). */
+  /**
+   * wireguard-go instead of the kernel module: `wg` then goes
+   * through a root helper socket (see src/build/hosts/wg-helper.ts).
+   */
   userspaceWireGuard: z.boolean().default(false),
 });
 
@@ -102,7 +105,10 @@ export const peerSchema = z.strictObject({
   bandwidthLimitBytesPerSecond: z.number().positive().optional(),
 });
 
-/** Every key of one Prometheus server: the whole single-server object, and each entry of a list beside name/scrapes/replica. */
+/**
+ * Every key of one Prometheus server: the whole single-server
+ * object, and each entry of a list beside name/scrapes/replica.
+ */
 const prometheusServerShape = {
   address: address.default("127.0.0.1"),
   ssh: sshSchema,

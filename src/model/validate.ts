@@ -55,7 +55,8 @@ export function validateStackConfig(
 function rsaHostKeyRefused(address: string): string {
   return (
     "ssh-rsa host keys cannot be used: the command provider then offers only the ssh-rsa (SHA-1) host-key algorithm, " +
-    `which OpenSSH 8.8 and later refuse, so the connection would always fail; pin the host's ed25519 key instead (ssh-keyscan -t ed25519 ${address}; an ecdsa key also works)`
+    `which OpenSSH 8.8 and later refuse, so the connection would always fail; pin the ` +
+    `host's ed25519 key instead (ssh-keyscan -t ed25519 ${address}; an ecdsa key also works)`
   );
 }
 
@@ -109,7 +110,8 @@ function crossChecks(config: CheckedParts): ConfigError[] {
     if (!host.ssh.hostKey && unpinnedRefused) {
       err(
         ["hosts", i, "ssh", "hostKey"],
-        `is required: pin the host's SSH key (ssh-keyscan -t ed25519 ${host.address}), or set ${keyPath(["allowUnpinnedHostKeys"])}: true`,
+        `is required: pin the host's SSH key (ssh-keyscan -t ` +
+          `ed25519 ${host.address}), or set ${keyPath(["allowUnpinnedHostKeys"])}: true`,
       );
     }
     if (host.ssh.hostKey && sshHostKeyType(host.ssh.hostKey) === "ssh-rsa")
@@ -195,7 +197,8 @@ function prometheusServerErrors(
     if (i > 0 && p.jobName !== servers[0]!.jobName) {
       err(
         at(i, "jobName"),
-        `must equal ${named(0)}.jobName ("${servers[0]!.jobName}"): the rules and dashboards select one job, got "${p.jobName}"`,
+        `must equal ${named(0)}.jobName ("${servers[0]!.jobName}"): ` +
+          `the rules and dashboards select one job, got "${p.jobName}"`,
       );
     }
     if (hosts !== undefined && p.hosts.length === 0)
@@ -218,10 +221,13 @@ function prometheusServerErrors(
         const names = shared.map((h) => h.name).join(", ");
         err(
           at(j, "scrapes"),
-          `scrapes ${names} like ${named(i)}; servers may share hosts only as an HA group (equal scrapes, each its own replica)`,
+          `scrapes ${names} like ${named(i)}; servers may share hosts ` +
+            `only as an HA group (equal scrapes, each its own replica)`,
         );
       } else if (p.replica === undefined || q.replica === undefined) {
-        const why = `${named(i)} and ${named(j)} scrape the same hosts, which makes them an HA group; give each its own replica`;
+        const why =
+          `${named(i)} and ${named(j)} scrape the same hosts, ` +
+          `which makes them an HA group; give each its own replica`;
         err(at(p.replica === undefined ? j : i, "replica"), `is required: ${why}`);
       } else if (p.replica === q.replica) {
         err(at(j, "replica"), `duplicate replica "${p.replica}" in the HA group with ${named(i)}`);
@@ -263,7 +269,8 @@ function alertmanagerErrors(alerting: StackConfig["alerting"]): ConfigError[] {
         const why = "Prometheus sets them once per entry; list it in another entry";
         err(
           [...at, "urls", j],
-          `must have the scheme and path of urls[0] (${first.protocol}//…${first.pathname}): ${why}, got ${JSON.stringify(text)}`,
+          `must have the scheme and path of urls[0] ` +
+            `(${first.protocol}//…${first.pathname}): ${why}, got ${JSON.stringify(text)}`,
         );
       }
     });
@@ -271,7 +278,10 @@ function alertmanagerErrors(alerting: StackConfig["alerting"]): ConfigError[] {
   return errors;
 }
 
-/** remote_write entries Prometheus would refuse together: duplicate names, or one URL twice without names to tell them apart. */
+/**
+ * remote_write entries Prometheus would refuse together: duplicate
+ * names, or one URL twice without names to tell them apart.
+ */
 function remoteWriteErrors(remoteWrite: StackConfig["remoteWrite"]): ConfigError[] {
   const errors: ConfigError[] = [];
   const names = new Map<string, number>();

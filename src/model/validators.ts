@@ -48,7 +48,9 @@ export function sshHostKeyType(text: string): string | undefined {
   return type === label ? type : undefined;
 }
 
-/** What is wrong with `text` as a pinned host key ("<type> <base64>", as in known_hosts without the host), or undefined. */
+/**
+ * What is wrong with `text` as a pinned host key ("<type> <base64>", as in known_hosts without the host), or undefined.
+ */
 export function sshHostKeyProblem(text: string): string | undefined {
   if (sshHostKeyType(text) !== undefined) return undefined;
   const words = text.trim().split(/\s+/);
@@ -56,7 +58,10 @@ export function sshHostKeyProblem(text: string): string | undefined {
     words.length === 3 && words[1]! in HOST_KEY_FIELDS
       ? ` (drop the leading host name "${words[0]}" that ssh-keyscan prints)`
       : "";
-  return `expected an OpenSSH public host key such as "ssh-ed25519 AAAA…" (key type, then the key as base64)${hint}, got ${JSON.stringify(text)}`;
+  return (
+    `expected an OpenSSH public host key such as "ssh-ed25519 AAAA…" ` +
+    `(key type, then the key as base64)${hint}, got ${JSON.stringify(text)}`
+  );
 }
 
 /**
@@ -93,7 +98,8 @@ export function telemetryPathProblem(text: string): string | undefined {
   if (usable && !EXPORTER_PAGES.includes(text)) return undefined;
   return (
     'expected a URL path Prometheus requests as written: "/" then letters, digits and - . _ ~ $ & + , / : ; = @ ' +
-    `(no quotes, spaces, "%", "?", "#", non-ASCII, "." or ".." segments; not "/", "/health" or "/peers"), got ${JSON.stringify(text)}`
+    `(no quotes, spaces, "%", "?", "#", non-ASCII, "." or ".." segments; ` +
+    `not "/", "/health" or "/peers"), got ${JSON.stringify(text)}`
   );
 }
 
@@ -105,25 +111,37 @@ export function telemetryPathProblem(text: string): string | undefined {
 export function absolutePathProblem(text: string): string | undefined {
   const segments = text.split("/").slice(1);
   if (/^(?:\/[A-Za-z0-9._+@-]+)+$/.test(text) && !segments.some((s) => s === "." || s === "..")) return undefined;
-  return `expected an absolute path of letters, digits and . _ - + @ between single "/" (no "." or ".." segment, no trailing "/"), got ${JSON.stringify(text)}`;
+  return (
+    `expected an absolute path of letters, digits and . _ - + @ between single ` +
+    `"/" (no "." or ".." segment, no trailing "/"), got ${JSON.stringify(text)}`
+  );
 }
 
 /** A systemd unit name for systemctl (letters, digits, : _ . @ - \ ; never an option). */
 export function unitNameProblem(text: string): string | undefined {
   if (/^[A-Za-z0-9:_.@\\][A-Za-z0-9:_.@\\-]{0,254}$/.test(text)) return undefined;
-  return `expected a systemd unit name (letters, digits and : _ . @ - \\, not starting with "-"), got ${JSON.stringify(text)}`;
+  return (
+    `expected a systemd unit name (letters, digits and : _ . @ ` +
+    `- \\, not starting with "-"), got ${JSON.stringify(text)}`
+  );
 }
 
 /** An SSH login name (POSIX portable user names). */
 export function sshUserProblem(text: string): string | undefined {
   if (/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$/.test(text)) return undefined;
-  return `expected a user name of at most 32 letters, digits and _ . - (not starting with "-" or "."), got ${JSON.stringify(text)}`;
+  return (
+    `expected a user name of at most 32 letters, digits and _ . ` +
+    `- (not starting with "-" or "."), got ${JSON.stringify(text)}`
+  );
 }
 
 /** HTTP basic auth sends "user:password", so the user name cannot hold ":" (RFC 7617 2). */
 export function basicAuthUserProblem(text: string): string | undefined {
   if (text.length > 0 && !/[:\x00-\x1f\x7f]/.test(text)) return undefined;
-  return `expected a non-empty user name without ":" or control characters (HTTP basic auth), got ${JSON.stringify(text)}`;
+  return (
+    `expected a non-empty user name without ":" or control ` +
+    `characters (HTTP basic auth), got ${JSON.stringify(text)}`
+  );
 }
 
 /**
@@ -132,7 +150,9 @@ export function basicAuthUserProblem(text: string): string | undefined {
  * plain config and in process lists), no fragment.
  */
 export function httpUrlProblem(text: string): string | undefined {
-  const expected = `expected an http:// or https:// URL without user:password@, "#" or quotes (RFC 3986 characters only), got ${JSON.stringify(text)}`;
+  const expected =
+    `expected an http:// or https:// URL without user:password@, "#" ` +
+    `or quotes (RFC 3986 characters only), got ${JSON.stringify(text)}`;
   if (!/^https?:\/\/[A-Za-z0-9\-._~:/?[\]@!$&()*+,;=%]+$/.test(text)) return expected;
   let url: URL;
   try {
@@ -148,7 +168,10 @@ export function alertmanagerUrlProblem(text: string): string | undefined {
   const problem = httpUrlProblem(text);
   if (problem !== undefined) return problem;
   if (!text.includes("?")) return undefined;
-  return `expected an Alertmanager URL without a query ("?"): Prometheus keeps only scheme, host:port and path, got ${JSON.stringify(text)}`;
+  return (
+    `expected an Alertmanager URL without a query ("?"): Prometheus ` +
+    `keeps only scheme, host:port and path, got ${JSON.stringify(text)}`
+  );
 }
 
 /** A file_sd file: Prometheus reads only names ending .json, .yml or .yaml (discovery/file, fileSDConfig patterns). */
@@ -156,7 +179,10 @@ export function fileSdPathProblem(text: string): string | undefined {
   const problem = absolutePathProblem(text);
   if (problem !== undefined) return problem;
   if (/\.(?:json|ya?ml)$/i.test(text)) return undefined;
-  return `expected a file ending .json, .yml or .yaml (the names Prometheus's file_sd reads), got ${JSON.stringify(text)}`;
+  return (
+    `expected a file ending .json, .yml or .yaml (the names ` +
+    `Prometheus's file_sd reads), got ${JSON.stringify(text)}`
+  );
 }
 
 /** An Alertmanager API path prefix, as a URL path: "/" then RFC 3986 path characters. */
@@ -171,7 +197,10 @@ const CONTROL = /[\x00-\x1f\x7f]/;
 export function receiverNameProblem(text: string): string | undefined {
   if (text.trim() === "") return "expected a receiver name, got an empty one";
   if (CONTROL.test(text) || !isWellFormedText(text) || text !== text.trim()) {
-    return `expected a receiver name on one line without control characters or white space around it, got ${JSON.stringify(text)}`;
+    return (
+      `expected a receiver name on one line without control ` +
+      `characters or white space around it, got ${JSON.stringify(text)}`
+    );
   }
   return undefined;
 }
@@ -203,23 +232,36 @@ const RESERVED_REMOTE_WRITE_HEADERS = new Set([
 /** An HTTP header name (RFC 9110 token) that Prometheus lets remote_write set. */
 export function remoteWriteHeaderNameProblem(text: string): string | undefined {
   if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(text)) {
-    return `expected an HTTP header name (letters, digits and ! # $ % & ' * + - . ^ _ \` | ~), got ${JSON.stringify(text)}`;
+    return (
+      `expected an HTTP header name (letters, digits and ! # ` +
+      `$ % & ' * + - . ^ _ \` | ~), got ${JSON.stringify(text)}`
+    );
   }
   if (RESERVED_REMOTE_WRITE_HEADERS.has(text.toLowerCase())) {
-    return `header ${JSON.stringify(text)} is set by Prometheus itself and refused in remote_write (use basicAuth for Authorization)`;
+    return (
+      `header ${JSON.stringify(text)} is set by Prometheus itself ` +
+      `and refused in remote_write (use basicAuth for Authorization)`
+    );
   }
   return undefined;
 }
 
-/** An HTTP header value: one line (a line break would start another header), no white space around it (HTTP trims it). */
+/**
+ * An HTTP header value: one line (a line break would start another header), no white space around it (HTTP trims it).
+ */
 export function headerValueProblem(text: string): string | undefined {
   if (CONTROL.test(text) || !isWellFormedText(text) || text !== text.trim()) {
-    return `expected a header value on one line, without control characters or white space around it, got ${JSON.stringify(text)}`;
+    return (
+      `expected a header value on one line, without control ` +
+      `characters or white space around it, got ${JSON.stringify(text)}`
+    );
   }
   return undefined;
 }
 
-/** The `replica` external label: a short identifier, so no store's HA handling and no $-expansion reads it differently. */
+/**
+ * The `replica` external label: a short identifier, so no store's HA handling and no $-expansion reads it differently.
+ */
 export function replicaProblem(text: string): string | undefined {
   if (/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(text)) return undefined;
   return `expected a replica name of at most 63 letters, digits and _ . - (e.g. "a", "b"), got ${JSON.stringify(text)}`;
