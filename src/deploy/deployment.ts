@@ -32,7 +32,8 @@ export function refuseOtherStack(d: Deployment): string {
   const marker = shellQuote(markerPath(d));
   return [
     `if [ -f ${marker} ] && [ "$(sed -n 1p ${marker})" != ${shellQuote(d.stack)} ]; then`,
-    `  fail ${shellQuote(`the ${d.role} here belongs to stack`)} "'$(sed -n 1p ${marker})' ($(sed -n 2p ${marker}));" 'remove it from that stack first (pulumi destroy there), or deploy this stack elsewhere'`,
+    `  fail ${shellQuote(`the ${d.role} here belongs to stack`)} "'$(sed -n 1p ${marker})' ($(sed -n ` +
+      `2p ${marker}));" 'remove it from that stack first (pulumi destroy there), or deploy this stack elsewhere'`,
     "fi",
   ].join("\n");
 }
@@ -40,7 +41,11 @@ export function refuseOtherStack(d: Deployment): string {
 /** Shell (as root): records this deployment as the owner, atomically. */
 export function claimMachine(d: Deployment): string {
   const marker = shellQuote(markerPath(d));
-  return `(umask 022; mkdir -p ${shellQuote(MARKER_DIR)}); printf '%s\\n%s\\n' ${shellQuote(d.stack)} ${shellQuote(deploymentId(d))} >${marker}.new && chmod 0644 ${marker}.new && mv -f ${marker}.new ${marker}`;
+  return (
+    `(umask 022; mkdir -p ${shellQuote(MARKER_DIR)}); printf ` +
+    `'%s\\n%s\\n' ${shellQuote(d.stack)} ${shellQuote(deploymentId(d))} >${marker}.new && chmod ` +
+    `0644 ${marker}.new && mv -f ${marker}.new ${marker}`
+  );
 }
 
 /** Shell (as root): ends the script without removing anything when another deployment owns the machine now. */
@@ -48,7 +53,8 @@ export function leaveIfOwnedByAnother(d: Deployment): string {
   const marker = shellQuote(markerPath(d));
   return [
     `if [ -f ${marker} ] && [ "$(sed -n 2p ${marker})" != ${shellQuote(deploymentId(d))} ]; then`,
-    `  echo ${shellQuote(`${d.role} on ${d.machine} is now deployed as`)} "$(sed -n 2p ${marker});" ${shellQuote(`${deploymentId(d)} leaves it in place`)}`,
+    `  echo ${shellQuote(`${d.role} on ${d.machine} is now deployed as`)} "$(sed ` +
+      `-n 2p ${marker});" ${shellQuote(`${deploymentId(d)} leaves it in place`)}`,
     "  exit 0",
     "fi",
   ].join("\n");

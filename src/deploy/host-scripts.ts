@@ -45,11 +45,14 @@ export function installScript(o: HostScriptOptions): string {
   const installNode = o.installNode
     ? [
         `  export DEBIAN_FRONTEND=noninteractive`,
-        `  { apt-get -q update && apt-get -q install -y nodejs; } >/dev/null || fail "installing the distribution's nodejs package failed"`,
-        `  [ "$(node_major)" -ge 18 ] || fail "the distribution's nodejs is $(${HOST_PATHS.nodeBinary} --version); the exporter needs Node.js >= 18"`,
+        `  { apt-get -q update && apt-get -q install -y nodejs; } >/dev/null ` +
+          `|| fail "installing the distribution's nodejs package failed"`,
+        `  [ "$(node_major)" -ge 18 ] || fail "the distribution's nodejs is ` +
+          `$(${HOST_PATHS.nodeBinary} --version); the exporter needs Node.js >= 18"`,
       ]
     : [
-        `  fail "Node.js >= 18 is required at ${HOST_PATHS.nodeBinary} (found: $(${HOST_PATHS.nodeBinary} --version 2>/dev/null || echo none)); install it or set installNode: true for this host"`,
+        `  fail "Node.js >= 18 is required at ${HOST_PATHS.nodeBinary} (found: $(${HOST_PATHS.nodeBinary} ` +
+          `--version 2>/dev/null || echo none)); install it or set installNode: true for this host"`,
       ];
   const bundle = q(o.bundle.placement.target);
   const bundlePlacement = o.bundle.placement;
@@ -62,19 +65,23 @@ export function installScript(o: HostScriptOptions): string {
     UNPACK_STDIN,
     refuseOtherStack(o.deployment),
     nodeMajor,
-    `health_password=; if [ -f "$files/${HEALTH_PASSWORD_FILE}" ]; then IFS= read -r health_password <"$files/${HEALTH_PASSWORD_FILE}" || true; fi`,
+    `health_password=; if [ -f "$files/${HEALTH_PASSWORD_FILE}" ]; then IFS= ` +
+      `read -r health_password <"$files/${HEALTH_PASSWORD_FILE}" || true; fi`,
     `if [ "$(node_major)" -lt 18 ]; then`,
     ...installNode,
     "fi",
     claimMachine(o.deployment),
     `getent group ${EXPORTER_USER} >/dev/null || groupadd --system ${EXPORTER_USER}`,
-    `getent passwd ${EXPORTER_USER} >/dev/null || useradd --system --gid ${EXPORTER_USER} --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --comment "WireGuard Prometheus exporter" ${EXPORTER_USER}`,
+    `getent passwd ${EXPORTER_USER} >/dev/null || useradd --system --gid ${EXPORTER_USER} --no-create-home ` +
+      `--home-dir /nonexistent --shell /usr/sbin/nologin --comment "WireGuard Prometheus ` +
+      `exporter" ${EXPORTER_USER}`,
     PUT_FILE,
     "# the bundle: from the upload only when the installed one is not already this build",
     `if [ ! -f ${bundle} ] || [ "$(sha256sum <${bundle} | cut -d' ' -f1)" != ${o.bundle.sha256} ]; then`,
     `  [ -f "$staged_bundle" ] || fail "the exporter bundle was not uploaded to $staged_bundle"`,
     '  cp "$staged_bundle" "$work/bundle"',
-    `  [ "$(sha256sum <"$work/bundle" | cut -d' ' -f1)" = ${o.bundle.sha256} ] || fail "$staged_bundle is not the bundle this deployment built (sha256 differs)"`,
+    `  [ "$(sha256sum <"$work/bundle" | cut -d' ' -f1)" = ${o.bundle.sha256} ] || ` +
+      `fail "$staged_bundle is not the bundle this deployment built (sha256 differs)"`,
     `  put "$work/bundle" ${bundle} ${bundlePlacement.mode} ${word(bundlePlacement.group)} ${bundlePlacement.restarts ? "yes" : "no"}`,
     "fi",
     ...o.files.map(
@@ -84,12 +91,15 @@ export function installScript(o: HostScriptOptions): string {
     `if [ $changed = 1 ]; then systemctl daemon-reload; fi`,
     `for unit in ${[...before, main].join(" ")}; do`,
     '  systemctl is-enabled --quiet "$unit" || systemctl enable --quiet "$unit"',
-    '  if ! systemctl is-active --quiet "$unit"; then systemctl start "$unit"; elif [ $restart = 1 ]; then systemctl restart "$unit"; fi',
+    '  if ! systemctl is-active --quiet "$unit"; then systemctl start ' +
+      '"$unit"; elif [ $restart = 1 ]; then systemctl restart "$unit"; fi',
     "done",
-    `export WGM_HEALTH_URL=${q(o.healthUrl)} WGM_HEALTH_USER=${q(o.healthUser ?? "")} WGM_HEALTH_PASSWORD="$health_password"`,
+    `export WGM_HEALTH_URL=${q(o.healthUrl)} ` +
+      `WGM_HEALTH_USER=${q(o.healthUser ?? "")} WGM_HEALTH_PASSWORD="$health_password"`,
     `if ! ${HOST_PATHS.nodeBinary} -e ${q(HEALTH_WAIT)}; then ${unhealthy}; fi`,
     "# uploads of earlier builds are not needed any more",
-    'for f in "$(dirname "$staged_bundle")"/wireguard-exporter-*.cjs; do [ "$f" = "$staged_bundle" ] || rm -f "$f"; done',
+    'for f in "$(dirname "$staged_bundle")"/wireguard-exporter-*.cjs; ' +
+      'do [ "$f" = "$staged_bundle" ] || rm -f "$f"; done',
     `echo ${q(`host ${o.host}: ${main} healthy`)} "(files changed: $changed, restarted: $restart)"`,
   ].join("\n");
 }

@@ -22,7 +22,10 @@ export interface PrometheusScriptOptions {
 function reloadCommand(o: PrometheusScriptOptions): string {
   switch (o.reload) {
     case "http":
-      return `if command -v curl >/dev/null; then curl -fsS -m 30 -X POST ${q(o.reloadUrl)} >/dev/null; else wget -q -T 30 -O /dev/null --post-data= ${q(o.reloadUrl)}; fi`;
+      return (
+        `if command -v curl >/dev/null; then curl -fsS -m 30 -X POST ${q(o.reloadUrl)} ` +
+        `>/dev/null; else wget -q -T 30 -O /dev/null --post-data= ${q(o.reloadUrl)}; fi`
+      );
     case "sighup":
       return `systemctl kill --signal=SIGHUP --kill-whom=main -- ${q(o.service)}`;
     case "systemctl":
@@ -43,12 +46,14 @@ export function prometheusApplyScript(o: PrometheusScriptOptions): string {
     "# 1. the new files on their own, before anything is swapped in",
     ...(rules.length > 0
       ? [
-          `promtool check rules ${rules.join(" ")} >&2 || fail "the new rules failed promtool check rules; nothing was changed"`,
+          `promtool check rules ${rules.join(" ")} >&2 || fail "the ` +
+            `new rules failed promtool check rules; nothing was changed"`,
         ]
       : []),
     ...checked("config").map(
       (f) =>
-        `promtool check config --syntax-only "$files"/${q(f.name)} >&2 || fail ${q(`the new ${f.name} failed promtool check config; nothing was changed`)}`,
+        `promtool check config --syntax-only "$files"/${q(f.name)} >&2 || ` +
+        `fail ${q(`the new ${f.name} failed promtool check config; nothing was changed`)}`,
     ),
     claimMachine(o.deployment),
     "# 2. swap in, remembering what was there",
@@ -56,11 +61,13 @@ export function prometheusApplyScript(o: PrometheusScriptOptions): string {
     PUT_FILE,
     "keep() {",
     '  if [ -f "$2" ] && cmp -s "$1" "$2"; then return 0; fi',
-    '  n=$((n + 1)); if [ -e "$2" ]; then cp -p "$2" "$backup/$n"; echo "$n $2" >>"$backup/list"; else echo "- $2" >>"$backup/list"; fi',
+    '  n=$((n + 1)); if [ -e "$2" ]; then cp -p "$2" "$backup/$n"; echo ' +
+      '"$n $2" >>"$backup/list"; else echo "- $2" >>"$backup/list"; fi',
     "}",
     "restore() {",
     '  [ -f "$backup/list" ] || return 0',
-    '  while read -r k path; do if [ "$k" = - ]; then rm -f "$path"; else cp -p "$backup/$k" "$path"; fi; done <"$backup/list"',
+    '  while read -r k path; do if [ "$k" = - ]; then rm -f "$path"; ' +
+      'else cp -p "$backup/$k" "$path"; fi; done <"$backup/list"',
     "}",
     ...keepingOriginal(o.files).map(
       ({ target, original }) => `[ ! -f ${target} ] || [ -f ${original} ] || cp -p ${target} ${original}`,
@@ -68,7 +75,10 @@ export function prometheusApplyScript(o: PrometheusScriptOptions): string {
     // A group that may not exist on this server (e.g. `prometheus` for the password file) falls back to root.
     ...o.files.map((f) => {
       const args = `"$files"/${q(f.name)} ${q(f.placement.target)}`;
-      return `keep ${args}; grp=${q(f.placement.group)}; getent group "$grp" >/dev/null || grp=root; put ${args} ${f.placement.mode} "$grp" ${f.placement.restarts ? "yes" : "no"}`;
+      return (
+        `keep ${args}; grp=${q(f.placement.group)}; getent group "$grp" >/dev/null || ` +
+        `grp=root; put ${args} ${f.placement.mode} "$grp" ${f.placement.restarts ? "yes" : "no"}`
+      );
     }),
     "# 3. the whole configuration in place (rule files and secrets referenced by it); roll back on failure",
     `if ! promtool check config ${q(o.configFile)} >&2; then restore; fail ${q(`promtool check config ${o.configFile} failed after the swap; the previous files were restored`)}; fi`,

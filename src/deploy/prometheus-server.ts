@@ -37,7 +37,9 @@ export interface PrometheusServerArgs {
   /** How this server reloads (one of inventory.prometheusServers). */
   settings: Pick<Inventory["prometheus"], "reload" | "reloadUrl" | "service">;
   connection: Connection;
-  /** This server's artifacts: each one with a placement is installed there; the one with `mainConfig` names its config. */
+  /**
+   * This server's artifacts: each one with a placement is installed there; the one with `mainConfig` names its config.
+   */
   artifacts: Artifact[];
   /** Passwords the generated config reads from files (password_file), each installed where its placement says. */
   secretFiles?: PrometheusSecretFile[];

@@ -37,7 +37,8 @@ function secretValueProblem(key: SecretKey, text: string): string | undefined {
   if (!PASSWORD_FILE_KEYS.has(key) || !/^\s|\s$|[\x00-\x1f\x7f]/.test(text)) return undefined;
   return (
     `${PROJECT}:${key} must not start or end with white space or hold control characters such as line breaks ` +
-    `(Prometheus trims white space around its password file, so it would send another password than the one set); set it with \`${SECRET_SET_COMMANDS[key]}\``
+    `(Prometheus trims white space around its password file, so it would send ` +
+    `another password than the one set); set it with \`${SECRET_SET_COMMANDS[key]}\``
   );
 }
 

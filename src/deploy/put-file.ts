@@ -20,7 +20,8 @@ export const PUT_FILE = [
   '  [ -f "$1" ] || fail "file $1 is missing"',
   '  if [ -f "$2" ] && cmp -s "$1" "$2" && [ "$(stat -c %a:%U:%G "$2")" = "${3#0}:root:$4" ]; then return 0; fi',
   '  (umask 022; mkdir -p "$(dirname "$2")")',
-  '  rm -f "$2.wgm-new"; cp "$1" "$2.wgm-new" && chown "root:$4" "$2.wgm-new" && chmod "$3" "$2.wgm-new" && mv -f "$2.wgm-new" "$2" || fail "installing $2 failed"',
+  '  rm -f "$2.wgm-new"; cp "$1" "$2.wgm-new" && chown "root:$4" "$2.wgm-new" && ' +
+    'chmod "$3" "$2.wgm-new" && mv -f "$2.wgm-new" "$2" || fail "installing $2 failed"',
   '  changed=1; [ "$5" = no ] || restart=1',
   "}",
 ].join("\n");
