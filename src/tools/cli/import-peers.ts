@@ -54,16 +54,19 @@ function main(argv: readonly string[]): number {
   const notes: string[] = [];
   if (result.skipped.privateKeys > 0)
     notes.push(
-      `skipped ${result.skipped.privateKeys} private key${result.skipped.privateKeys === 1 ? "" : "s"} (never imported)`,
+      `skipped ${result.skipped.privateKeys} private ` +
+        `key${result.skipped.privateKeys === 1 ? "" : "s"} (never imported)`,
     );
   if (result.skipped.presharedKeys > 0)
     notes.push(
-      `skipped ${result.skipped.presharedKeys} preshared key${result.skipped.presharedKeys === 1 ? "" : "s"} (never imported)`,
+      `skipped ${result.skipped.presharedKeys} preshared ` +
+        `key${result.skipped.presharedKeys === 1 ? "" : "s"} (never imported)`,
     );
   const unnamed = peers.filter((p) => p.friendlyName === undefined);
   if (unnamed.length > 0)
     notes.push(
-      `${unnamed.length} peer${unnamed.length === 1 ? " has" : "s have"} no name comment (# Name = …); named ${placeholderName(unnamed[0].publicKey)} and so on: rename them`,
+      `${unnamed.length} peer${unnamed.length === 1 ? " has" : "s have"} no name comment ` +
+        `(# Name = …); named ${placeholderName(unnamed[0].publicKey)} and so on: rename them`,
     );
   for (const d of duplicates) notes.push(`public key ${d} appears more than once; kept the first`);
   for (const n of notes) console.error(`import-peers: ${n}`);

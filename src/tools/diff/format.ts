@@ -200,7 +200,8 @@ export function formatMarkdown(report: DiffReport, limit = GITHUB_COMMENT_LIMIT)
       `${s.stack} (${detail.get(s.stack) === "files" ? "file list only" : "summary row only"})`;
     const stacks = cut.map((s) => `--stack ${s.stack}`).join(" ");
     return (
-      `\n> **Cut to fit GitHub's ${limit.toLocaleString("en-US")}-character limit:** details of ${cut.map(describe).join(", ")}. ` +
+      `\n> **Cut to fit GitHub's ${limit.toLocaleString("en-US")}-character ` +
+      `limit:** details of ${cut.map(describe).join(", ")}. ` +
       `The full report: \`npm run diff -- --base ${report.base.ref} ${stacks}\`.\n`
     );
   };
@@ -219,7 +220,9 @@ export function formatMarkdown(report: DiffReport, limit = GITHUB_COMMENT_LIMIT)
   }
   if (text.length > limit) {
     // Only the table is left and it is still too long (thousands of stacks, or of errors).
-    const note = `\n\n> **Cut at GitHub's ${limit.toLocaleString("en-US")}-character limit**; the full report: \`npm run diff -- --base ${report.base.ref}\`.\n`;
+    const note =
+      `\n\n> **Cut at GitHub's ${limit.toLocaleString("en-US")}-character ` +
+      `limit**; the full report: \`npm run diff -- --base ${report.base.ref}\`.\n`;
     text = text.slice(0, limit - note.length) + note;
   }
   return text;

@@ -51,8 +51,10 @@ export function renderSummary(
   const servers = inventory.prometheusServers.length;
   const expected = inventory.peers.filter((p) => p.expected).length;
   lines.push(
-    `${stackFiles.length} files, ${size(total)}: ${inventory.hosts.length} hosts, ${inventory.peers.length} peers (${expected} expected), ` +
-      `${servers > 1 ? `${servers} Prometheus servers, ` : ""}${rules.alerts} alert rules, ${rules.records} recording rules, ${countPanels(stackFiles)} dashboard panels`,
+    `${stackFiles.length} files, ${size(total)}: ${inventory.hosts.length} ` +
+      `hosts, ${inventory.peers.length} peers (${expected} expected), ` +
+      `${servers > 1 ? `${servers} Prometheus servers, ` : ""}${rules.alerts} alert ` +
+      `rules, ${rules.records} recording rules, ${countPanels(stackFiles)} dashboard panels`,
   );
   if (committed.length > 0) {
     const changed = committed.filter((c) => c.changed).map((c) => c.artifact.path);

@@ -23,7 +23,10 @@ const MARKER_TEXT = "written by `npm run render`; every render removes the files
 
 /** What a render did to its output directory. */
 export interface OutputWrite {
-  /** `updated`: changed in place; `replaced`: built beside it and swapped in whole (first render, or a tree that changed shape). */
+  /**
+   * `updated`: changed in place; `replaced`: built beside it and
+   * swapped in whole (first render, or a tree that changed shape).
+   */
   how: "updated" | "replaced";
   written: number;
   unchanged: number;
@@ -144,7 +147,8 @@ function commit(
   } catch (e) {
     for (const s of staged.slice(renamed)) removeQuietly(s.temporary);
     throw new Error(
-      `${(e as Error).message} (${renamed} of ${staged.length} changed files are in place, each whole; render again to complete)`,
+      `${(e as Error).message} (${renamed} of ${staged.length} changed ` +
+        `files are in place, each whole; render again to complete)`,
     );
   }
   for (const f of removeFiles) rmSync(join(target, f), { force: true });
