@@ -9,8 +9,9 @@ import { buildSync, type BuildOptions } from "esbuild";
 export const BUNDLE_PATH = join("exporter", "dist", "wireguard-exporter.cjs");
 
 /**
- * The last commit that changed the exporter's sources (its own and the contract it shares with the generator): a commit elsewhere in the repository must not
- * change the bundle's bytes, or every deploy after it would restart every exporter for nothing.
+ * The last commit that changed the exporter's sources (its own and the contract it
+ * shares with the generator): a commit elsewhere in the repository must not change the
+ * bundle's bytes, or every deploy after it would restart every exporter for nothing.
  */
 function sourceRevision(root: string): string {
   try {

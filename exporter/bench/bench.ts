@@ -121,7 +121,8 @@ function curlTransfers(port: number, k: number, compressed: boolean): Promise<{ 
     "-w",
     "%{time_total} %{http_code} %{size_download}\\n",
   ];
-  if (compressed) args.push("--compressed"); // Accept-Encoding: deflate, gzip, …; decoded as it arrives, as Prometheus does
+  // Accept-Encoding: deflate, gzip, …; decoded as it arrives, as Prometheus does
+  if (compressed) args.push("--compressed");
   for (let i = 0; i < k; i++) args.push("-o", "/dev/null", url);
   return new Promise((res, rej) => {
     execFile("curl", args, (err, out) => {
@@ -215,7 +216,8 @@ async function main(): Promise<void> {
   console.log(`generated ${max} random public keys in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const priv = randomBytes(32).toString("base64"); // wg clamps it into a valid private key
   console.log(
-    "baseline: `wg show <iface> dump` for each interface in use, in parallel — the calls the exporter makes (with one interface that is `wg show all dump` without other hosts' interfaces)",
+    "baseline: `wg show <iface> dump` for each interface in use, in parallel — the calls the " +
+      "exporter makes (with one interface that is `wg show all dump` without other hosts' interfaces)",
   );
 
   const rows: string[][] = [];
@@ -291,14 +293,16 @@ async function main(): Promise<void> {
       const r = spawnSync("wg", [first ? "setconf" : "addconf", ifNames[k]!, conf], { encoding: "utf8" });
       if (r.status !== 0)
         throw new Error(
-          `wg ${first ? "setconf" : "addconf"} ${ifNames[k]} peers ${from}..${to}: status ${r.status} signal ${r.signal} ${r.stderr}`,
+          `wg ${first ? "setconf" : "addconf"} ${ifNames[k]} ` +
+            `peers ${from}..${to}: status ${r.status} signal ${r.signal} ${r.stderr}`,
         );
       from = to;
     }
     done = n;
     const inUse = ifNames.slice(0, Math.ceil(n / PEERS_PER_IF));
     console.log(
-      `wg setconf/addconf up to ${n} peers on ${inUse.length} interface(s): ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      `wg setconf/addconf up to ${n} peers on ${inUse.length} ` +
+        `interface(s): ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
     let port = await startBundle(inUse);
 
@@ -376,7 +380,9 @@ async function main(): Promise<void> {
           .filter((v): v is number => typeof v === "number"),
       );
     console.log(
-      `  ${n} peers, exporter stages (median ms): read ${last("read_ms")}, parse ${last("parse_ms")}, view ${last("view_ms")}, render+write ${last("render_write_ms")}; after the response: events ${last("events_ms")}`,
+      `  ${n} peers, exporter stages (median ms): read ${last("read_ms")}, parse ${last("parse_ms")}, ` +
+        `view ${last("view_ms")}, render+write ${last("render_write_ms")}; after the response: ` +
+        `events ${last("events_ms")}`,
     );
     const target = n === 10_000 ? "≤ 1.3×" : n >= 100_000 ? "< 2000 ms" : "";
     rows.push([
@@ -403,7 +409,8 @@ async function main(): Promise<void> {
         const cell = (r: typeof on) =>
           Number.isNaN(r.medianMs)
             ? "no scrape recorded in 30 s"
-            : `${r.medianMs.toFixed(0)} ms = ${(r.medianMs / b).toFixed(2)}× (${r.scrapes} scrapes${r.failed ? `, ${r.failed} failed` : ""})`;
+            : `${r.medianMs.toFixed(0)} ms = ${(r.medianMs / b).toFixed(2)}× ` +
+              `(${r.scrapes} scrapes${r.failed ? `, ${r.failed} failed` : ""})`;
         prom = { on: cell(on), off: cell(off) };
         port = await startBundle(inUse); // back to the default for what follows
         for (let i = 0; i < 3; i++) await scrape(port);
@@ -460,13 +467,20 @@ async function main(): Promise<void> {
       concurrency = `20 concurrent scrapes at ${n} peers (target ≤ 1.5×):`;
       concurrency += `\n  ${line("(curl --parallel: one client process, the slowest of the 20 transfers)", byCurl)}`;
       concurrency += `\n  ${line("(this bench's Node http client, 20 requests in one event loop)", byNode)}`;
-      concurrency += `\n  exporter CPU for the Node-client runs (one shared collection, the body written 20 times): ${(cpuTwenty / rounds20).toFixed(1)} ms vs one ${(cpuOne / rounds20).toFixed(1)} ms = ${(cpuTwenty / cpuOne).toFixed(2)}×`;
+      concurrency +=
+        `\n  exporter CPU for the Node-client runs (one shared collection, the ` +
+        `body written 20 times): ${(cpuTwenty / rounds20).toFixed(1)} ms vs ` +
+        `one ${(cpuOne / rounds20).toFixed(1)} ms = ${(cpuTwenty / cpuOne).toFixed(2)}×`;
       const pc = await promClientSerialize(n, pubs);
-      concurrency += `\nprom-client registry.metrics() for 4 families × ${n} peers (${4 * n} series), serializer only: ${pc.toFixed(1)} ms`;
+      concurrency +=
+        `\nprom-client registry.metrics() for 4 families × ${n} ` +
+        `peers (${4 * n} series), serializer only: ${pc.toFixed(1)} ms`;
     }
     if (n >= 100_000) {
       const m = rssMb(exporter!.pid!);
-      big = `100k peers: scrape ${e.toFixed(0)} ms (Node client), ${ec.toFixed(0)} ms (curl) (target < 2000 ms); exporter RSS after scrapes ${m.rss.toFixed(0)} MB, peak (VmHWM) ${m.hwm.toFixed(0)} MB (target < 120 MB)`;
+      big =
+        `100k peers: scrape ${e.toFixed(0)} ms (Node client), ${ec.toFixed(0)} ms (curl) (target < 2000 ms); ` +
+        `exporter RSS after scrapes ${m.rss.toFixed(0)} MB, peak (VmHWM) ${m.hwm.toFixed(0)} MB (target < 120 MB)`;
     }
   }
 
@@ -503,7 +517,8 @@ async function main(): Promise<void> {
     const w = gzHeader.map((h, i) => Math.max(h.length, ...gzipRows.map((r) => r[i]!.length)));
     const f = (r: string[]) => "| " + r.map((c, i) => c.padEnd(w[i]!)).join(" | ") + " |";
     console.log(
-      "gzip (targets: ≥ 3× fewer bytes; with gzip ≤ 1.5× the wg dump at 10k). Prometheus: every 2 s for 30 s, median, × the wg dump's median:",
+      "gzip (targets: ≥ 3× fewer bytes; with gzip ≤ 1.5× the wg dump at " +
+        "10k). Prometheus: every 2 s for 30 s, median, × the wg dump's median:",
     );
     console.log(f(gzHeader));
     console.log("|" + w.map((x) => "-".repeat(x + 2)).join("|") + "|");

@@ -86,7 +86,8 @@ async function main(): Promise<void> {
   }
   const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
   console.log(
-    `${N} peers, ${PASSES} passes, ${(dump.length / 1e6).toFixed(1)} MB of wg output, ${(rendered / 1e6).toFixed(1)} MB rendered (${SRC})`,
+    `${N} peers, ${PASSES} passes, ${(dump.length / 1e6).toFixed(1)} MB ` +
+      `of wg output, ${(rendered / 1e6).toFixed(1)} MB rendered (${SRC})`,
   );
   for (const [what, xs] of Object.entries(times)) {
     const s = sorted(xs);

@@ -113,7 +113,8 @@ function writeValue(buf: Buffer, pos: number, v: number): number {
     buf[pos] = 48 + v;
     return pos + 1;
   }
-  if (!Number.isSafeInteger(v) || v < 0) return pos + buf.write(String(v), pos, "utf8"); // rare: fractions, negatives, above 2^53
+  // rare: fractions, negatives, above 2^53
+  if (!Number.isSafeInteger(v) || v < 0) return pos + buf.write(String(v), pos, "utf8");
   // digits straight into the buffer: no number-to-string per line
   let digits = 1;
   for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
@@ -216,7 +217,8 @@ export function* renderPeerSeries(tables: readonly PeerTable[], opts: Exposition
   }
 
   yield header(
-    "# HELP wireguard_peer_info Metadata from the peers file (owner), one series per listed peer; always 1.\n# TYPE wireguard_peer_info gauge\n",
+    "# HELP wireguard_peer_info Metadata from the peers file (owner), one series per listed peer; always 1.\n" +
+      "# TYPE wireguard_peer_info gauge\n",
   );
   for (let ti = 0; ti < tables.length; ti++) {
     const t = tables[ti]!;
@@ -241,7 +243,8 @@ export function* renderPeerSeries(tables: readonly PeerTable[], opts: Exposition
   }
   if (opts.exportEndpoints) {
     yield header(
-      "# HELP wireguard_peer_endpoint_info Current endpoint (IP:port) of the peer; always 1. Opt-in, personal data.\n# TYPE wireguard_peer_endpoint_info gauge\n",
+      "# HELP wireguard_peer_endpoint_info Current endpoint (IP:port) of the peer; " +
+        "always 1. Opt-in, personal data.\n# TYPE wireguard_peer_endpoint_info gauge\n",
     );
     for (let ti = 0; ti < tables.length; ti++) {
       const t = tables[ti]!;

@@ -173,7 +173,10 @@ async function broadcastMetrics(
   await ended;
 }
 
-/** Content-Encoding as client_golang's promhttp sets it; Vary whenever the body depends on Accept-Encoding (RFC 9110 §12.5.5). */
+/**
+ * Content-Encoding as client_golang's promhttp sets it; Vary
+ * whenever the body depends on Accept-Encoding (RFC 9110 §12.5.5).
+ */
 function metricsHeaders(o: ServerOptions, gzip: boolean): http.OutgoingHttpHeaders {
   const headers: http.OutgoingHttpHeaders = { "content-type": o.metrics.registry.contentType };
   if (o.compression) headers.vary = "Accept-Encoding";

@@ -194,7 +194,10 @@ function parseTls(raw: unknown, base: string): NonNullable<WebConfig["tls"]> | s
   }
   const str = (k: string) => (typeof t[k] === "string" && t[k] !== "" ? (t[k] as string) : undefined);
   if (t.client_allowed_sans !== undefined && t.client_allowed_sans !== null) {
-    return ".client_allowed_sans: not supported by this exporter (use RequireAndVerifyClientCert with a client_ca_file that signs only the allowed clients)";
+    return (
+      ".client_allowed_sans: not supported by this exporter (use " +
+      "RequireAndVerifyClientCert with a client_ca_file that signs only the allowed clients)"
+    );
   }
   // tls_config.go:180-190: a certificate and a key, each from a file or inline.
   if (!str("cert_file") && !str("cert")) return ": missing one of cert or cert_file";
@@ -206,7 +209,10 @@ function parseTls(raw: unknown, base: string): NonNullable<WebConfig["tls"]> | s
   const authName = str("client_auth_type") ?? "";
   const clientAuth = CLIENT_AUTH[authName];
   if (clientAuth === undefined)
-    return `.client_auth_type: invalid ${JSON.stringify(authName)}, one of ${Object.keys(CLIENT_AUTH).filter(Boolean).join(", ")}`;
+    return (
+      `.client_auth_type: invalid ${JSON.stringify(authName)}, one ` +
+      `of ${Object.keys(CLIENT_AUTH).filter(Boolean).join(", ")}`
+    );
   const hasCa = str("client_ca_file") !== undefined || str("client_ca") !== undefined;
   // tls_config.go:295-297
   if (hasCa && clientAuth === "NoClientCert")
@@ -246,7 +252,10 @@ function parseTls(raw: unknown, base: string): NonNullable<WebConfig["tls"]> | s
       if (tls12.length === 0) {
         // Only TLS 1.3 names: under Go no suite is left for TLS 1.2 and below (tls_config.go:245-251).
         if (max !== "TLS13")
-          return `.cipher_suites: lists only TLS 1.3 suites, which are not configurable, so nothing is left up to max_version ${max}`;
+          return (
+            `.cipher_suites: lists only TLS 1.3 suites, which are not ` +
+            `configurable, so nothing is left up to max_version ${max}`
+          );
         minVersion = "TLSv1.3";
       }
       // Below TLS 1.2, OpenSSL 3 refuses the SHA-1 handshake signatures at its default level.
@@ -261,7 +270,10 @@ function parseTls(raw: unknown, base: string): NonNullable<WebConfig["tls"]> | s
     const names: string[] = [];
     for (const [i, name] of t.curve_preferences.entries()) {
       if (typeof name !== "string" || !(name in CURVES))
-        return `.curve_preferences[${i}]: unknown curve ${JSON.stringify(name)}, one of ${Object.keys(CURVES).join(", ")}`;
+        return (
+          `.curve_preferences[${i}]: unknown curve ${JSON.stringify(name)}, ` +
+          `one of ${Object.keys(CURVES).join(", ")}`
+        );
       names.push(CURVES[name]!);
     }
     if (names.length > 0) ecdhCurve = names.join(":");
