@@ -102,7 +102,10 @@ function artifact(path: string): string {
   return found.content;
 }
 
-/** The generated alertmanager.yml with every (empty) receiver sending to our webhook: what a user does with Slack or PagerDuty. */
+/**
+ * The generated alertmanager.yml with every (empty) receiver
+ * sending to our webhook: what a user does with Slack or PagerDuty.
+ */
 function withWebhooks(alertmanagerYml: string, url: string): string {
   const config = load(alertmanagerYml) as { receivers?: { name: string }[] };
   for (const r of config.receivers ?? []) Object.assign(r, { webhook_configs: [{ url }] });
@@ -143,7 +146,10 @@ async function freshHandshake(t: Tunnel, after: number): Promise<number> {
   return waitForHandshake(t, { after, ms: 30_000 });
 }
 
-/** What each stage holds, for a timeout message: the series the peer alerts read, Prometheus's and Alertmanager's alerts, the notifications. */
+/**
+ * What each stage holds, for a timeout message: the series the peer
+ * alerts read, Prometheus's and Alertmanager's alerts, the notifications.
+ */
 async function pipelineState(): Promise<string> {
   const series = async (q: string) =>
     (await prom.query(q).catch(() => []))
@@ -182,7 +188,8 @@ beforeAll(async () => {
 
   writeFileSync(
     join(dir, "peers.yml"),
-    `peers:\n  - public_key: ${office.peerPublicKey}\n    friendly_name: ${EXPECTED_PEER}\n    owner: ops\n    expected: true\n` +
+    `peers:\n  - public_key: ${office.peerPublicKey}\n` +
+      `    friendly_name: ${EXPECTED_PEER}\n    owner: ops\n    expected: true\n` +
       `  - public_key: ${laptop.peerPublicKey}\n    friendly_name: ${ROAMING_PEER}\n    owner: ops\n`,
   );
   exporter = await startExporter({
@@ -303,7 +310,8 @@ describe("generated Alertmanager route and inhibit rules, live", () => {
     );
     expect(firing.labels).toMatchObject({ friendly_name: EXPECTED_PEER, host: HOST });
 
-    // The API recomputes each alert's status from the inhibitor when asked (api/v2/api.go, alertFilter → setAlertStatus).
+    // The API recomputes each alert's status from the inhibitor
+    // when asked (api/v2/api.go, alertFilter → setAlertStatus).
     const { peerDown, expectedDown } = await explained(
       am.waitFor(
         async () => {
@@ -432,7 +440,10 @@ describe("generated Alertmanager route and inhibit rules, live", () => {
 });
 
 describe("generated route fragment merged into an existing Alertmanager config", () => {
-  /** A team's own alertmanager.yml: its catch-all, an unrelated route, its receivers, and the fragment merged as its comments say. */
+  /**
+   * A team's own alertmanager.yml: its catch-all, an unrelated route,
+   * its receivers, and the fragment merged as its comments say.
+   */
   function mergedUserConfig(): string {
     const fragment = load(artifact("alertmanager/wireguard-route.yml")) as { route: object; inhibit_rules: object[] };
     return dump({

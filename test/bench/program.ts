@@ -56,7 +56,10 @@ function fleet(work: string, hosts: number, peersPerHost: number): Fleet {
   };
 }
 
-/** One capture: wall and CPU time in ms (CPU: the child's own, all its threads), resources declared; its profile when asked. */
+/**
+ * One capture: wall and CPU time in ms (CPU: the child's own,
+ * all its threads), resources declared; its profile when asked.
+ */
 async function run(
   work: string,
   f: Fleet,
@@ -85,7 +88,8 @@ async function main(): Promise<void> {
   try {
     const fleets = [fleet(work, 1, 1), fleet(work, hosts, peersPerHost)];
     console.log(
-      `program benchmark: index.ts under mocks in a child process, median of ${runs} (wall time; CPU time of the child)`,
+      `program benchmark: index.ts under mocks in a child process, ` +
+        `median of ${runs} (wall time; CPU time of the child)`,
     );
     for (const f of fleets) {
       for (const typeCheck of [true, false]) {
@@ -116,7 +120,9 @@ async function main(): Promise<void> {
         ),
       );
       console.log(
-        `\nwhere the time goes: ${f.label}, ${typeCheck ? "type-checked" : "transpile-only"} (profiled: ${(r.wall / 1000).toFixed(1)} s wall, ${(r.cpu / 1000).toFixed(1)} s CPU, ${(total / 1000).toFixed(1)} s sampled)`,
+        `\nwhere the time goes: ${f.label}, ${typeCheck ? "type-checked" : "transpile-only"} ` +
+          `(profiled: ${(r.wall / 1000).toFixed(1)} s wall, ${(r.cpu / 1000).toFixed(1)} ` +
+          `s CPU, ${(total / 1000).toFixed(1)} s sampled)`,
       );
       for (const [name, ms] of parts.filter(([, ms]) => ms >= total / 200)) {
         console.log(

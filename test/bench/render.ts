@@ -135,7 +135,8 @@ function main(): void {
     const row = (name: string, ms: number) =>
       `${name.padEnd(44)} ${ms.toFixed(0).padStart(7)} ms  ${(ms / p).toFixed(2).padStart(6)}× parse`;
     console.log(
-      `render benchmark: ${hosts} hosts × ${peersPerHost} peers (${(hosts * peersPerHost).toLocaleString("en-US")} peers), ` +
+      `render benchmark: ${hosts} hosts × ${peersPerHost} peers ` +
+        `(${(hosts * peersPerHost).toLocaleString("en-US")} peers), ` +
         `stack file ${(size / 1e6).toFixed(1)} MB, ${first[0].files} files, median of ${runs}`,
     );
     console.log(row("parse the stack file (YAML only)", p));
@@ -149,7 +150,8 @@ function main(): void {
     console.log(row("render again, one peer changed", m(changed, "total")));
     const ratio = (rs: RenderTimes[]) => (m(rs, "total") / p).toFixed(2);
     console.log(
-      `ratio render / parse (target ≤ 2): first ${ratio(first)}, nothing changed ${ratio(again)}, one peer changed ${ratio(changed)}`,
+      `ratio render / parse (target ≤ 2): first ${ratio(first)}, ` +
+        `nothing changed ${ratio(again)}, one peer changed ${ratio(changed)}`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

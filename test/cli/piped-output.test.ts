@@ -27,7 +27,9 @@ function piped(
   args: string[],
 ): { status: number | null; stderr: string; bytes: number; lastLine: string; parsed: unknown } {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const command = `${[TSX, join(REPO, "src", "tools", "cli", `${cli}.ts`), ...args].map(quote).join(" ")} | ${quote(process.execPath)} -e ${quote(READER)}`;
+  const command =
+    `${[TSX, join(REPO, "src", "tools", "cli", `${cli}.ts`), ...args].map(quote).join(" ")} ` +
+    `| ${quote(process.execPath)} -e ${quote(READER)}`;
   const r = spawnSync("bash", ["-o", "pipefail", "-c", command], {
     cwd: REPO,
     encoding: "utf8",

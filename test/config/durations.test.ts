@@ -28,7 +28,10 @@ function validate(edit: Record<string, unknown>) {
   );
 }
 
-/** Splits an ExecStart= line as systemd does for the quoting systemd-unit.ts writes (double quotes, \\ escapes, %% and $$). */
+/**
+ * Splits an ExecStart= line as systemd does for the quoting
+ * systemd-unit.ts writes (double quotes, \\ escapes, %% and $$).
+ */
 function execStartArgs(unit: string): string[] {
   const line = unit.split("\n").find((l) => l.startsWith("ExecStart="));
   if (!line) throw new Error("no ExecStart= line");
@@ -43,9 +46,12 @@ function execStartArgs(unit: string): string[] {
 
 /** The exporter flags of every wireguard-exporter.service a stack renders. */
 function renderedExporterFlags(inventory: Inventory): Array<{ path: string; flags: string[] }> {
-  return stackArtifacts(inventory)
-    .filter((a) => a.path.endsWith("/wireguard-exporter.service"))
-    .map((a) => ({ path: a.path, flags: execStartArgs(a.content).slice(2 + EXPORTER_NODE_FLAGS.length) })); // after node, its flags and the bundle
+  return (
+    stackArtifacts(inventory)
+      .filter((a) => a.path.endsWith("/wireguard-exporter.service"))
+      // after node, its flags and the bundle
+      .map((a) => ({ path: a.path, flags: execStartArgs(a.content).slice(2 + EXPORTER_NODE_FLAGS.length) }))
+  );
 }
 
 describe("the shared grammar", () => {
@@ -192,7 +198,9 @@ describe("config keys Prometheus reads", () => {
     expect(r.ok ? [] : r.errors).toEqual([
       {
         path: `${P}prometheus.scrapeInterval`,
-        message: `expected a duration Prometheus accepts: whole numbers, units d, h, m, s, ms from largest to smallest (e.g. "1m30s"), got ${JSON.stringify(text)}`,
+        message:
+          `expected a duration Prometheus accepts: whole numbers, units d, h, m, s, ` +
+          `ms from largest to smallest (e.g. "1m30s"), got ${JSON.stringify(text)}`,
       },
     ]);
   });

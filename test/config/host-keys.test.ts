@@ -8,11 +8,18 @@ import { sshHostKeyProblem, sshHostKeyType } from "../../src/model/validators";
 const ED25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC5T7KVG0Jx6Chq6Q/n3wk+i3HXNcS4lpuw+hW1BxRka";
 // Generated with ssh-keygen for these tests (public halves only).
 const ECDSA_256 =
-  "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBA+pt1+7ob+CMq/lul4DSOl7y8gxPHgwvFvwEGTeyL9JGjf6rwcwoLimHp+O4f9VqY7oUg/bbtCgVFoIyroV6P0=";
+  "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBA+pt1+" +
+  "7ob+CMq/lul4DSOl7y8gxPHgwvFvwEGTeyL9JGjf6rwcwoLimHp+O4f9VqY7oUg/bbtCgVFoIyroV6P0=";
 const ECDSA_521 =
-  "ecdsa-sha2-nistp521 AAAAE2VjZHNhLXNoYTItbmlzdHA1MjEAAAAIbmlzdHA1MjEAAACFBAFtHJ2BZQmm5HeaMOE+/Vs3iSDis7g6wFZFNXkx+4KwheDPcBUv4SRsnPcq3kQooOaPmG8gBXIyQa4vs3gCBkezIABQ5tOmB0FMC1Nsb5+iB9WxTAT+hg2KaXAYosHds8O54O6GCnBZFd8hm1S8tnoKTzeXo7K/Dc4nO5HMs90cfBScjg==";
+  "ecdsa-sha2-nistp521 AAAAE2VjZHNhLXNoYTItbmlzdHA1MjEAAAAIbmlzdHA1MjEAAACFBAFtHJ2BZQmm5HeaMOE" +
+  "+/Vs3iSDis7g6wFZFNXkx+4KwheDPcBUv4SRsnPcq3kQooOaPmG8gBXIyQa4vs3gCBkezIABQ5tOmB0FMC1Nsb5" +
+  "+iB9WxTAT+hg2KaXAYosHds8O54O6GCnBZFd8hm1S8tnoKTzeXo7K/Dc4nO5HMs90cfBScjg==";
 const RSA =
-  "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCwA8lbOn1oMROL17HhV7qHbqZxg9HNsF9c64qwfZMvIol91MwOStmBExRnU+oMpi7BSi6zD+dN6Pu8pF0vRF7ClYLEqyZXW2k3BYk4DXhDEz0h7RVOOiygfGgJ0lhQTzuCDeEoOJfKGs0xUuBruKXjXs73CGwRXaKeGv228t5H7R89jcLf0k7VJrGevq4ub2tdSKjv9hZ0QiyJcjgQFuWEZnCnbMsVcK/6yz/Qx0LpIlxaFbiwyNtxVFDiCv2eDlL7OCsqsflFIyz//pFP8/J3WlbeiScOcmXUCg2zmxcvOB9vRDqo+6FX0ITA97sAFz4+epT0mXW35lE/MhcnACJj";
+  "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCwA8lbOn1oMROL17HhV7qHbqZxg9HNsF9c64qwfZMvIol91MwOStmBExRnU" +
+  "+oMpi7BSi6zD+dN6Pu8pF0vRF7ClYLEqyZXW2k3BYk4DXhDEz0h7RVOOiygfGgJ0lhQTzuCDeEoOJfKGs0xUuBruKXjXs73" +
+  "CGwRXaKeGv228t5H7R89jcLf0k7VJrGevq4ub2tdSKjv9hZ0QiyJcjgQFuWEZnCnbMsVcK/6yz/" +
+  "Qx0LpIlxaFbiwyNtxVFDiCv2eDlL7OCsqsflFIyz//pFP8/J3WlbeiScOcmXUCg2zmxcvOB9vRDqo+6FX0ITA97sAFz4+" +
+  "epT0mXW35lE/MhcnACJj";
 
 const P = "wireguard-monitoring:";
 
@@ -69,7 +76,8 @@ describe("host key types", () => {
     expect(r.errors.map((e) => e.path)).toEqual([`${P}hosts[1].ssh.hostKey`, `${P}prometheus.ssh.hostKey`]);
     const [host, prometheus] = r.errors;
     expect(host!.message).toBe(
-      "ssh-rsa host keys cannot be used: the command provider then offers only the ssh-rsa (SHA-1) host-key algorithm, " +
+      "ssh-rsa host keys cannot be used: the command provider " +
+        "then offers only the ssh-rsa (SHA-1) host-key algorithm, " +
         "which OpenSSH 8.8 and later refuse, so the connection would always fail; pin the host's ed25519 key instead " +
         "(ssh-keyscan -t ed25519 vpn-b.example.net; an ecdsa key also works)",
     );

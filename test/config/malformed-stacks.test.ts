@@ -10,7 +10,11 @@ const KEY_A = "XKiqzxysok0yJLo7RcTi80u07KFgN2KQPUMV4+R2zT4=";
 const KEY_B = "oOq43byKsSojz47t6h8RpOPUC/BTqGr9F6INZJcvCCU=";
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC5T7KVG0Jx6Chq6Q/n3wk+i3HXNcS4lpuw+hW1BxRka";
 const RSA_HOST_KEY =
-  "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCwA8lbOn1oMROL17HhV7qHbqZxg9HNsF9c64qwfZMvIol91MwOStmBExRnU+oMpi7BSi6zD+dN6Pu8pF0vRF7ClYLEqyZXW2k3BYk4DXhDEz0h7RVOOiygfGgJ0lhQTzuCDeEoOJfKGs0xUuBruKXjXs73CGwRXaKeGv228t5H7R89jcLf0k7VJrGevq4ub2tdSKjv9hZ0QiyJcjgQFuWEZnCnbMsVcK/6yz/Qx0LpIlxaFbiwyNtxVFDiCv2eDlL7OCsqsflFIyz//pFP8/J3WlbeiScOcmXUCg2zmxcvOB9vRDqo+6FX0ITA97sAFz4+epT0mXW35lE/MhcnACJj";
+  "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCwA8lbOn1oMROL17HhV7qHbqZxg9HNsF9c64qwfZMvIol91MwOStmBExRnU" +
+  "+oMpi7BSi6zD+dN6Pu8pF0vRF7ClYLEqyZXW2k3BYk4DXhDEz0h7RVOOiygfGgJ0lhQTzuCDeEoOJfKGs0xUuBruKXjXs73" +
+  "CGwRXaKeGv228t5H7R89jcLf0k7VJrGevq4ub2tdSKjv9hZ0QiyJcjgQFuWEZnCnbMsVcK/6yz/" +
+  "Qx0LpIlxaFbiwyNtxVFDiCv2eDlL7OCsqsflFIyz//pFP8/J3WlbeiScOcmXUCg2zmxcvOB9vRDqo+6FX0ITA97sAFz4+" +
+  "epT0mXW35lE/MhcnACJj";
 
 type Config = Record<string, unknown>;
 
@@ -147,7 +151,8 @@ const cases: Case[] = [
     name: "grafana url not a URL",
     edit: (c) => (c.grafana = { url: "grafana" }),
     expected: [
-      `${P}grafana.url: expected an http:// or https:// URL without user:password@, "#" or quotes (RFC 3986 characters only), got "grafana"`,
+      `${P}grafana.url: expected an http:// or https:// URL without ` +
+        `user:password@, "#" or quotes (RFC 3986 characters only), got "grafana"`,
     ],
   },
   {

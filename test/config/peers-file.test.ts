@@ -100,7 +100,8 @@ describe("peersFile", () => {
       "test",
     );
     expect(column.ok ? [] : column.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([
-      `p.csv:1: unknown column "name" (known: publicKey, friendlyName, owner, host, interface, expected, bandwidthLimitBytesPerSecond)`,
+      `p.csv:1: unknown column "name" (known: publicKey, friendlyName, ` +
+        `owner, host, interface, expected, bandwidthLimitBytesPerSecond)`,
     ]);
   });
 

@@ -176,7 +176,8 @@ describe("what the CLI refuses", () => {
       config: { ...project.config, allowUnpinnedHostKeys: { type: "boolean", default: "no" } },
     };
     expect(cliConfigRun(bad, "s", minimalStack()).errors).toEqual([
-      "could not unmarshal 'Pulumi.yaml': The default value specified for configuration key 'allowUnpinnedHostKeys' is not of the expected type 'boolean'",
+      "could not unmarshal 'Pulumi.yaml': The default value specified for " +
+        "configuration key 'allowUnpinnedHostKeys' is not of the expected type 'boolean'",
     ]);
   });
 
@@ -208,14 +209,16 @@ describe("secrets the program asks for", () => {
   it("missing: names the key, why it is needed and the command that sets it", () => {
     set({});
     expect(() => requireSecretConfig("exporterBasicAuthPassword", "exporter.basicAuth.enabled is true")).toThrow(
-      `${P}:exporterBasicAuthPassword is required (exporter.basicAuth.enabled is true); set it with \`pulumi config set --secret exporterBasicAuthPassword\``,
+      `${P}:exporterBasicAuthPassword is required (exporter.basicAuth.enabled is ` +
+        `true); set it with \`pulumi config set --secret exporterBasicAuthPassword\``,
     );
   });
 
   it("empty counts as missing", () => {
     set({ [`${P}:grafanaAuth`]: "" });
     expect(() => requireSecretConfig("grafanaAuth", "grafana.enabled is true")).toThrow(
-      `${P}:grafanaAuth is empty but required (grafana.enabled is true); set it with \`pulumi config set --secret grafanaAuth\``,
+      `${P}:grafanaAuth is empty but required (grafana.enabled is ` +
+        `true); set it with \`pulumi config set --secret grafanaAuth\``,
     );
     set({ [`${P}:sshPrivateKey`]: "  \n" });
     expect(() => requireSecretConfig("sshPrivateKey", "the components reach hosts over SSH")).toThrow(

@@ -136,14 +136,16 @@ describe("refused Prometheus servers", () => {
       "hosts shared by servers that are not an HA group",
       { prometheus: [server("all", 1), server("fra", 2, { scrapes: { site: "fra" } })] },
       [
-        `${P}prometheus[1].scrapes: scrapes fra-1, fra-2 like prometheus[0]; servers may share hosts only as an HA group (equal scrapes, each its own replica)`,
+        `${P}prometheus[1].scrapes: scrapes fra-1, fra-2 like prometheus[0]; servers ` +
+          `may share hosts only as an HA group (equal scrapes, each its own replica)`,
       ],
     ],
     [
       "an HA pair without replicas",
       { prometheus: [server("a", 1), server("b", 2)] },
       [
-        `${P}prometheus[1].replica: is required: prometheus[0] and prometheus[1] scrape the same hosts, which makes them an HA group; give each its own replica`,
+        `${P}prometheus[1].replica: is required: prometheus[0] and prometheus[1] ` +
+          `scrape the same hosts, which makes them an HA group; give each its own replica`,
       ],
     ],
     [
@@ -171,7 +173,8 @@ describe("refused Prometheus servers", () => {
       "two servers on one machine",
       { prometheus: [server("a", 1, { replica: "a" }), { name: "b", address: "198.51.100.1", replica: "b" }] },
       [
-        `${P}prometheus[1].address: 198.51.100.1:22 is also prometheus[0]: two servers on one machine would overwrite each other's prometheus.yml, targets and rules`,
+        `${P}prometheus[1].address: 198.51.100.1:22 is also prometheus[0]: two servers ` +
+          `on one machine would overwrite each other's prometheus.yml, targets and rules`,
       ],
     ],
     [
@@ -193,7 +196,8 @@ describe("refused Prometheus servers", () => {
       "servers with different job names",
       { prometheus: [server("a", 1, { replica: "a" }), server("b", 2, { replica: "b", jobName: "wg" })] },
       [
-        `${P}prometheus[1].jobName: must equal prometheus[0].jobName ("wireguard"): the rules and dashboards select one job, got "wg"`,
+        `${P}prometheus[1].jobName: must equal prometheus[0].jobName ` +
+          `("wireguard"): the rules and dashboards select one job, got "wg"`,
       ],
     ],
     [
@@ -238,7 +242,8 @@ describe("refused alerting", () => {
       "URLs of one entry with another path",
       am({ urls: ["http://am-1:9093", "http://am-2:9093/am"] }),
       [
-        `${P}alerting.alertmanagers[0].urls[1]: must have the scheme and path of urls[0] (http://…/): Prometheus sets them once per entry`,
+        `${P}alerting.alertmanagers[0].urls[1]: must have the scheme and ` +
+          `path of urls[0] (http://…/): Prometheus sets them once per entry`,
       ],
     ],
     [

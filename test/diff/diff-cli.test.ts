@@ -42,7 +42,8 @@ const SCENARIOS: Record<string, () => void> = {
     edit(
       "Pulumi.example.yaml",
       "  wireguard-monitoring:peers:\n",
-      "  wireguard-monitoring:peers:\n    - publicKey: 2xVtQ3cGZ9EvcQmNqvN2m4PqjbxKx0wZB1x4a0o0hFE=\n      friendlyName: dave-laptop\n      owner: dave\n      host: vpn-fra-1\n      interface: wg0\n",
+      "  wireguard-monitoring:peers:\n    - publicKey: 2xVtQ3cGZ9EvcQmNqvN2m4PqjbxKx0wZB1x4a0o0hFE=\n" +
+        "      friendlyName: dave-laptop\n      owner: dave\n      host: vpn-fra-1\n      interface: wg0\n",
     ),
   threshold: () => edit("Pulumi.example.yaml", "staleHandshake: 5m", "staleHandshake: 10m"),
   panel: () =>

@@ -31,7 +31,8 @@ const RULES_DIR = "/etc/prometheus/wgm@rules+1";
 const LEFT_OVERS = [
   "systemctl disable --now wireguard-exporter.service wireguard-exporter-wg.socket 2>/dev/null",
   "systemctl stop wgm-port-blocker 2>/dev/null",
-  "rm -rf /root/.wireguard-monitoring /var/lib/wireguard-monitoring /etc/wireguard-exporter /opt/wireguard-exporter /etc/systemd/system/wireguard-exporter* /usr/local/bin/promtool",
+  "rm -rf /root/.wireguard-monitoring /var/lib/wireguard-monitoring /etc/wireguard-exporter " +
+    "/opt/wireguard-exporter /etc/systemd/system/wireguard-exporter* /usr/local/bin/promtool",
   "[ ! -e /usr/bin/node.wgm-away ] || mv -f /usr/bin/node.wgm-away /usr/bin/node",
   "rm -rf /run/wgm-bin",
   `rm -f ${CANARY}`,
@@ -175,7 +176,9 @@ describe("a stack of hostile but valid values, deployed with every step's failur
   it("host install and removal: a machine another stack owns is refused and left alone, its marker printed as it is", async () => {
     const owner = `evil$(${TOUCH})\`${TOUCH}\``;
     await sh(
-      `mkdir -p /var/lib/wireguard-monitoring && printf '%s\\n%s\\n' ${shellQuote(owner)} ${shellQuote(`${owner}/x@y`)} >/var/lib/wireguard-monitoring/exporter.deployment`,
+      `mkdir -p /var/lib/wireguard-monitoring && printf ` +
+        `'%s\\n%s\\n' ${shellQuote(owner)} ${shellQuote(`${owner}/x@y`)} ` +
+        `>/var/lib/wireguard-monitoring/exporter.deployment`,
     );
     try {
       await failsChangingNothing(
@@ -186,7 +189,8 @@ describe("a stack of hostile but valid values, deployed with every step's failur
       const removed = await step("vpn-1-exporter", "delete");
       expect(removed.code, removed.stderr).toBe(0);
       expect(removed.stdout).toContain(
-        `exporter on ${host.address}:22 is now deployed as ${owner}/x@y; ${STACK}/vpn-1@${host.address}:22 leaves it in place`,
+        `exporter on ${host.address}:22 is now deployed ` +
+          `as ${owner}/x@y; ${STACK}/vpn-1@${host.address}:22 leaves it in place`,
       );
       await canaryAbsent();
       expect(await sh(SNAPSHOT)).toBe(before);
@@ -253,7 +257,8 @@ describe("a stack of hostile but valid values, deployed with every step's failur
   it("prometheus apply: a missing promtool stops it before anything changes", async () => {
     // promtool is bind-mounted into the host: the step gets a PATH whose bin directory lacks it
     await sh(
-      'rm -rf /run/wgm-bin && mkdir /run/wgm-bin && for f in /usr/bin/*; do [ "$f" = /usr/bin/promtool ] || ln -s "$f" /run/wgm-bin/; done',
+      "rm -rf /run/wgm-bin && mkdir /run/wgm-bin && for f in /usr/bin/*; " +
+        'do [ "$f" = /usr/bin/promtool ] || ln -s "$f" /run/wgm-bin/; done',
     );
     try {
       await failsChangingNothing(
@@ -271,7 +276,8 @@ describe("a stack of hostile but valid values, deployed with every step's failur
 
   it("prometheus apply: files promtool rejects before the swap change nothing", async () => {
     await sh(
-      `printf '#!/bin/sh\\n[ "$1 $2" != "check rules" ] || { echo rejected >&2; exit 1; }\\nexec /usr/bin/promtool "$@"\\n' >/usr/local/bin/promtool && chmod 755 /usr/local/bin/promtool`,
+      `printf '#!/bin/sh\\n[ "$1 $2" != "check rules" ] || { echo rejected >&2; exit 1; }\\nexec ` +
+        `/usr/bin/promtool "$@"\\n' >/usr/local/bin/promtool && chmod 755 /usr/local/bin/promtool`,
     );
     try {
       await failsChangingNothing(
@@ -286,7 +292,9 @@ describe("a stack of hostile but valid values, deployed with every step's failur
   it("prometheus apply: a configuration promtool rejects after the swap is rolled back", async () => {
     const before = await sh(SNAPSHOT);
     await sh(
-      `printf '#!/bin/sh\\n[ "$1 $2 $3" != "check config /etc/prometheus/prometheus.yml" ] || { echo rejected >&2; exit 1; }\\nexec /usr/bin/promtool "$@"\\n' >/usr/local/bin/promtool && chmod 755 /usr/local/bin/promtool`,
+      `printf '#!/bin/sh\\n[ "$1 $2 $3" != "check config /etc/prometheus/prometheus.yml" ` +
+        `] || { echo rejected >&2; exit 1; }\\nexec /usr/bin/promtool "$@"\\n' ` +
+        `>/usr/local/bin/promtool && chmod 755 /usr/local/bin/promtool`,
     );
     let r: RunResult;
     try {
@@ -296,7 +304,8 @@ describe("a stack of hostile but valid values, deployed with every step's failur
     }
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(
-      "wireguard-monitoring: prometheus: promtool check config /etc/prometheus/prometheus.yml failed after the swap; the previous files were restored",
+      "wireguard-monitoring: prometheus: promtool check config " +
+        "/etc/prometheus/prometheus.yml failed after the swap; the previous files were restored",
     );
     await canaryAbsent();
     // Every file is as before; left: the directories the swap made, the deployment marker and the

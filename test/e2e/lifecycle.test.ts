@@ -26,7 +26,9 @@ const ALERTMANAGER_PASSWORD = randomBytes(18).toString("base64url");
 const AUTH = { authorization: `Basic ${Buffer.from(`prometheus:${PASSWORD}`).toString("base64")}` };
 
 const LEFT_OVERS =
-  "rm -rf /root/.wireguard-monitoring /var/lib/wireguard-monitoring /etc/wireguard-exporter /opt/wireguard-exporter /etc/systemd/system/wireguard-exporter* /etc/filebeat; userdel wireguard-exporter 2>/dev/null; groupdel wireguard-exporter 2>/dev/null; systemctl daemon-reload";
+  "rm -rf /root/.wireguard-monitoring /var/lib/wireguard-monitoring /etc/wireguard-exporter " +
+  "/opt/wireguard-exporter /etc/systemd/system/wireguard-exporter* /etc/filebeat; userdel " +
+  "wireguard-exporter 2>/dev/null; groupdel wireguard-exporter 2>/dev/null; systemctl daemon-reload";
 
 /** What a host looks like: file tree (type, path, mode, owner, group), contents, accounts, units. */
 const SNAPSHOT = `
@@ -201,7 +203,8 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     for (const h of [c1, c2]) {
       await sh(
         h,
-        `systemctl disable --now wireguard-exporter.service wireguard-exporter-wg.socket 2>/dev/null; ${LEFT_OVERS}; ${PROMETHEUS_FIXTURE_REMOVE}`,
+        `systemctl disable --now wireguard-exporter.service wireguard-exporter-wg.socket ` +
+          `2>/dev/null; ${LEFT_OVERS}; ${PROMETHEUS_FIXTURE_REMOVE}`,
       );
     }
     for (const h of [c1, c2]) await sh(h, PROMETHEUS_FIXTURE); // the second for the HA pair's other replica
@@ -246,7 +249,9 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     );
     const files = await sh(
       c1,
-      "stat -c '%n %a %U %G' /opt/wireguard-exporter/wireguard-exporter.cjs /etc/wireguard-exporter/peers.yml /etc/wireguard-exporter/web-config.yml /etc/systemd/system/wireguard-exporter.service /etc/filebeat/inputs.d/wireguard-monitoring.yml /var/lib/wireguard-monitoring/exporter.deployment",
+      "stat -c '%n %a %U %G' /opt/wireguard-exporter/wireguard-exporter.cjs /etc/wireguard-exporter/peers.yml " +
+        "/etc/wireguard-exporter/web-config.yml /etc/systemd/system/wireguard-exporter.service " +
+        "/etc/filebeat/inputs.d/wireguard-monitoring.yml /var/lib/wireguard-monitoring/exporter.deployment",
     );
     expect(files.trim().split("\n")).toEqual([
       "/opt/wireguard-exporter/wireguard-exporter.cjs 644 root root",
@@ -349,7 +354,8 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     const state = () =>
       sh(
         c1,
-        "sha256sum /etc/prometheus/rules/wireguard.rules.yml /etc/prometheus/prometheus.yml /etc/prometheus/targets/*.json",
+        "sha256sum /etc/prometheus/rules/wireguard.rules.yml " +
+          "/etc/prometheus/prometheus.yml /etc/prometheus/targets/*.json",
       );
     const good = await state();
     try {
@@ -362,7 +368,8 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
       // valid new rules, but the whole config fails in place (someone else's broken rule file): rolled back
       await sh(
         c1,
-        "printf 'groups:\\n  - name: foreign\\n    rules:\\n      - record: x\\n        expr: sum(\\n' >/etc/prometheus/rules/zz-foreign.yml",
+        "printf 'groups:\\n  - name: foreign\\n    rules:\\n      - record: " +
+          "x\\n        expr: sum(\\n' >/etc/prometheus/rules/zz-foreign.yml",
       );
       await expect(
         runner.perform(step(withRules(`${files.get("wireguard.rules.yml")}# a harmless change\n`))),
@@ -409,7 +416,9 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
   it("e. enabling basic auth: Prometheus scrapes with the password, 401 without, and no secret is ever readable by others", async () => {
     const watch = "/run/wgm-watch.log";
     // Every file and directory the steps create or change, with its mode right after the event.
-    const watcher = `inotifywait -m -r -q -e create,moved_to,attrib,close_write --format '%w%f' /etc /var/lib /root /tmp /var/tmp /opt | while read -r f; do stat -c '%a %U %G %n' "$f"; done >${watch}`;
+    const watcher =
+      `inotifywait -m -r -q -e create,moved_to,attrib,close_write --format '%w%f' /etc /var/lib ` +
+      `/root /tmp /var/tmp /opt | while read -r f; do stat -c '%a %U %G %n' "$f"; done >${watch}`;
     // Detached from the SSH session (which would otherwise wait for it), watching before the steps run.
     await sh(c1, `rm -f ${watch}; setsid sh -c ${shellQuote(watcher)} </dev/null >/dev/null 2>&1 & sleep 2`);
     const { steps } = await up(stackConfig({ ...base(), connected: "150s", basicAuth: true }));
@@ -543,7 +552,9 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
       peerName(await metrics(c2, true), c2.peerPublicKey) === "carol" ? true : undefined,
     );
     const old = await c1.ssh(
-      "systemctl show -p LoadState --value wireguard-exporter.service; ls /etc/wireguard-exporter /opt/wireguard-exporter /root/.wireguard-monitoring /var/lib/wireguard-monitoring 2>&1; getent passwd wireguard-exporter",
+      "systemctl show -p LoadState --value wireguard-exporter.service; ls " +
+        "/etc/wireguard-exporter /opt/wireguard-exporter /root/.wireguard-monitoring " +
+        "/var/lib/wireguard-monitoring 2>&1; getent passwd wireguard-exporter",
     );
     expect(old.stdout).toContain("not-found");
     expect(old.stdout).not.toMatch(/peers\.yml|wireguard-exporter\.cjs|exporter\.deployment|wireguard-exporter:/);
@@ -598,7 +609,8 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
       });
     }
     expect(await sh(c2, "stat -c '%a %U %G %n' /etc/prometheus/secrets/*")).toBe(
-      "640 root root /etc/prometheus/secrets/wireguard-alertmanager-password\n640 root root /etc/prometheus/secrets/wireguard-exporter-password\n",
+      "640 root root /etc/prometheus/secrets/wireguard-alertmanager-password\n" +
+        "640 root root /etc/prometheus/secrets/wireguard-exporter-password\n",
     );
   });
 

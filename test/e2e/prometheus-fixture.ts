@@ -14,4 +14,5 @@ systemctl daemon-reload && systemctl restart prometheus
 for i in $(seq 100); do node -e 'fetch("http://127.0.0.1:9090/-/ready").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' && break; sleep 0.2; done
 systemctl is-active prometheus`;
 export const PROMETHEUS_FIXTURE_REMOVE =
-  "systemctl stop prometheus 2>/dev/null; rm -rf /etc/systemd/system/prometheus.service /etc/prometheus /var/lib/prometheus /etc/filebeat; systemctl daemon-reload";
+  "systemctl stop prometheus 2>/dev/null; rm -rf /etc/systemd/system/prometheus.service " +
+  "/etc/prometheus /var/lib/prometheus /etc/filebeat; systemctl daemon-reload";

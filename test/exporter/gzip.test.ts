@@ -40,7 +40,8 @@ function fakeWg(n: number, delayS = 0): string {
   for (let i = 0; i < n; i++) {
     const endpoint = i % 10 === 0 ? `203.0.113.${i % 250}:${1024 + (i % 60000)}` : "(none)";
     lines.push(
-      `wg0\t${key()}\t(none)\t${endpoint}\t10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32\t${1795838450 + i}\t${i * 1000}\t${i * 3000}\toff`,
+      `wg0\t${key()}\t(none)\t${endpoint}\t10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/` +
+        `32\t${1795838450 + i}\t${i * 1000}\t${i * 3000}\toff`,
     );
   }
   const dump = file(`dump-${n}.txt`, lines.join("\n") + "\n");
@@ -189,7 +190,8 @@ describe("/metrics with gzip", () => {
     );
     const cfg = file(
       "web.yml",
-      `tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\nbasic_auth_users:\n  prometheus: ${bcrypt.hashSync("s3cret", 4)}\n`,
+      `tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n` +
+        `basic_auth_users:\n  prometheus: ${bcrypt.hashSync("s3cret", 4)}\n`,
     );
     const e = await run([`--wireguard.command=${fakeWg(1_000)}`, `--web.config.file=${cfg}`]);
     expect(e.url).toMatch(/^https:/);

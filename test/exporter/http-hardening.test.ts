@@ -337,7 +337,8 @@ describe("tls_server_config as exporter-toolkit honours it", () => {
   it("min_version above max_version is refused at start", () => {
     const cfg = file(
       "minmax.yml",
-      "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  min_version: TLS13\n  max_version: TLS12\n",
+      "tls_server_config:\n  cert_file: server.crt\n" +
+        "  key_file: server.key\n  min_version: TLS13\n  max_version: TLS12\n",
     );
     const r = spawnSync(
       process.execPath,

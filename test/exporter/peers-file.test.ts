@@ -94,7 +94,9 @@ describe("errors never quote the file's content", () => {
 
 describe("JSON duplicate keys are refused like YAML ones", () => {
   it("in an entry and at the top level, with the path", () => {
-    const text = `{"peers": [{"public_key": "${K1}", "friendly_name": "a"}, {"public_key": "${K2}", "friendly_name": "old", "friendly_name": "new"}], "peers": []}`;
+    const text =
+      `{"peers": [{"public_key": "${K1}", "friendly_name": "a"}, {"public_key": ` +
+      `"${K2}", "friendly_name": "old", "friendly_name": "new"}], "peers": []}`;
     expect(errorsOf(parsePeersFile(text, "p.json"))).toEqual([
       "peers file p.json: peers[1].friendly_name: duplicate key",
       "peers file p.json: peers: duplicate key",
@@ -247,7 +249,8 @@ describe("in the running exporter", () => {
       const lines = [`peers:\n  - public_key: ${K1}\n    friendly_name: big file\n`];
       for (let i = 0; i < 100_000; i++)
         lines.push(
-          `  - public_key: ${randomBytes(32).toString("base64")}\n    friendly_name: "peer ${i}"\n    owner: "owner ${i % 1000}"\n    expected: ${i % 3 === 0}\n`,
+          `  - public_key: ${randomBytes(32).toString("base64")}\n    friendly_name: "peer ${i}"\n` +
+            `    owner: "owner ${i % 1000}"\n    expected: ${i % 3 === 0}\n`,
         );
       const next = file("running.yml.new", lines.join(""));
       const old = new Date(Date.now() - 3600_000);
@@ -273,7 +276,8 @@ describe("in the running exporter", () => {
       await poll;
       expect(scrapeMs).toBeLessThan(2000);
       expect(Math.max(...latencies)).toBeLessThan(1000);
-      expect(metricValue(during, "wireguard_sent_bytes_total", { friendly_name: "small file" })).toBe(3324); // still the file in use
+      // still the file in use
+      expect(metricValue(during, "wireguard_sent_bytes_total", { friendly_name: "small file" })).toBe(3324);
 
       const loaded = await e.waitForLog((l) => l.msg === "peers file loaded" && l.peers === 100_001, 120_000);
       expect(loaded.path).toBe(pf);

@@ -29,7 +29,8 @@ beforeAll(async () => {
   const peersFile = join(dir, "peers.yml");
   writeFileSync(
     peersFile,
-    `peers:\n  - public_key: ${t.peerPublicKey}\n    friendly_name: branch office\n    owner: ops\n    expected: true\n`,
+    `peers:\n  - public_key: ${t.peerPublicKey}\n` +
+      `    friendly_name: branch office\n    owner: ops\n    expected: true\n`,
   );
   e = await startExporter({
     peersFile,

@@ -20,7 +20,8 @@ const K2 = "AEc9VooMoxmKLKXYHSeOiibfV58pk2/GrPDLHtIzoQI=";
 describe("peers file", () => {
   it("accepts YAML with names, owner, expected and interface", () => {
     const r = parsePeersFile(
-      `peers:\n  - public_key: ${K1}\n    friendly_name: alice laptop\n    owner: alice\n    expected: true\n  - public_key: ${K2}\n    friendly_name: bob\n    interface: wg1\n`,
+      `peers:\n  - public_key: ${K1}\n    friendly_name: alice laptop\n    owner: alice\n` +
+        `    expected: true\n  - public_key: ${K2}\n    friendly_name: bob\n    interface: wg1\n`,
       "/etc/p.yml",
     );
     if (!r.ok) throw new Error(r.errors.join());
@@ -48,7 +49,10 @@ describe("peers file", () => {
 
   it("rejects bad keys, empty names, wrong types, duplicates and unknown top-level fields", () => {
     const r = parsePeersFile(
-      `extra: 1\npeers:\n  - {public_key: "abc", friendly_name: a}\n  - {public_key: ${K1}, friendly_name: "  "}\n  - {public_key: ${K1}, friendly_name: x, expected: "yes"}\n  - {public_key: ${K2}, friendly_name: x}\n  - {public_key: ${K2}, friendly_name: y}\n`,
+      `extra: 1\npeers:\n  - {public_key: "abc", friendly_name: a}\n` +
+        `  - {public_key: ${K1}, friendly_name: "  "}\n` +
+        `  - {public_key: ${K1}, friendly_name: x, expected: "yes"}\n  - {public_key: ${K2}, friendly_name: x}\n` +
+        `  - {public_key: ${K2}, friendly_name: y}\n`,
       "f.yml",
     );
     expect(r).toEqual({
@@ -223,16 +227,20 @@ describe("exposition", () => {
       `wireguard_sent_bytes_total{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 7\n`,
     );
     expect(text).toContain(
-      `wireguard_received_bytes_total{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 5\n`,
+      `wireguard_received_bytes_total{interface="wg0",` +
+        `public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 5\n`,
     );
     expect(text).toContain(
-      `wireguard_latest_handshake_seconds{interface="wg0",public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 100\n`,
+      `wireguard_latest_handshake_seconds{interface="wg0",` +
+        `public_key="${K1}",allowed_ips="10.0.0.2/32",friendly_name=""} 100\n`,
     );
     expect(text).toContain(
-      `wireguard_peer_connected{interface="wg0",public_key="${K2}",allowed_ips="10.0.0.2/32",friendly_name="say \\"hi\\""} 1\n`,
+      `wireguard_peer_connected{interface="wg0",public_key="${K2}",` +
+        `allowed_ips="10.0.0.2/32",friendly_name="say \\"hi\\""} 1\n`,
     );
     expect(text).toContain(
-      `wireguard_peer_expected{interface="wg0",public_key="${K2}",allowed_ips="10.0.0.2/32",friendly_name="say \\"hi\\""} 1\n`,
+      `wireguard_peer_expected{interface="wg0",public_key="${K2}",allowed_ips="10.0.0.2/32",friendly_name="say ` +
+        `\\"hi\\""} 1\n`,
     );
     // Only expected peers have the series: no 0 for the others.
     expect(text).not.toContain(`wireguard_peer_expected{interface="wg0",public_key="${K1}"`);

@@ -5,7 +5,8 @@ import { parsePromQL, selectors, walk, type Node } from "./promql";
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
 
-// Grafana's unit ids (dashboard-linter's list, grafana-data valueFormats), the ones a WireGuard dashboard could use plus the common rest.
+// Grafana's unit ids (dashboard-linter's list, grafana-data valueFormats),
+// the ones a WireGuard dashboard could use plus the common rest.
 const VALID_UNITS = new Set([
   "none",
   "string",
@@ -144,7 +145,8 @@ function requiredMatcherRule(label: string) {
         if (m?.op === "=~" && m.value === `$${label}`) return [];
         const found = m ? `${label}${m.op}"${m.value}"` : "none";
         return [
-          `${where(d, p)}, target ${t.refId}: selector ${s.name ?? "{}"} needs ${label}=~"$${label}" (found ${found}) in '${t.expr}'`,
+          `${where(d, p)}, target ${t.refId}: selector ${s.name ?? "{}"} ` +
+            `needs ${label}=~"$${label}" (found ${found}) in '${t.expr}'`,
         ];
       }),
     );
@@ -236,7 +238,8 @@ export const LINT_RULES: Record<string, (d: Json) => string[]> = {
         const inRate = parent?.kind === "call" && (parent.func === "rate" || parent.func === "irate");
         if (inRate && n.range !== "$__rate_interval")
           out.push(
-            `${where(d, p)}, target ${t.refId}: ${parent.func}() should use [$__rate_interval], uses [${n.range}] in '${t.expr}'`,
+            `${where(d, p)}, target ${t.refId}: ${parent.func}() should ` +
+              `use [$__rate_interval], uses [${n.range}] in '${t.expr}'`,
           );
         if (!parent || parent.kind !== "call")
           if (n.range === "$__rate_interval")
@@ -255,7 +258,8 @@ export const LINT_RULES: Record<string, (d: Json) => string[]> = {
           range?.kind === "matrix" && call?.kind === "call" && ["rate", "irate", "increase"].includes(call.func);
         if (!ok)
           out.push(
-            `${where(d, p)}, target ${t.refId}: counter '${n.name}' is not inside rate, irate or increase in '${t.expr}'`,
+            `${where(d, p)}, target ${t.refId}: counter '${n.name}' ` +
+              `is not inside rate, irate or increase in '${t.expr}'`,
           );
       });
       return out;

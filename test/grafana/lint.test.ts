@@ -54,7 +54,8 @@ describe("the lint rules", () => {
 
   it("names the panel and the offending query", () => {
     expect(LINT_RULES["target-counter-agg-rule"](community)).toContain(
-      "dashboard 'community', panel 'Bytes', target A: counter 'wireguard_received_bytes_total' is not inside rate, irate or increase in 'sum(wireguard_received_bytes_total)'",
+      "dashboard 'community', panel 'Bytes', target A: counter 'wireguard_received_bytes_total' " +
+        "is not inside rate, irate or increase in 'sum(wireguard_received_bytes_total)'",
     );
     expect(LINT_RULES["panel-rate-interval-rule"](community)[0]).toMatch(
       /panel '', target A: rate\(\) should use \[\$__rate_interval\], uses \[5m\]/,

@@ -2,11 +2,10 @@
 // wireguard-go tunnel, with the dashboard variables resolved through their own queries.
 // A query that returns no series fails the test, naming the dashboard and the panel.
 //
-// The tunnel is set up so that the "quiet on a healthy fleet" panels have something to show:
-// a second, expected peer ("dash-ghost") is configured on the server but never connects, and a
-// test-only rule fires for it, so "Expected peers not connected" and "Firing WireGuard alerts"
-// count something real; a third peer is not in the peers file at all (no friendly name); the exporter runs with --wireguard.export-endpoints for "Endpoints".
-// No panel is exempted.
+// The tunnel is set up so that the "quiet on a healthy fleet" panels have something to show: a second, expected peer
+// ("dash-ghost") is configured on the server but never connects, and a test-only rule fires for it, so "Expected
+// peers not connected" and "Firing WireGuard alerts" count something real; a third peer is not in the peers file at
+// all (no friendly name); the exporter runs with --wireguard.export-endpoints for "Endpoints". No panel is exempted.
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -58,7 +57,8 @@ beforeAll(async () => {
   const peersFile = join(dir, "peers.yml");
   writeFileSync(
     peersFile,
-    `peers:\n  - public_key: ${tunnel.peerPublicKey}\n    friendly_name: dash-laptop\n    owner: dash\n    expected: true\n` +
+    `peers:\n  - public_key: ${tunnel.peerPublicKey}\n` +
+      `    friendly_name: dash-laptop\n    owner: dash\n    expected: true\n` +
       `  - public_key: ${ghostKey}\n    friendly_name: dash-ghost\n    owner: dash\n    expected: true\n`,
   );
   exporter = await startExporter({
@@ -70,7 +70,9 @@ beforeAll(async () => {
     configYaml: `scrape_configs:\n  - job_name: ${JOB}\n    static_configs: [{ targets: ["${target}"] }]\n`,
     rulesFiles: {
       // Test-only: fires at once (the real WireGuardExpectedPeerDown waits its `for:`), on the shared expression.
-      "live-probe.yml": `groups:\n  - name: dashboard-live-probe\n    rules:\n      - alert: WireGuardLiveProbeExpectedPeerDown\n        expr: '${expectedNotConnected(`job="${JOB}"`)}'\n        labels: { severity: info }\n`,
+      "live-probe.yml":
+        `groups:\n  - name: dashboard-live-probe\n    rules:\n      - alert: WireGuardLiveProbeExpectedPeerDown\n` +
+        `        expr: '${expectedNotConnected(`job="${JOB}"`)}'\n        labels: { severity: info }\n`,
     },
   });
   grafana = dashboardQueries(prom.url);

@@ -51,7 +51,10 @@ interface WaitOptions {
 
 type Falsy = undefined | null | false | 0 | "";
 
-/** Polls `predicate` until it returns something truthy (returned) or `ms` pass (throws, naming `what` and the last error). */
+/**
+ * Polls `predicate` until it returns something truthy (returned)
+ * or `ms` pass (throws, naming `what` and the last error).
+ */
 async function poll<T>(
   predicate: () => Promise<T | Falsy> | T | Falsy,
   o: WaitOptions,
@@ -71,7 +74,8 @@ async function poll<T>(
     if (dead) throw new Error(`${dead} while waiting for ${o.what ?? "a condition"}`);
     if (Date.now() > end)
       throw new Error(
-        `timed out after ${ms} ms waiting for ${o.what ?? "a condition"}${lastError ? ` (last error: ${lastError})` : ""}`,
+        `timed out after ${ms} ms waiting ` +
+          `for ${o.what ?? "a condition"}${lastError ? ` (last error: ${lastError})` : ""}`,
       );
     await new Promise((r) => setTimeout(r, o.intervalMs ?? 200));
   }
@@ -83,7 +87,9 @@ async function poll<T>(
 export interface AlertmanagerOptions {
   /** The alertmanager.yml text, or a function of the temp dir and Alertmanager's own port. */
   configYaml: string | ((dir: string, port: number) => string);
-  /** Listen on this port (e.g. one from freePort(), when a Prometheus config must name it first); default a free one. */
+  /**
+   * Listen on this port (e.g. one from freePort(), when a Prometheus config must name it first); default a free one.
+   */
   port?: number;
   /** Extra command-line flags. */
   args?: string[];
@@ -246,7 +252,9 @@ export interface WebhookReceiver {
   port: number;
   /** Every notification received so far, oldest first. */
   notifications(): WebhookNotification[];
-  /** Polls `predicate` over the notifications so far until it returns something truthy (returned) or `ms` pass (throws). */
+  /**
+   * Polls `predicate` over the notifications so far until it returns something truthy (returned) or `ms` pass (throws).
+   */
   waitFor<T>(predicate: (all: WebhookNotification[]) => T | Falsy, opts?: WaitOptions): Promise<T>;
   close(): Promise<void>;
 }

@@ -74,7 +74,10 @@ export interface DashboardQueries {
   api(path: string, params: Record<string, string | string[]>): Promise<Json>;
   /** A panel target: instant at now, or the range's last value per series. */
   runTarget(target: Json, vars: Record<string, string>): Promise<SeriesValue[]>;
-  /** The options a query variable offers: label_values via the series API, query_result as Grafana formats and filters it. */
+  /**
+   * The options a query variable offers: label_values via the
+   * series API, query_result as Grafana formats and filters it.
+   */
   variableOptions(variable: Json, vars: Record<string, string>): Promise<VariableOption[]>;
   /**
    * The dashboard's variables in order: multi-selects as `multi(name)` (default: their All value),

@@ -23,7 +23,9 @@ const PROMETHEUS = "/usr/bin/prometheus";
 export const PROMTOOL = "/usr/bin/promtool";
 
 export interface PrometheusOptions {
-  /** The prometheus.yml text, or a function of the temp dir and Prometheus's own port (to point at files written there). */
+  /**
+   * The prometheus.yml text, or a function of the temp dir and Prometheus's own port (to point at files written there).
+   */
   configYaml?: string | ((dir: string, port: number) => string);
   /** An existing prometheus.yml; copied into the temp dir, so relative paths in it do not resolve. */
   configFile?: string;
@@ -206,7 +208,8 @@ export async function startPrometheus(o: PrometheusOptions): Promise<RunningProm
         }
         if (Date.now() > end) {
           throw new Error(
-            `timed out after ${w.timeoutMs ?? 60_000} ms waiting for ${w.what ?? "a condition"}${lastError ? ` (last error: ${lastError})` : ""}`,
+            `timed out after ${w.timeoutMs ?? 60_000} ms waiting ` +
+              `for ${w.what ?? "a condition"}${lastError ? ` (last error: ${lastError})` : ""}`,
           );
         }
         if (proc.exitCode !== null)

@@ -93,7 +93,8 @@ function requireTools(): void {
     const found = (process.env.PATH ?? "").split(":").some((d) => existsSync(join(d, tool)));
     if (!found)
       throw new Error(
-        `the e2e test host needs \`${tool}\` (apt-get install debootstrap systemd-container iproute2 wireguard-tools wireguard-go openssh-client curl)`,
+        `the e2e test host needs \`${tool}\` (apt-get install debootstrap ` +
+          `systemd-container iproute2 wireguard-tools wireguard-go openssh-client curl)`,
       );
   }
 }
@@ -108,7 +109,9 @@ async function copyTree(to: Instance): Promise<void> {
       readFileSync(join(from, ".wghost-bootstrapped"), "utf8")
   )
     return;
-  const script = `set -e; rm -rf --one-file-system ${tree} ${tree}.copy; cp -a --reflink=auto ${from} ${tree}.copy; rm -f ${tree}.copy/etc/ssh/ssh_host_*; ssh-keygen -A -f ${tree}.copy >/dev/null; mv ${tree}.copy ${tree}`;
+  const script =
+    `set -e; rm -rf --one-file-system ${tree} ${tree}.copy; cp -a --reflink=auto ${from} ${tree}.copy; rm ` +
+    `-f ${tree}.copy/etc/ssh/ssh_host_*; ssh-keygen -A -f ${tree}.copy >/dev/null; mv ${tree}.copy ${tree}`;
   const r = await run("bash", ["-c", script], { timeoutMs: 600_000 });
   if (r.code !== 0) throw new Error(`copying the test host tree failed (${r.code}):\n${r.stderr}`);
 }

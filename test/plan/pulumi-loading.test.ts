@@ -53,7 +53,10 @@ describe("loading the program as Pulumi's Node.js runtime does", () => {
 });
 
 describe("the exporter bundle a deployment uses", () => {
-  /** A checkout after `npm ci`: the exporter's sources and the contract they import, package.json and node_modules, no exporter/dist. */
+  /**
+   * A checkout after `npm ci`: the exporter's sources and the contract
+   * they import, package.json and node_modules, no exporter/dist.
+   */
   const checkout = (name: string) => {
     const dir = join(scratch, name);
     cpSync(join(ROOT, "exporter", "src"), join(dir, "exporter", "src"), { recursive: true });

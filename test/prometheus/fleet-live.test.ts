@@ -43,7 +43,10 @@ import { dataPanels } from "../grafana/lint-rules";
 
 const ENV = "fleet-live";
 const JOB = "wireguard";
-/** Shortened `for:` (defaults are minutes): the ghost peers' alerts on the site servers, WireGuardExporterDown on the HA pair. */
+/**
+ * Shortened `for:` (defaults are minutes): the ghost peers' alerts
+ * on the site servers, WireGuardExporterDown on the HA pair.
+ */
 const SITE_FOR: Record<string, string> = { WireGuardExpectedPeerDown: "1s", WireGuardPeerDown: "1s" };
 const HA_FOR: Record<string, string> = { WireGuardExporterDown: "2s" };
 
@@ -79,7 +82,8 @@ async function startSite(name: Site["name"], address: string, port: number): Pro
   const peersFile = join(dir, `peers-${name}.yml`);
   writeFileSync(
     peersFile,
-    `peers:\n  - public_key: ${tunnel.peerPublicKey}\n    friendly_name: ${name}-laptop\n    owner: ops\n    expected: true\n` +
+    `peers:\n  - public_key: ${tunnel.peerPublicKey}\n` +
+      `    friendly_name: ${name}-laptop\n    owner: ops\n    expected: true\n` +
       `  - public_key: ${ghostKey}\n    friendly_name: ${name}-ghost\n    owner: ops\n    expected: true\n`,
   );
   const exporter = await startExporter({
@@ -202,7 +206,8 @@ async function startServer(
       const check = promtool(["check", "config", join(dir, name, "prometheus.yml")]);
       if (check.code !== 0) {
         throw new Error(
-          `promtool check config refuses the generated prometheus/${name}/prometheus.yml:\n${check.stdout}${check.stderr}`,
+          `promtool check config refuses the generated ` +
+            `prometheus/${name}/prometheus.yml:\n${check.stdout}${check.stderr}`,
         );
       }
       return files.config;
@@ -231,7 +236,10 @@ async function allSeries(p: RunningPrometheus, seconds = 10): Promise<Record<str
 const key = (labels: Record<string, string>) =>
   JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
-/** What a server sends over remote write: its series with its external labels added where the series has none of that name. */
+/**
+ * What a server sends over remote write: its series with its
+ * external labels added where the series has none of that name.
+ */
 function asRemoteWritten(series: Record<string, string>[], configYaml: string): Record<string, string>[] {
   const external =
     (load(configYaml) as { global?: { external_labels?: Record<string, string> } }).global?.external_labels ?? {};
@@ -508,7 +516,9 @@ describe("an HA pair sending to one Alertmanager", () => {
     },
   });
 
-  /** The generated alertmanager.yml with every receiver (they come without integrations) posting to the test's webhook. */
+  /**
+   * The generated alertmanager.yml with every receiver (they come without integrations) posting to the test's webhook.
+   */
   function withWebhook(yaml: string, url: string): string {
     const doc = load(yaml) as { receivers: { name: string; webhook_configs?: unknown[] }[] };
     for (const r of doc.receivers) r.webhook_configs = [{ url, send_resolved: true }];

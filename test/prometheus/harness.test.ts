@@ -11,7 +11,8 @@ describe("startPrometheus", () => {
         `scrape_configs:\n  - job_name: self\n    static_configs: [{ targets: ["127.0.0.1:${port}"] }]\n`,
       rulesFiles: {
         "always.yml":
-          "groups:\n  - name: t\n    rules:\n      - alert: Always\n        expr: vector(1)\n        labels: { severity: info }\n",
+          "groups:\n  - name: t\n    rules:\n      - alert: Always\n" +
+          "        expr: vector(1)\n        labels: { severity: info }\n",
       },
     });
   });

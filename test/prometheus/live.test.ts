@@ -103,11 +103,13 @@ beforeAll(async () => {
   );
   writeFileSync(
     join(dir, "web.yml"),
-    `tls_server_config:\n  cert_file: ${dir}/tls/cert.pem\n  key_file: ${dir}/tls/key.pem\nbasic_auth_users:\n  prometheus: ${bcrypt.hashSync(PASSWORD, 10)}\n`,
+    `tls_server_config:\n  cert_file: ${dir}/tls/cert.pem\n  key_file: ${dir}/tls/key.pem\n` +
+      `basic_auth_users:\n  prometheus: ${bcrypt.hashSync(PASSWORD, 10)}\n`,
   );
   writeFileSync(
     join(dir, "peers.yml"),
-    `peers:\n  - public_key: ${tunnel.peerPublicKey}\n    friendly_name: ${FRIENDLY}\n    owner: ops\n    expected: true\n`,
+    `peers:\n  - public_key: ${tunnel.peerPublicKey}\n` +
+      `    friendly_name: ${FRIENDLY}\n    owner: ops\n    expected: true\n`,
   );
   exporter = await startExporter({
     peersFile: join(dir, "peers.yml"),
@@ -213,7 +215,8 @@ describe("rendered Prometheus config and rules on a live tunnel", () => {
     expect(firing.annotations.summary).toBe("WireGuard peer has no recent handshake");
     expect(firing.annotations.description).toMatch(
       new RegExp(
-        `^Peer ${FRIENDLY} on interface ${tunnel.serverIf} on host tunnel-host last completed a handshake [\\d.]+s ago \\(threshold 30s\\)\\.$`,
+        `^Peer ${FRIENDLY} on interface ${tunnel.serverIf} on host tunnel-host ` +
+          `last completed a handshake [\\d.]+s ago \\(threshold 30s\\)\\.$`,
       ),
     );
     expect(firing.annotations.runbook_url).toBe("alerts/README.md#wireguardpeerdown");
@@ -257,7 +260,8 @@ describe("rendered Prometheus config and rules on a live tunnel", () => {
       site: "lab",
     });
     expect(firing.annotations.description).toBe(
-      "Prometheus cannot scrape the WireGuard exporter tunnel-host on host tunnel-host. Nothing about its peers is known.",
+      "Prometheus cannot scrape the WireGuard exporter tunnel-host " +
+        "on host tunnel-host. Nothing about its peers is known.",
     );
   });
 
@@ -281,7 +285,8 @@ describe("rendered Prometheus config and rules on a live tunnel", () => {
       host: "tunnel-host",
     });
     expect(absent.annotations.description).toBe(
-      "No target of job wireguard for host tunnel-host is in up: the targets file or scrape config lost it. Nothing about its peers is known.",
+      "No target of job wireguard for host tunnel-host is in up: the targets " +
+        "file or scrape config lost it. Nothing about its peers is known.",
     );
   });
 });

@@ -27,7 +27,8 @@ function promtoolTest(name: string, rules: string, tests: unknown[]): { code: nu
 }
 
 const peer = (host: string, iface: string, publicKey: string, name: string) =>
-  `{job="wireguard",instance="${host}",host="${host}",env="example",interface="${iface}",public_key="${publicKey}",allowed_ips="10.0.0.1/32",friendly_name="${name}"}`;
+  `{job="wireguard",instance="${host}",host="${host}",env="example",interface="${iface}",` +
+  `public_key="${publicKey}",allowed_ips="10.0.0.1/32",friendly_name="${name}"}`;
 const labels = (host: string, iface: string, publicKey: string, name: string) => ({
   job: "wireguard",
   instance: host,
@@ -74,7 +75,8 @@ describe("the example stack's rules", () => {
                 exp_annotations: {
                   summary: "WireGuard peer uses a lot of bandwidth",
                   description:
-                    "Peer bob-phone on interface wg0 on host vpn-fra-1 moves 10MB/s (received + sent, 5m average), above its limit.",
+                    "Peer bob-phone on interface wg0 on host vpn-fra-1 moves " +
+                    "10MB/s (received + sent, 5m average), above its limit.",
                   runbook_url: "alerts/README.md#wireguardhighbandwidth",
                 },
               },
@@ -83,7 +85,8 @@ describe("the example stack's rules", () => {
                 exp_annotations: {
                   summary: "WireGuard peer uses a lot of bandwidth",
                   description:
-                    "Peer ci-runner on interface wg0 on host vpn-ams-1 moves 200MB/s (received + sent, 5m average), above its limit.",
+                    "Peer ci-runner on interface wg0 on host vpn-ams-1 moves " +
+                    "200MB/s (received + sent, 5m average), above its limit.",
                   runbook_url: "alerts/README.md#wireguardhighbandwidth",
                 },
               },
@@ -117,7 +120,8 @@ describe("the example stack's rules", () => {
                 exp_annotations: {
                   summary: "WireGuard exporter is down or missing",
                   description:
-                    "No target of job wireguard for host vpn-ams-1 is in up: the targets file or scrape config lost it. Nothing about its peers is known.",
+                    "No target of job wireguard for host vpn-ams-1 is in up: the targets " +
+                    "file or scrape config lost it. Nothing about its peers is known.",
                   runbook_url: "alerts/README.md#wireguardexporterdown",
                 },
               },

@@ -169,7 +169,8 @@ describe("the userspace-WireGuard wg helper", () => {
     const fakeWg = join(dir, "wg");
     writeFileSync(
       fakeWg,
-      '#!/bin/sh\n[ "$2" = wg0 ] && printf "dump of %s\\n" "$2" && exit 0\necho "Unable to access interface: No such device" >&2; exit 1\n',
+      '#!/bin/sh\n[ "$2" = wg0 ] && printf "dump of %s\\n" "$2" && exit 0\n' +
+        'echo "Unable to access interface: No such device" >&2; exit 1\n',
       { mode: 0o755 },
     );
     const run = (input: string) =>

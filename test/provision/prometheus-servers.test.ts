@@ -150,7 +150,8 @@ describe("one Prometheus deployment marker per machine", () => {
       ];
     });
     await expect(capturePlanInChild({ stack: "example", config, secrets: SECRETS })).rejects.toThrow(
-      `wireguard-monitoring:prometheus[1].address: ${SERVER.address}:22 is also prometheus[0]: two servers on one machine would overwrite each other's`,
+      `wireguard-monitoring:prometheus[1].address: ${SERVER.address}:22 is also ` +
+        `prometheus[0]: two servers on one machine would overwrite each other's`,
     );
   });
 });

@@ -44,7 +44,8 @@ function shellcheck(script: string): string {
   const r = spawnSync("shellcheck", ["--shell=bash", "--format=gcc", "-"], { input: script, encoding: "utf8" });
   if (r.error)
     throw new Error(
-      `shellcheck is needed for this test (apt-get install shellcheck, or scripts/install-system-packages.sh): ${r.error.message}`,
+      `shellcheck is needed for this test (apt-get install shellcheck, ` +
+        `or scripts/install-system-packages.sh): ${r.error.message}`,
     );
   return r.stdout.trim();
 }
