@@ -290,7 +290,10 @@ function readPeersFileInWorker(path: string, script: string): Promise<PeersFileR
       done({
         ok: false,
         errors: [
-          `peers file ${path}: ${e.code === "ERR_WORKER_OUT_OF_MEMORY" ? `needs more than ${WORKER_HEAP_MB} MB to parse, not used` : `cannot be read: ${e.message}`}`,
+          `peers file ${path}: ` +
+            (e.code === "ERR_WORKER_OUT_OF_MEMORY"
+              ? `needs more than ${WORKER_HEAP_MB} MB to parse, not used`
+              : `cannot be read: ${e.message}`),
         ],
       }),
     );

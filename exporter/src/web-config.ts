@@ -244,7 +244,9 @@ function parseTls(raw: unknown, base: string): NonNullable<WebConfig["tls"]> | s
     const tls12: string[] = [];
     for (const [i, name] of t.cipher_suites.entries()) {
       if (typeof name !== "string" || !(name in CIPHERS))
-        return `.cipher_suites[${i}]: unknown cipher ${JSON.stringify(name)}, one of ${Object.keys(CIPHERS).join(", ")}`;
+        return (
+          `.cipher_suites[${i}]: unknown cipher ${JSON.stringify(name)}, one of ` + Object.keys(CIPHERS).join(", ")
+        );
       const openssl = CIPHERS[name];
       if (openssl && !tls12.includes(openssl)) tls12.push(openssl);
     }
