@@ -41,7 +41,8 @@ export function hostServices(o: Pick<HostScriptOptions, "host" | "files">): { be
 export function installScript(o: HostScriptOptions): string {
   // Stack values in messages are shell words of their own (quoted), never inside "…".
   const fail = `fail() { echo ${q(`wireguard-monitoring: host ${o.host}:`)} "$*" >&2; exit 1; }`;
-  const nodeMajor = `node_major() { ${HOST_PATHS.nodeBinary} -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }`;
+  const nodeMajor =
+    `node_major() { ${HOST_PATHS.nodeBinary} -p 'process.versions.node.split(".")[0]' ` + "2>/dev/null || echo 0; }";
   const installNode = o.installNode
     ? [
         `  export DEBIAN_FRONTEND=noninteractive`,
@@ -82,11 +83,13 @@ export function installScript(o: HostScriptOptions): string {
     '  cp "$staged_bundle" "$work/bundle"',
     `  [ "$(sha256sum <"$work/bundle" | cut -d' ' -f1)" = ${o.bundle.sha256} ] || ` +
       `fail "$staged_bundle is not the bundle this deployment built (sha256 differs)"`,
-    `  put "$work/bundle" ${bundle} ${bundlePlacement.mode} ${word(bundlePlacement.group)} ${bundlePlacement.restarts ? "yes" : "no"}`,
+    `  put "$work/bundle" ${bundle} ${bundlePlacement.mode} ${word(bundlePlacement.group)} ` +
+      (bundlePlacement.restarts ? "yes" : "no"),
     "fi",
     ...o.files.map(
       (f) =>
-        `put "$files"/${q(f.name)} ${q(f.placement.target)} ${f.placement.mode} ${q(f.placement.group)} ${f.placement.restarts ? "yes" : "no"}`,
+        `put "$files"/${q(f.name)} ${q(f.placement.target)} ${f.placement.mode} ${q(f.placement.group)} ` +
+        (f.placement.restarts ? "yes" : "no"),
     ),
     `if [ $changed = 1 ]; then systemctl daemon-reload; fi`,
     `for unit in ${[...before, main].join(" ")}; do`,

@@ -81,7 +81,8 @@ export function prometheusApplyScript(o: PrometheusScriptOptions): string {
       );
     }),
     "# 3. the whole configuration in place (rule files and secrets referenced by it); roll back on failure",
-    `if ! promtool check config ${q(o.configFile)} >&2; then restore; fail ${q(`promtool check config ${o.configFile} failed after the swap; the previous files were restored`)}; fi`,
+    `if ! promtool check config ${q(o.configFile)} >&2; then restore; ` +
+      `fail ${q(`promtool check config ${o.configFile} failed after the swap; the previous files were restored`)}; fi`,
     "# 4. reload only when a file Prometheus does not re-read by itself changed",
     `if [ $restart = 1 ]; then ${reloadCommand(o)} || fail ${q(`reload (${o.reload}) failed`)}; fi`,
     'echo "prometheus: files changed: $changed, reloaded: $restart"',
@@ -110,7 +111,8 @@ export function prometheusRemoveScript(o: PrometheusScriptOptions): string {
     // Without a user's original, the installed file stays: Prometheus needs a config.
     ...keepingOriginal(o.files).map(({ target, original }) => `[ ! -f ${original} ] || mv -f ${original} ${target}`),
     releaseMachine(o.deployment),
-    `${reloadCommand(o)} || echo ${q(`wireguard-monitoring: prometheus: reload (${o.reload}) after removal failed`)} >&2`,
+    `${reloadCommand(o)} || ` +
+      `echo ${q(`wireguard-monitoring: prometheus: reload (${o.reload}) after removal failed`)} >&2`,
     'echo "prometheus: files removed"',
   ].join("\n");
 }

@@ -10,5 +10,8 @@ export function shellQuote(text: string): string {
  * shell words (quote literal values with shellQuote; `"$HOME"/…` expands as the SSH user).
  */
 export function asRoot(script: string, args: string[] = []): string {
-  return `if [ "$(id -u)" -eq 0 ]; then as_root=; else as_root="sudo -n"; fi; $as_root /bin/sh -eu -c ${shellQuote(script)} wireguard-monitoring ${args.join(" ")}`.trimEnd();
+  return (
+    'if [ "$(id -u)" -eq 0 ]; then as_root=; else as_root="sudo -n"; fi; ' +
+    `$as_root /bin/sh -eu -c ${shellQuote(script)} wireguard-monitoring ${args.join(" ")}`
+  ).trimEnd();
 }

@@ -44,7 +44,8 @@ export function withPeersFile(raw: Record<string, unknown>, projectDir: string):
     text = readFileSync(isAbsolute(peersFile) ? peersFile : resolve(projectDir, peersFile), "utf8");
   } catch (e) {
     return err(
-      `cannot read ${peersFile}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+      `cannot read ${peersFile}: ` +
+        ((e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message),
     );
   }
   const parsed = /\.csv$/i.test(peersFile) ? parseCsvPeers(text, peersFile) : parseYamlPeers(text, peersFile);
@@ -141,7 +142,9 @@ function parseCsvPeers(text: string, file: string): Parsed {
       errors: [
         {
           path: `${file}:1`,
-          message: `unknown column${unknown.length === 1 ? "" : "s"} ${unknown.map((c) => JSON.stringify(c)).join(", ")} (known: ${CSV_COLUMNS.join(", ")})`,
+          message:
+            `unknown column${unknown.length === 1 ? "" : "s"} ${unknown.map((c) => JSON.stringify(c)).join(", ")} ` +
+            `(known: ${CSV_COLUMNS.join(", ")})`,
         },
       ],
     };

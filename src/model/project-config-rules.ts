@@ -291,7 +291,8 @@ export function cliConfigRun(
   if (empty.length > 0) {
     const keys = empty.map((k) => `"${k}"`);
     warnings.push(
-      `No value for configuration key${empty.length > 1 ? "s" : ""} ${keys.length === 2 ? keys.join(" and ") : keys.join(", ")}. ` +
+      `No value for configuration key${empty.length > 1 ? "s" : ""} ` +
+        `${keys.length === 2 ? keys.join(" and ") : keys.join(", ")}. ` +
         'This is currently treated as an empty string `""`, but ' +
         "will be treated as `null` in a future version of pulumi.\n" +
         `Set the value${empty.length > 1 ? "s" : ""} to \`""\` to avoid this warning.`,

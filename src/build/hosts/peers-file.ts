@@ -21,7 +21,8 @@ export function renderPeersFile(inventory: Inventory, host: Host): string {
       // Host-less peers apply to every host with that interface; the key alone identifies them.
       [F.interface]: p.interface,
     }));
-  const header = `# Managed by wireguard-monitoring (stack ${inventory.stack}, host ${host.name}); changes are overwritten.\n`;
+  const header =
+    `# Managed by wireguard-monitoring (stack ${inventory.stack}, host ${host.name}); ` + "changes are overwritten.\n";
   return header + peersYaml(peers);
 }
 

@@ -12,7 +12,8 @@ const BCRYPT_COST = 10;
 
 export function renderWebConfig(inventory: Inventory, host: Host): string {
   const { tls, basicAuth } = inventory.exporter;
-  let text = `# Managed by wireguard-monitoring (stack ${inventory.stack}, host ${host.name}); changes are overwritten.\n`;
+  let text =
+    `# Managed by wireguard-monitoring (stack ${inventory.stack}, host ${host.name}); ` + "changes are overwritten.\n";
   if (tls.enabled) text += yamlText({ tls_server_config: { cert_file: tls.certFile, key_file: tls.keyFile } });
   if (basicAuth.enabled) text += `${BASIC_AUTH_MARKER}\n`;
   // The exporter wants a document, not only comments: plain HTTP, no auth is an empty mapping.

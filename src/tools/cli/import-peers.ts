@@ -7,11 +7,14 @@ import { isWireGuardKey } from "../../contract/wireguard-key";
 import { peersYaml, placeholderName } from "../import-peers/format";
 import { parsePeersInput, type ImportedPeer } from "../import-peers/parse";
 
-const USAGE = `usage: npm run import-peers -- FILE [--interface NAME] [--host NAME]
-  FILE              a wg-quick config (/etc/wireguard/wg0.conf) or saved \`wg show all dump\` / \`wg show wg0 dump\` output; - reads stdin
-  --interface NAME  interface of peers the input does not name one for (default: FILE's name for NAME.conf)
-  --host NAME       the stack host the peers are on
-prints a stack's peers list as YAML on stdout; exit 0, or 1 when the input has problems, 2 on a usage error`;
+const USAGE = [
+  "usage: npm run import-peers -- FILE [--interface NAME] [--host NAME]",
+  "  FILE              a wg-quick config (/etc/wireguard/wg0.conf) or saved `wg show all dump` / `wg show wg0 dump` " +
+    "output; - reads stdin",
+  "  --interface NAME  interface of peers the input does not name one for (default: FILE's name for NAME.conf)",
+  "  --host NAME       the stack host the peers are on",
+  "prints a stack's peers list as YAML on stdout; exit 0, or 1 when the input has problems, 2 on a usage error",
+].join("\n");
 
 function main(argv: readonly string[]): number {
   let file: string | undefined;
@@ -41,7 +44,8 @@ function main(argv: readonly string[]): number {
     text = readFileSync(file === "-" ? 0 : file, "utf8");
   } catch (e) {
     console.error(
-      `import-peers: ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+      `import-peers: ${file}: ` +
+        ((e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message),
     );
     return 1;
   }

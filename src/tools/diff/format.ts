@@ -72,7 +72,9 @@ function ruleLines(r: RuleChange): string[] {
 }
 
 function dashboardLines(d: DashboardChange): string[] {
-  const head = `${SIGN[d.change]} ${d.path}${d.uid ? ` (uid ${d.uid})` : ""}${d.fields.length ? ` [${d.fields.join(", ")}]` : ""}`;
+  const head =
+    `${SIGN[d.change]} ${d.path}${d.uid ? ` (uid ${d.uid})` : ""}` +
+    (d.fields.length ? ` [${d.fields.join(", ")}]` : "");
   const panels = d.change === "changed" ? d.panels : [];
   return [
     head,
@@ -97,7 +99,8 @@ function hostLines(h: HostChange, restarts: boolean): string[] {
     `${SIGN[h.change]} ${h.host}: ${effect}`,
     ...h.files.map(
       (f) =>
-        `    ${SIGN[f.change]} ${f.path}${f.target ? ` → ${f.target}` : ""}${f.restarts && h.change === "changed" ? " (restarts the exporter)" : ""}`,
+        `    ${SIGN[f.change]} ${f.path}${f.target ? ` → ${f.target}` : ""}` +
+        (f.restarts && h.change === "changed" ? " (restarts the exporter)" : ""),
     ),
   ];
 }

@@ -29,7 +29,8 @@ export function peersYaml(peers: readonly ImportedPeer[], options: PeersYamlOpti
     const iface = p.interface ?? options.defaultInterface;
     lines.push(`  - publicKey: ${scalar(p.publicKey)}`);
     lines.push(
-      `    friendlyName: ${scalar(p.friendlyName ?? placeholderName(p.publicKey))}${p.friendlyName === undefined ? " # rename: the input has no name for it" : ""}`,
+      `    friendlyName: ${scalar(p.friendlyName ?? placeholderName(p.publicKey))}` +
+        (p.friendlyName === undefined ? " # rename: the input has no name for it" : ""),
     );
     if (options.host !== undefined) lines.push(`    host: ${scalar(options.host)}`);
     if (iface !== undefined) lines.push(`    interface: ${scalar(iface)}`);

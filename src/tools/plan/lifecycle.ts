@@ -154,6 +154,7 @@ export function engineSteps(before: CapturedPlan | undefined, after: CapturedPla
 export function describeSteps(l: Lifecycle): string[] {
   return l.steps.map(
     (s) =>
-      `${s.op} ${s.resource.type} ${s.resource.name}${s.reason === "replace" ? " (replace)" : ""}${s.changed.length ? ` [${s.changed.join(", ")}]` : ""}`,
+      `${s.op} ${s.resource.type} ${s.resource.name}${s.reason === "replace" ? " (replace)" : ""}` +
+      (s.changed.length ? ` [${s.changed.join(", ")}]` : ""),
   );
 }
