@@ -258,7 +258,7 @@ afterAll(async () => {
 });
 
 describe("generated Alertmanager route and inhibit rules, live", () => {
-  it("the generated alertmanager.yml with webhook receivers passes amtool check-config; Prometheus sends to that Alertmanager only", async () => {
+  it("generated alertmanager.yml with webhooks passes amtool check-config; Prometheus sends to it only", async () => {
     const check = amtool(["check-config", am.configPath]);
     expect(check.stderr).toBe("");
     expect(check.code).toBe(0);
@@ -268,7 +268,7 @@ describe("generated Alertmanager route and inhibit rules, live", () => {
     expect(hook.notifications()).toEqual([]);
   });
 
-  it("stopping the expected peer delivers one WireGuardExpectedPeerDown to the critical receiver, naming the peer and its host", async () => {
+  it("stopping the expected peer sends one ExpectedPeerDown to the critical receiver, naming the peer", async () => {
     await office.stopPeer();
     await laptop.stopPeer();
     const n = await explained(
@@ -295,7 +295,7 @@ describe("generated Alertmanager route and inhibit rules, live", () => {
     );
   });
 
-  it("WireGuardPeerDown fires in Prometheus for the expected peer but Alertmanager inhibits it; the roaming peer's is delivered as a warning", async () => {
+  it("PeerDown fires for the expected peer but is inhibited; the roaming peer's arrives as a warning", async () => {
     const firing = await explained(
       prom.waitFor(
         async () =>
@@ -344,7 +344,7 @@ describe("generated Alertmanager route and inhibit rules, live", () => {
     expect(officePeerDownDeliveries()).toEqual([]);
   });
 
-  it("restarting the expected peer delivers the resolved notification; WireGuardExpectedPeerDown was notified exactly once firing", async () => {
+  it("restarting the expected peer delivers the resolved notification; ExpectedPeerDown fired once", async () => {
     await office.startPeer();
     await waitForHandshake(office, { after: officeHandshake, ms: 30_000 });
     const resolved = await explained(
@@ -373,7 +373,7 @@ describe("generated Alertmanager route and inhibit rules, live", () => {
     ).toBe(true);
   });
 
-  it("WireGuardExporterDown is delivered as critical and inhibits every WireGuard alert of its instance, not another instance's", async () => {
+  it("ExporterDown arrives as critical and inhibits every WireGuard alert of its instance, not another's", async () => {
     exporter.kill();
     await exporter.exited;
     const n = await explained(
@@ -460,7 +460,7 @@ describe("generated route fragment merged into an existing Alertmanager config",
     });
   }
 
-  it("passes amtool check-config and routes each severity of this environment to its receiver, other alerts to the team's own routes", () => {
+  it("passes amtool check-config; routes each severity here to its receiver, other alerts to the team's routes", () => {
     const path = join(dir, "user-alertmanager.yml");
     writeFileSync(path, mergedUserConfig());
     const check = amtool(["check-config", path]);

@@ -119,7 +119,7 @@ describe("alertmanager/wireguard-route.yml", () => {
   const inv = inventory(ROUTE);
   const fragment = load(file(inv, ROUTE_FRAGMENT_PATH)) as { route: Record<string, unknown>; inhibit_rules: unknown[] };
 
-  it("inhibits PeerDown by ExpectedPeerDown for the same peer, and every other WireGuard alert by ExporterDown of the instance", () => {
+  it("inhibits PeerDown by the peer's ExpectedPeerDown, all other alerts by the instance's ExporterDown", () => {
     expect(fragment.inhibit_rules).toEqual([
       {
         source_matchers: ['alertname="WireGuardExpectedPeerDown"'],
@@ -134,7 +134,7 @@ describe("alertmanager/wireguard-route.yml", () => {
     ]);
   });
 
-  it("merged into an existing config (its route under routes:, its inhibit rules appended) routes as the complete one and keeps the rest", () => {
+  it("merged into a config (route under routes:, inhibit rules appended) routes as the whole, keeps the rest", () => {
     const existing = {
       route: { receiver: "ops-default", routes: [{ receiver: "db-team", matchers: ['team="db"'] }] },
       inhibit_rules: [

@@ -80,7 +80,7 @@ describe("layers", () => {
     expect(stray).toEqual([]);
   });
 
-  it("imports go only down: contract <- model <- build <- deploy <- tools, index.ts above deploy; the exporter shares only the contract", () => {
+  it("imports go down: contract <- model <- build <- deploy <- tools, index.ts on deploy; exporter: contract", () => {
     const wrong: string[] = [];
     for (const file of checked) {
       for (const spec of specifiers(file).filter((s) => s.startsWith("."))) {

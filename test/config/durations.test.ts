@@ -145,7 +145,7 @@ describe("config keys that become exporter flags", () => {
     }
   });
 
-  it("thresholds.connected: 1d is accepted, rendered as --wireguard.connected-threshold=1d and parsed as one day", () => {
+  it("thresholds.connected: 1d is accepted, rendered as --wireguard.connected-threshold=1d, parsed as one day", () => {
     const r = validate({ thresholds: { connected: "1d" } });
     if (!r.ok) throw new Error(JSON.stringify(r.errors));
     const [unit] = renderedExporterFlags(r.inventory);

@@ -344,7 +344,7 @@ describe("a stack with shell, YAML and systemd metacharacters in every string", 
     );
   });
 
-  it("with every value it takes set at once, renders units systemd verifies and a prometheus.yml promtool accepts", () => {
+  it("with every value set at once, renders units systemd verifies and a prometheus.yml promtool accepts", () => {
     const config = fullConfig();
     for (const path of ALL_KEYS) if (FREE_TEXT.has(name(path))) setAt(config, path, MULTI_LINE);
     for (const path of ALL_KEYS) if (ONE_LINE_ONLY.has(name(path))) setAt(config, path, ONE_LINE);
@@ -398,7 +398,7 @@ describe("free text", () => {
 });
 
 describe("values the unit passes to the exporter", () => {
-  it("refuses listen addresses and telemetry paths the exporter or Prometheus cannot use, naming the allowed form", () => {
+  it("refuses listen addresses and telemetry paths the exporter or Prometheus cannot use, naming the form", () => {
     const cases: [string, string, RegExp][] = [
       ["listenAddress", "0.0.0.0 --evil", /expected an IP address or a host name/],
       ["listenAddress", "0.0.0.0\nExecStartPre=/bin/touch /tmp/x", /expected an IP address or a host name/],

@@ -83,7 +83,7 @@ describe("peersFile", () => {
     expect(r.ok ? [] : r.errors.map((e) => e.path)).toEqual(["p.yaml: peers[0].host"]);
   });
 
-  it("refuses peers and peersFile together, a missing file and an unknown CSV column, naming the key or the file", () => {
+  it("refuses peers and peersFile together, a missing file and an unknown CSV column, naming the key or file", () => {
     const both = loadStackFile(
       project({ [`${P}:peersFile`]: "p.yaml", [`${P}:peers`]: examplePeers }, { "p.yaml": dump(examplePeers) }),
       "test",

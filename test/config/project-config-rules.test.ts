@@ -152,7 +152,7 @@ describe("what the CLI refuses", () => {
     ]);
   });
 
-  it("a typed secret with a default: the default is injected as plain text, which the secret check then refuses", () => {
+  it("a typed secret with a default: the default is injected as plain text, which the secret check refuses", () => {
     const withDefault = {
       ...project,
       config: { ...project.config, grafanaAuth: { type: "string", secret: true, default: "" } },

@@ -173,7 +173,7 @@ describe("the flags rendered for every committed stack", () => {
     for (const h of hosts) expectStackSettings(r.inventory, h);
   });
 
-  it("settings away from the defaults: an IPv6 address, userspace WireGuard, endpoints, several interfaces, a path with $ ; = @", () => {
+  it("non-defaults: IPv6 address, userspace WireGuard, endpoints, several interfaces, a path with $ ; = @", () => {
     const INTERFACES = ["wg0", "wg-office.1", "wg_2"];
     const inventory = validate({
       hosts: [

@@ -130,7 +130,7 @@ describe("every reader of keys follows the contract", () => {
     for (const key of VALID) expect(parserAccepts(key), key).toBe(true);
   });
 
-  it("the exporter's dump parser refuses every text the contract refuses, except a last digit with bits past the 32 bytes", () => {
+  it("the exporter's dump parser refuses what the contract refuses, except last digits with bits past 32 bytes", () => {
     // wg refuses such a key (see above), so it never prints one: the parser need not look at it.
     const spareBits = (t: string) =>
       t.length === 44 &&

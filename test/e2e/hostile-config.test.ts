@@ -173,7 +173,7 @@ describe("a stack of hostile but valid values, deployed with every step's failur
     }
   });
 
-  it("host install and removal: a machine another stack owns is refused and left alone, its marker printed as it is", async () => {
+  it("host install and removal: a machine another stack owns is refused and left alone, marker printed", async () => {
     const owner = `evil$(${TOUCH})\`${TOUCH}\``;
     await sh(
       `mkdir -p /var/lib/wireguard-monitoring && printf ` +
@@ -322,7 +322,7 @@ describe("a stack of hostile but valid values, deployed with every step's failur
     expect(added.filter((l) => !left(l))).toEqual([]);
   });
 
-  it("prometheus apply: a failing reload is reported, then a working one reloads, and Prometheus scrapes the hostile names", async () => {
+  it("prometheus apply: a failing reload is reported, a working one reloads, hostile names are scraped", async () => {
     await sh("systemctl stop prometheus");
     try {
       const r = await step("prometheus-files", "create");

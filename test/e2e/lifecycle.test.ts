@@ -288,7 +288,7 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     expect(await sh(c1, SNAPSHOT)).toBe(snapshot);
   });
 
-  it("runs the exporter under systemd as its own user holding only CAP_NET_ADMIN, with a unit systemd-analyze accepts", async () => {
+  it("runs the exporter as its own user with only CAP_NET_ADMIN, in a unit systemd-analyze accepts", async () => {
     const pid = await mainPid(c1);
     const status = await sh(
       c1,
@@ -380,7 +380,7 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     }
   });
 
-  it("c. adding a peer and renaming a friendly name are updates only; the exporter keeps serving and shows the new name", async () => {
+  it("c. adding a peer and renaming a friendly name are updates; the exporter shows the new name", async () => {
     const pid = await mainPid(c1);
     const extraKey = Buffer.alloc(32, 7).toString("base64");
     const config = stackConfig({
@@ -413,7 +413,7 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     expect(await sh(c1, "systemctl is-active wireguard-exporter.service")).toBe("active\n");
   });
 
-  it("e. enabling basic auth: Prometheus scrapes with the password, 401 without, and no secret is ever readable by others", async () => {
+  it("e. basic auth: Prometheus scrapes with the password, 401 without; no secret readable by others", async () => {
     const watch = "/run/wgm-watch.log";
     // Every file and directory the steps create or change, with its mode right after the event.
     const watcher =
@@ -459,7 +459,7 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     ).toBe("640 root prometheus\n640 root wireguard-exporter\n");
   });
 
-  it("l. an Alertmanager with basic auth: its password file lands 0640 root:prometheus, prometheus.yml points there and passes promtool in place", async () => {
+  it("l. Alertmanager basic auth: password file 0640 root:prometheus, prometheus.yml uses it, passes", async () => {
     alerting = { alertmanagers: [{ urls: ["http://127.0.0.1:9093"], basicAuth: { username: "prometheus" } }] };
     const { steps } = await up(stackConfig({ ...base(), connected: "150s", basicAuth: true }));
     expect(steps).toEqual(["update command:remote:Command prometheus-files"]);
@@ -511,7 +511,7 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     );
   });
 
-  it("g. renaming a host at the same address leaves it installed (the old resources' delete leaves it in place)", async () => {
+  it("g. renaming a host at the same address leaves it installed (the old resources' delete keeps it)", async () => {
     const { steps, performed } = await up(
       stackConfig({ hosts: [{ name: "vpn-one", on: c1 }], peers: base().peers, connected: "150s", basicAuth: true }),
     );
@@ -583,7 +583,7 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     expect(await sh(c2, SNAPSHOT)).toBe(before.get(c2.name));
   });
 
-  it("m. the single Prometheus becomes replica a of an HA pair: updated in place (aliased), replica b installed on the other machine", async () => {
+  it("m. the single Prometheus becomes replica a of an HA pair: updated (aliased), b installed elsewhere", async () => {
     const { steps } = await up(stackConfig({ ...base(), connected: "150s", basicAuth: true, haPair: [c1, c2] }));
     expect([...steps].sort()).toEqual([
       "create command:remote:Command prometheus-b-files",

@@ -109,7 +109,7 @@ describe("exporter on a real tunnel", () => {
     expect(await health.json()).toMatchObject({ status: "healthy", peers_file: { loaded: true, peer_count: 1 } });
   });
 
-  it("after the peer side stops, wireguard_peer_connected drops to 0 past the threshold and a stale event is logged", async () => {
+  it("when the peer side stops, wireguard_peer_connected is 0 past the threshold, a stale event logged", async () => {
     await t.stopPeer();
     await until(
       async () => (metricValue(await scrape(), "wireguard_peer_connected", labels()) === 0 ? true : undefined),

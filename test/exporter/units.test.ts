@@ -211,7 +211,7 @@ describe("exposition", () => {
     expect(escapeLabelValue("plain")).toBe("plain");
   });
 
-  it("labels peer series by interface, public_key, allowed_ips, friendly_name (empty when unknown); HELP with units", () => {
+  it("labels peers by interface, public_key, allowed_ips, friendly_name (empty if unknown); HELP has units", () => {
     const text = [
       ...renderPeerSeries(
         [
@@ -252,7 +252,7 @@ describe("exposition", () => {
     expect(text).not.toContain("endpoint");
   });
 
-  it("leaves out wireguard_peer_expected, HELP and TYPE included, when no peer is expected: four series per peer", () => {
+  it("leaves out wireguard_peer_expected, HELP and TYPE too, when no peer is expected: four series per peer", () => {
     const text = [
       ...renderPeerSeries([table([peer({ txBytes: 1 }), peer({ publicKey: K2, friendlyName: "b", known: true })])], {
         exportEndpoints: false,
@@ -370,7 +370,7 @@ describe("connected and events", () => {
 });
 
 describe("collector", () => {
-  it("derives connection events in collection order, when the tables are let go or the next collection is done", async () => {
+  it("derives connection events in collection order, when tables are let go or the next collection runs", async () => {
     const reads = [
       [peer({})],
       [peer({ latestHandshake: 10 })],

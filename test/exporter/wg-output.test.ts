@@ -46,7 +46,7 @@ const cpuSeconds = (pid: number) => {
 };
 
 describe("label values that are not UTF-8", () => {
-  it("fail the interface they are on: scrape_success 0, a log line naming the field, the body stays valid UTF-8", async () => {
+  it("fail their interface: scrape_success 0, a log line naming the field, the body stays valid UTF-8", async () => {
     // wg1 prints wg0's output with the bytes 0xff 0xfe inside an allowed IP.
     const wg = script(
       "wg-bad-utf8",
@@ -86,7 +86,7 @@ describe("output without end", () => {
 });
 
 describe("a command that outlives --collector.timeout", () => {
-  it("is killed with its descendants, also those that left its process group; only one that let go of every pipe remains", async () => {
+  it("is killed with its descendants, also ones that left its group; only one without pipes remains", async () => {
     const pid = (n: number) => join(dir, `escaper-${n}.pid`);
     const wg = script(
       "wg-escapes",

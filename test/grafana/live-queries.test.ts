@@ -152,7 +152,7 @@ describe("the panels show what happened on the tunnel", () => {
     expect(share.find((s) => s.metric.friendly_name === "dash-laptop")!.value).toBeGreaterThan(100_000);
   });
 
-  it("peer dashboard: the peer variable lists peers by friendly name and the endpoint panel shows where it connected from", async () => {
+  it("peer dashboard: the peer variable lists peers by name; the endpoint panel shows where it connected", async () => {
     const d = dashboards["wireguard-peer"];
     const peerVar = d.templating.list.find((v: Json) => v.name === "peer");
     const options = await grafana.variableOptions(peerVar, { job: ".+", instance: ".+", interface: ".+" });

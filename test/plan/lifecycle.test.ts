@@ -65,7 +65,7 @@ describe("the engine's steps for edits of the example stack", () => {
     expect(steps(edit)).toEqual(["update command:remote:Command vpn-fra-1-exporter"]);
   });
 
-  it("thresholds.connected changed: updates of every host's install and of the dashboards that show it, no replace", () => {
+  it("thresholds.connected changed: updates every host's install and the dashboards that show it, no replace", () => {
     expect(steps("thresholds.connected changed")).toEqual([
       "update command:remote:Command vpn-fra-1-exporter",
       "update command:remote:Command vpn-ams-1-exporter",
@@ -82,13 +82,13 @@ describe("the engine's steps for edits of the example stack", () => {
     ]);
   });
 
-  it("an Alertmanager with basic auth and a remote-write store added: an update of the Prometheus files (config and passwords), nothing else", () => {
+  it("Alertmanager with basic auth and remote write added: Prometheus files (config, passwords) updated only", () => {
     expect(steps("an Alertmanager with basic auth and a remote-write store added")).toEqual([
       "update command:remote:Command prometheus-files",
     ]);
   });
 
-  it("a host renamed: the new resources are created, then the old ones deleted (whose delete leaves a machine another deployment owns)", () => {
+  it("a host renamed: new resources created, then the old ones deleted (leaving a machine another one owns)", () => {
     expect(steps("a host renamed")).toEqual([
       "create wireguard-monitoring:index:WireGuardHost vpn-fra-01",
       "create command:remote:CopyToRemote vpn-fra-01-exporter-bundle",
@@ -100,7 +100,7 @@ describe("the engine's steps for edits of the example stack", () => {
     ]);
   });
 
-  it("a host moved to another address: its upload and install are replaced, created on the new machine before the old one's delete", () => {
+  it("a host moved to another address: upload and install replaced, created on the new machine first", () => {
     expect(steps("a host moved")).toEqual([
       "create command:remote:CopyToRemote vpn-fra-1-exporter-bundle (replace)",
       "create command:remote:Command vpn-fra-1-exporter (replace)",

@@ -408,7 +408,7 @@ describe("two site servers remote-writing to a central store", () => {
     expect(self.map((s) => s.metric.env)).toEqual([ENV, ENV]);
   });
 
-  it("with wireGuardOnly the central store holds only what the dashboards and rules read, and all of that", async () => {
+  it("with wireGuardOnly the central store holds only what the dashboards and rules read, and all of it", async () => {
     const read = new Set([
       ...Object.values(dashboards)
         .flatMap((d) => dashboardExpressions(d))
@@ -578,7 +578,7 @@ describe("an HA pair sending to one Alertmanager", () => {
     }
   });
 
-  it("an exporter down fires on both replicas and reaches Alertmanager and the webhook once, without the replica label", async () => {
+  it("an exporter down fires on both replicas, reaches the webhook once, without the replica label", async () => {
     const [eu] = sites;
     await eu.exporter.stop();
     for (const s of pair) {

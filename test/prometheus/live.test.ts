@@ -265,7 +265,7 @@ describe("rendered Prometheus config and rules on a live tunnel", () => {
     );
   });
 
-  it("emptying the targets file drops the target without a reload, and WireGuardExporterDown fires for the missing host", async () => {
+  it("emptying the targets file drops the target without a reload; ExporterDown fires for that host", async () => {
     writeFileSync(join(dir, "targets/wireguard.json"), "[]\n");
     await prom.waitFor(async () => !(await prom.targets()).some((t) => t.scrapePool === "wireguard"), {
       what: "file_sd to drop the target",

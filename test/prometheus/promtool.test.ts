@@ -25,7 +25,7 @@ function writeAll(root: string, files: { path: string; content: string }[]): voi
 }
 
 describe("alerts/wireguard.rules.yml", () => {
-  it("is what the builder produces (run `npm run render` after changing src/build/prometheus or src/build/promql)", () => {
+  it("is what the builder produces (run `npm run render` after changing src/build/prometheus or build/promql)", () => {
     const [artifact] = alertArtifacts();
     expect(artifact.path).toBe("alerts/wireguard.rules.yml");
     expect(readFileSync(join(REPO_ROOT, artifact.path), "utf8")).toBe(artifact.content);

@@ -154,7 +154,7 @@ describe("wireguard_peer_expected only for expected peers: the replacements the 
     value,
   });
 
-  it("`unless on (…) wireguard_peer_expected` finds the peers that are not expected; expectedOrZero gives each peer 0 or 1", () => {
+  it("`unless on (…) wireguard_peer_expected` finds unexpected peers; expectedOrZero gives each peer 0 or 1", () => {
     const r = promtoolTest("not-expected", "groups: []\n", [
       {
         name: "not expected, never connected",
@@ -204,7 +204,7 @@ describe("hand-written rules commonly published for this exporter, measured with
         expr: up{job="wireguard"} == 0
         for: 2m
 `;
-  it("fire WireGuardPeerDown for a peer that never connected, and never fire NoPeers or ExporterDown when the series are absent", () => {
+  it("fire PeerDown for a peer that never connected, never NoPeers or ExporterDown when the series are absent", () => {
     const neverConnected = peer("vpn-fra-1", "wg0", "oOq43byKsSojz47t6h8RpOPUC/BTqGr9F6INZJcvCCU=", "bob-phone");
     const r = promtoolTest("hand-written", handWritten, [
       {

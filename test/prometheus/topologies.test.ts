@@ -205,7 +205,7 @@ describe.each(SHAPES)("$shape", ({ shape, config, servers }) => {
 });
 
 describe("alertmanager entries", () => {
-  it("take scheme and path_prefix from the URLs and targets as host:port, or a file_sd file with its own scheme", () => {
+  it("take scheme and path_prefix from the URLs and targets as host:port, or a file_sd file with own scheme", () => {
     const inv = inventory({ alerting: ALERTING });
     const [first, second] = yamlOf(prometheusArtifacts(inv)[0]!.content).alerting.alertmanagers;
     expect(first).toEqual({
@@ -257,7 +257,7 @@ describe("remote write entries", () => {
     expect(plain).toEqual({ url: "http://127.0.0.1:8428/api/v1/write" });
   });
 
-  it("render no alertmanager files and no remote_write for a stack without them, and the fragment's note says what to merge", () => {
+  it("render no alertmanager files or remote_write if unset; the fragment's note says what to merge", () => {
     const inv = inventory({});
     expect(stackArtifacts(inv).filter((a) => a.path.startsWith("alertmanager/"))).toEqual([]);
     const fragment = prometheusArtifacts(inv).find((a) => a.path.endsWith("scrape-fragment.yml"))!.content;

@@ -51,7 +51,7 @@ describe.each(INVENTORIES.map((inv) => [inv.stack, inv] as const))(
   (_stack, inventory) => {
     const artifacts = stackArtifacts(inventory);
 
-    it("every host file has a placement; each host has one main service, and the units it needs are its own files", () => {
+    it("every host file has a placement; each host has one main service, and the units it needs are its files", () => {
       for (const host of inventory.hosts) {
         const files = artifacts.filter((a) => a.host === host.name);
         expect(files.filter((a) => a.placement === undefined).map((a) => a.path)).toEqual([]);
@@ -72,7 +72,7 @@ describe.each(INVENTORIES.map((inv) => [inv.stack, inv] as const))(
       );
     });
 
-    it("each server has one main config; only configMode full installs it, and that placement keeps the user's file", () => {
+    it("each server has one main config; only configMode full installs it, and that placement keeps the user's", () => {
       for (const server of inventory.prometheusServers) {
         const files = artifacts.filter((a) => a.prometheusServer === server.name);
         const main = files.filter((a) => a.mainConfig !== undefined);
@@ -199,7 +199,7 @@ describe("the host component", () => {
     step = await stepOf(host.install, "h-exporter");
   });
 
-  it("puts on stdin exactly the placed artifacts (and the password for /health), the basic-auth users filled in", () => {
+  it("puts on stdin exactly the placed artifacts (and the /health password), the basic-auth users filled in", () => {
     const files = readStdinFiles(step.stdin);
     expect([...files.keys()]).toEqual(["a.service", "b.socket", "c.yml", "tool", "health-password"]);
     expect(files.get("c.yml")).toMatch(/^users: basic_auth_users:\n {2}prom: '?\$2b\$/);
@@ -215,7 +215,7 @@ describe("the host component", () => {
     ]);
   });
 
-  it("runs the units the placements name: the one the main service needs first, the main service last and checked for health", () => {
+  it("runs the units the placements name: the one the main service needs first, the main one last, checked", () => {
     expect(step.install).toContain("for unit in odd-first.socket odd-exporter.service; do");
     expect(step.install).toContain("journalctl -u odd-exporter.service");
     expect(step.remove).toContain("for unit in odd-exporter.service odd-first.socket; do systemctl disable --now");
@@ -230,7 +230,7 @@ describe("the host component", () => {
     }
   });
 
-  it("removes every placed file on delete, and the directories it may have made unless a placement shares them with the system", () => {
+  it("removes every placed file on delete, and directories it may have made unless shared with the system", () => {
     const removed = [bundle.placement, placed.main, placed.needed, placed.config, placed.tool].map(
       (p) => `'${p.target}'`,
     );
@@ -239,7 +239,7 @@ describe("the host component", () => {
     expect(step.remove).toContain(`for d in '/srv/bundle' '/srv/odd dir' '/usr/local/odd'; do`);
   });
 
-  it("refuses files without exactly one main service, and a file asking for basic-auth users without a password", () => {
+  it("refuses files without exactly one main service, and a file asking for basic-auth users with no password", () => {
     const notMain = (a: Artifact) => ({ ...a, placement: { ...a.placement!, service: undefined } });
     const withoutMain = artifacts.map((a) => (a.placement?.service === "main" ? notMain(a) : a));
     const h2 = () => new WireGuardHost("h2", { ...args, artifacts: withoutMain, basicAuth });
@@ -277,7 +277,7 @@ describe("the Prometheus component", () => {
     step = await stepOf(server.apply, "p-files");
   });
 
-  it("installs the placed artifacts and the secret files with their placements' target, mode, group and restart flag", () => {
+  it("installs placed artifacts and secret files with their placements' target, mode, group and restart flag", () => {
     expect([...readStdinFiles(step.stdin).keys()]).toEqual(["config.yml", "odd.rules", "odd.json", "pw"]);
     const put = /^keep \S+ (\S+); grp=(.+); getent .*; put \S+ \S+ (\d+) "\$grp" (yes|no)$/;
     const puts = step.install.match(/^keep .*$/gm)!.map((l) => put.exec(l)!.slice(1).join(" "));
@@ -296,7 +296,7 @@ describe("the Prometheus component", () => {
     expect(step.install).toContain(`if ! promtool check config '/srv/prom/main.yml' >&2`);
   });
 
-  it("keeps the user's file where the placement says, and on delete puts it back instead of removing the installed one", () => {
+  it("keeps the user's file where the placement says; on delete puts it back instead of removing ours", () => {
     const [main, mine] = ["'/srv/prom/main.yml'", "'/srv/prom/main.yml.mine'"];
     expect(step.install).toContain(`[ ! -f ${main} ] || [ -f ${mine} ] || cp -p ${main} ${mine}`);
     expect(step.remove).toContain(`rm -f '/srv/prom/r/odd.rules' '/srv/prom/t/odd.json' '/srv/prom/s/pw'\n`);
@@ -368,7 +368,7 @@ describe("a placement that keeps the user's file, run", () => {
     expect(existsSync(rules)).toBe(false);
   });
 
-  it("without a file of the user's, the installed one stays on delete: Prometheus cannot start without a config", () => {
+  it("without a file of the user's, the installed one stays on delete: Prometheus cannot start with no config", () => {
     rmSync(config);
     run(prometheusApplyScript(options));
     expect(existsSync(config + ORIGINAL_SUFFIX)).toBe(false);

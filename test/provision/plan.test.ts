@@ -46,7 +46,7 @@ const plain = revealSecrets;
 describe.each(STACKS)("the %s stack under mocks", (stack) => {
   const get = () => plans.get(stack)!;
 
-  it("declares one WireGuardHost per host (a bundle upload and one install Command), one PrometheusServer and Grafana with one dashboard per committed file", () => {
+  it("declares a WireGuardHost per host (upload, install), a PrometheusServer, Grafana with each dashboard", () => {
     const { plan, inventory } = get();
     const hosts = inventory.hosts.length;
     expect(countByType(plan)).toEqual({
@@ -87,7 +87,7 @@ describe.each(STACKS)("the %s stack under mocks", (stack) => {
     expect(byName(plan, "prometheus-files").dependencies).toEqual(installs.map((r) => r.urn).sort());
   });
 
-  it("makes every content edit an update: triggers hold only the machine, files travel on stdin, update = create", () => {
+  it("makes every content edit an update: triggers hold only the machine, files go on stdin, update = create", () => {
     const { plan, inventory } = get();
     const machines = new Map([
       ...inventory.hosts.map((h) => [h.name, `${h.address}:${h.ssh.port}`] as const),
@@ -168,7 +168,7 @@ describe("stack-specific steps", () => {
   const stdinOf = (plan: CapturedPlan, name: string) =>
     readStdinFiles((plain(byName(plan, name).inputs) as { stdin: string }).stdin);
 
-  it("prod: basic auth reaches the host only as a secret bcrypt hash on the install's stdin, with the password for /health", () => {
+  it("prod: basic auth reaches the host only as a secret bcrypt hash on install stdin, with the /health one", () => {
     const { plan } = plans.get("prod")!;
     const install = byName(plan, "hub-fra-1-exporter");
     expect(isSecretValue(install.inputs.stdin)).toBe(true);

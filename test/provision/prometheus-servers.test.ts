@@ -108,7 +108,7 @@ describe("one PrometheusServer per server", () => {
     expect(byName(plan("single"), "prometheus-files").parent).toBe(byName(plan("single"), "prometheus").urn);
   });
 
-  it("sharded by site: prometheus-fra and prometheus-ams, each on its machine with the targets of its own hosts, after their installs", () => {
+  it("sharded by site: prometheus-fra and prometheus-ams, each on its machine with its hosts, after installs", () => {
     const p = plan("sharded");
     expect(components(p)).toEqual(["prometheus-ams", "prometheus-fra"]);
     for (const [server, host, address] of [
@@ -167,7 +167,7 @@ describe("growing from one server to two", () => {
     ]);
   });
 
-  it("the single server becoming the first of a list: the same resources (aliased), updated in place; the second created; nothing deleted", () => {
+  it("the single server becoming the first of a list: same resources (aliased); 2nd created; none deleted", () => {
     const lifecycle = engineSteps(plan("single, fra only"), plan("fra listed first, ams added"));
     expect(
       describeSteps(lifecycle)
@@ -206,7 +206,7 @@ describe("the passwords Prometheus reads from files", () => {
     );
   });
 
-  it("a password Prometheus would read back trimmed (a trailing line break) is refused by key, without showing it", async () => {
+  it("a password Prometheus would read back trimmed (a trailing line break) is refused by key, not shown", async () => {
     const secrets = { ...SECRETS, remoteWriteBasicAuthPassword: `${SECRETS.remoteWriteBasicAuthPassword}\n` };
     const run = capturePlanInChild({
       stack: "example",
@@ -223,7 +223,7 @@ describe("the passwords Prometheus reads from files", () => {
     expect(message).not.toContain(SECRETS.remoteWriteBasicAuthPassword);
   });
 
-  it("each server gets each password as its own 0640 file in secretsDir, on a secret stdin, and the config points there", () => {
+  it("each server gets each password as a 0640 file in secretsDir, on a secret stdin; the config points there", () => {
     const p = plan("sharded with Alertmanager and remote-write auth");
     for (const server of ["fra", "ams"]) {
       const step = byName(p, `prometheus-${server}-files`);

@@ -87,7 +87,7 @@ describe("writeOutputDirectory", () => {
     expect(Object.fromEntries(FLEET.map((a) => [a.path, inode(join(out, a.path))]))).toEqual(before);
   });
 
-  it("replaces a file whose content changed at the same size, or whose size changed, by renaming a new one over it", () => {
+  it("replaces a file whose content changed at the same size, or whose size changed, by renaming a new one", () => {
     const out = freshDir();
     writeOutputDirectory(out, FLEET);
     const sameSize = artifact("hosts/vpn-1/peers.yml", "peers:\n  - name: z\n");
@@ -169,7 +169,7 @@ describe("writeOutputDirectory", () => {
     expect(readdirSync(join(out, "hosts/vpn-1"))).toEqual(["peers.yml"]);
   });
 
-  it("leaves the previous output exactly as it was when writing fails part way (no temporary files, no new directories)", () => {
+  it("leaves the previous output as it was if writing fails part way (no temporary files, no new directories)", () => {
     const out = freshDir();
     writeOutputDirectory(out, FLEET);
     const before = tree(out);

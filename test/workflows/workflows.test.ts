@@ -62,7 +62,7 @@ describe.each(WORKFLOWS)(".github/workflows/%s", (file) => {
     expect(findings.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message} [${e.kind}]`)).toEqual([]);
   });
 
-  it("passes shellcheck in every run: block, and puts no ${{ }} expression into a script (values come through env)", () => {
+  it("passes shellcheck in every run: block, and puts no ${{ }} expression into a script (values come via env)", () => {
     const runs = steps(workflow(file)).filter((s) => s.step.run !== undefined);
     expect(runs.length).toBeGreaterThan(0);
     for (const { job, index, step } of runs) {
