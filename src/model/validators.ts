@@ -3,8 +3,9 @@ import { isIP } from "node:net";
 import { EXPORTER_PAGES, isInterfaceName as isExporterInterfaceName } from "../contract/exporter-flags";
 import { isWellFormedText } from "../contract/peers-file-fields";
 
-const HOSTNAME =
-  /^(?=.{1,253}$)(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+/** One DNS label: 1-63 letters, digits and hyphens, no hyphen at either end. */
+const DNS_LABEL = String.raw`[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?`;
+const HOSTNAME = new RegExp(String.raw`^(?=.{1,253}$)(?:${DNS_LABEL})(?:\.${DNS_LABEL})*$`);
 
 export function isHostOrIp(text: string): boolean {
   return isIP(text) !== 0 || HOSTNAME.test(text);

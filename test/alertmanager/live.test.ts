@@ -155,17 +155,18 @@ async function pipelineState(): Promise<string> {
     (await prom.query(q).catch(() => []))
       .map((x) => `${x.metric.__name__ ?? q}{${x.metric.friendly_name ?? ""}}=${x.value}`)
       .join(" ");
+  const peer = (l: Record<string, string | undefined>) => `${l.alertname}{${l.friendly_name ?? ""}}`;
+  const firing = (await prom.alerts().catch(() => [])).map((a) => `${peer(a.labels)} ${a.state}`);
+  const held = (await am.alerts().catch(() => [])).map((a) => `${peer(a.labels)} ${a.status.state}`);
+  const sent = hook
+    .notifications()
+    .map((n) => `${n.receiver} ${n.status} [${n.alerts.map((a) => `${peer(a.labels)} ${a.status}`)}]`);
+  const handshakeAge = await series("time() - wireguard_latest_handshake_seconds");
   const lines = [
-    `series: ${await series("wireguard_peer_connected")} ${await series("wireguard_peer_expected")} ${await series("time() - wireguard_latest_handshake_seconds")}`,
-    `prometheus: ${(await prom.alerts().catch(() => [])).map((a) => `${a.labels.alertname}{${a.labels.friendly_name ?? ""}} ${a.state}`).join(", ")}`,
-    `alertmanager: ${(await am.alerts().catch(() => [])).map((a) => `${a.labels.alertname}{${a.labels.friendly_name ?? ""}} ${a.status.state}`).join(", ")}`,
-    `notifications: ${hook
-      .notifications()
-      .map(
-        (n) =>
-          `${n.receiver} ${n.status} [${n.alerts.map((a) => `${a.labels.alertname}{${a.labels.friendly_name ?? ""}} ${a.status}`)}]`,
-      )
-      .join("; ")}`,
+    `series: ${await series("wireguard_peer_connected")} ${await series("wireguard_peer_expected")} ${handshakeAge}`,
+    `prometheus: ${firing.join(", ")}`,
+    `alertmanager: ${held.join(", ")}`,
+    `notifications: ${sent.join("; ")}`,
   ];
   return lines.join("\n");
 }
@@ -268,7 +269,7 @@ describe("generated Alertmanager route and inhibit rules, live", () => {
     expect(hook.notifications()).toEqual([]);
   });
 
-  it("stopping the expected peer sends one ExpectedPeerDown to the critical receiver, naming the peer", async () => {
+  it("stopping the expected peer pages once (ExpectedPeerDown, critical receiver), naming peer and host", async () => {
     await office.stopPeer();
     await laptop.stopPeer();
     const n = await explained(

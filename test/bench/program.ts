@@ -103,9 +103,9 @@ async function main(): Promise<void> {
           resources = r.resources;
         }
         const s = (ms: number) => `${(ms / 1000).toFixed(1).padStart(5)} s`;
-        console.log(
-          `  ${f.label.padEnd(20)} ${(typeCheck ? "type-checked" : "transpile-only").padEnd(15)} ${s(median(walls))} wall  ${s(median(cpus))} CPU  (${resources} resources)`,
-        );
+        const mode = (typeCheck ? "type-checked" : "transpile-only").padEnd(15);
+        const times = `${s(median(walls))} wall  ${s(median(cpus))} CPU`;
+        console.log(`  ${f.label.padEnd(20)} ${mode} ${times}  (${resources} resources)`);
       }
     }
     if (process.argv.includes("--no-profile")) return;

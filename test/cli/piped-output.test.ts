@@ -17,7 +17,8 @@ const READER = `setTimeout(() => {
     const text = Buffer.concat(chunks).toString("utf8");
     let parsed = null;
     try { parsed = JSON.parse(text); } catch {}
-    process.stdout.write(JSON.stringify({ bytes: Buffer.byteLength(text), lastLine: text.trimEnd().split("\\n").pop(), parsed }));
+    const lastLine = text.trimEnd().split("\\n").pop();
+    process.stdout.write(JSON.stringify({ bytes: Buffer.byteLength(text), lastLine, parsed }));
   });
 }, 1000);`;
 

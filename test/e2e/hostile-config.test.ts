@@ -41,7 +41,8 @@ const LEFT_OVERS = [
 
 /** Files (type, path, mode, owner) and contents where a step could write; /tmp included. */
 const SNAPSHOT = `
-find /etc /opt /usr/local /usr/bin /var/lib/wireguard-monitoring /root /tmp /var/tmp -xdev -printf '%y %p %m %u %g\\n' 2>/dev/null | grep -v -E ' /etc/(passwd|group|shadow|gshadow)- | /etc/ld.so.cache ' | sort
+find /etc /opt /usr/local /usr/bin /var/lib/wireguard-monitoring /root /tmp /var/tmp -xdev \\
+  -printf '%y %p %m %u %g\\n' 2>/dev/null | grep -v -E ' /etc/(passwd|group|shadow|gshadow)- | /etc/ld.so.cache ' | sort
 echo '--- contents'
 find /etc /opt /usr/local /root /tmp -xdev -type f ! -name '*-' -print0 2>/dev/null | sort -z | xargs -0 sha256sum
 echo '--- accounts'
@@ -210,8 +211,15 @@ describe("a stack of hostile but valid values, deployed with every step's failur
     // The install claimed the machine and created the exporter's account before it reached the bundle.
     const after = await sh(SNAPSHOT);
     const added = after.split("\n").filter((l) => !before.split("\n").includes(l));
-    const expected =
-      /^(f \/var\/lib\/wireguard-monitoring\/exporter\.deployment |d \/var\/lib\/wireguard-monitoring |[0-9a-f]{64} {2}\/etc\/(passwd|group|shadow|gshadow|\.pwd\.lock)$|f \/etc\/\.pwd\.lock |wireguard-exporter:x:)/;
+    const expected = new RegExp(
+      [
+        String.raw`^f /var/lib/wireguard-monitoring/exporter\.deployment `,
+        String.raw`^d /var/lib/wireguard-monitoring `,
+        String.raw`^[0-9a-f]{64} {2}/etc/(passwd|group|shadow|gshadow|\.pwd\.lock)$`,
+        String.raw`^f /etc/\.pwd\.lock `,
+        "^wireguard-exporter:x:",
+      ].join("|"),
+    );
     expect(added.filter((l) => !expected.test(l))).toEqual([]);
     await upload();
   });

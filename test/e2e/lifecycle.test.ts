@@ -31,10 +31,13 @@ const LEFT_OVERS =
   "wireguard-exporter 2>/dev/null; groupdel wireguard-exporter 2>/dev/null; systemctl daemon-reload";
 
 /** What a host looks like: file tree (type, path, mode, owner, group), contents, accounts, units. */
+const SNAPSHOT_NOISE = String.raw` /etc/(passwd|group|shadow|gshadow)- | /etc/ld.so.cache | /etc/wireguard[ /]`;
 const SNAPSHOT = `
-find /etc /opt /usr/local /var/lib/wireguard-monitoring /root -xdev -printf '%y %p %m %u %g\\n' 2>/dev/null | grep -v -E ' /etc/(passwd|group|shadow|gshadow)- | /etc/ld.so.cache | /etc/wireguard[ /]' | sort
+find /etc /opt /usr/local /var/lib/wireguard-monitoring /root -xdev -printf '%y %p %m %u %g\\n' 2>/dev/null \\
+  | grep -v -E '${SNAPSHOT_NOISE}' | sort
 echo '--- contents'
-find /etc /opt /usr/local /root -xdev -type f ! -name '*-' ! -path '/etc/wireguard/*' -print0 2>/dev/null | sort -z | xargs -0 sha256sum
+find /etc /opt /usr/local /root -xdev -type f ! -name '*-' ! -path '/etc/wireguard/*' -print0 2>/dev/null \\
+  | sort -z | xargs -0 sha256sum
 echo '--- accounts'
 getent passwd wireguard-exporter || true; getent group wireguard-exporter || true
 echo '--- units'
@@ -324,7 +327,10 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
       await expect(
         runner.perform({ op: "update", resource: install, old: install, reason: "changed", changed: [] }),
       ).rejects.toThrow(
-        /wireguard-monitoring: host vpn-1: Node\.js >= 18 is required at \/usr\/bin\/node \(found: none\); install it or set installNode: true/,
+        new RegExp(
+          String.raw`wireguard-monitoring: host vpn-1: Node\.js >= 18 is required at /usr/bin/node \(found: none\); ` +
+            "install it or set installNode: true",
+        ),
       );
     } finally {
       await sh(c1, "mv /usr/bin/node.e2e-hidden /usr/bin/node");
@@ -459,7 +465,7 @@ describe("pulumi up, again and again, on booted hosts", { timeout: 600_000 }, ()
     ).toBe("640 root prometheus\n640 root wireguard-exporter\n");
   });
 
-  it("l. Alertmanager basic auth: password file 0640 root:prometheus, prometheus.yml uses it, passes", async () => {
+  it("l. Alertmanager basic auth: 0640 password file; prometheus.yml uses it and passes promtool", async () => {
     alerting = { alertmanagers: [{ urls: ["http://127.0.0.1:9093"], basicAuth: { username: "prometheus" } }] };
     const { steps } = await up(stackConfig({ ...base(), connected: "150s", basicAuth: true }));
     expect(steps).toEqual(["update command:remote:Command prometheus-files"]);

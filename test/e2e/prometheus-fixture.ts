@@ -7,11 +7,13 @@ cat >/etc/systemd/system/prometheus.service <<'EOF'
 [Unit]
 Description=Prometheus (e2e fixture)
 [Service]
-ExecStart=/usr/bin/prometheus --config.file=/etc/prometheus/prometheus.yml --storage.tsdb.path=/var/lib/prometheus --web.listen-address=0.0.0.0:9090 --web.enable-lifecycle
+ExecStart=/usr/bin/prometheus --config.file=/etc/prometheus/prometheus.yml --storage.tsdb.path=/var/lib/prometheus \\
+  --web.listen-address=0.0.0.0:9090 --web.enable-lifecycle
 EOF
 systemctl daemon-reload && systemctl restart prometheus
 # (no curl on the host) ready before anything sends it SIGHUP, which would otherwise end it
-for i in $(seq 100); do node -e 'fetch("http://127.0.0.1:9090/-/ready").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' && break; sleep 0.2; done
+ready='fetch("http://127.0.0.1:9090/-/ready").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))'
+for i in $(seq 100); do node -e "$ready" && break; sleep 0.2; done
 systemctl is-active prometheus`;
 export const PROMETHEUS_FIXTURE_REMOVE =
   "systemctl stop prometheus 2>/dev/null; rm -rf /etc/systemd/system/prometheus.service " +

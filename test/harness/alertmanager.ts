@@ -4,8 +4,13 @@
 // Only the process it started is ever signalled, by PID; the temp dir is removed on stop().
 //
 //   const hook = await startWebhookReceiver();
-//   const am = await startAlertmanager({ configYaml: `route: { receiver: r }\nreceivers: [{ name: r, webhook_configs: [{ url: "${hook.url}" }] }]` });
-//   const n = await hook.waitFor((all) => all.find((x) => x.status === "firing"), { ms: 30_000, what: "a firing notification" });
+//   const am = await startAlertmanager({
+//     configYaml: `route: { receiver: r }\nreceivers: [{ name: r, webhook_configs: [{ url: "${hook.url}" }] }]`,
+//   });
+//   const n = await hook.waitFor((all) => all.find((x) => x.status === "firing"), {
+//     ms: 30_000,
+//     what: "a firing notification",
+//   });
 //   const inhibited = (await am.alerts()).filter((a) => a.status.inhibitedBy.length > 0);
 //   await am.stop(); await hook.close();
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";

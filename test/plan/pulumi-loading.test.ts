@@ -78,7 +78,10 @@ describe("the exporter bundle a deployment uses", () => {
     const dir = checkout("broken-exporter");
     writeFileSync(join(dir, "exporter", "src", "main.ts"), "import { nothing } from './does-not-exist';\nnothing();\n");
     expect(() => exporterBundle(dir, {})).toThrow(
-      /building the exporter bundle \(exporter\/src\) failed; nothing was deployed:\nBuild failed with 1 error:\n\S*main\.ts:1:\d+: ERROR: Could not resolve "\.\/does-not-exist"/,
+      new RegExp(
+        String.raw`building the exporter bundle \(exporter/src\) failed; nothing was deployed:\n` +
+          String.raw`Build failed with 1 error:\n\S*main\.ts:1:\d+: ERROR: Could not resolve "\./does-not-exist"`,
+      ),
     );
   });
 

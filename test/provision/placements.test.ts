@@ -72,7 +72,7 @@ describe.each(INVENTORIES.map((inv) => [inv.stack, inv] as const))(
       );
     });
 
-    it("each server has one main config; only configMode full installs it, and that placement keeps the user's", () => {
+    it("each server has one main config; only configMode full installs it, keeping the user's file", () => {
       for (const server of inventory.prometheusServers) {
         const files = artifacts.filter((a) => a.prometheusServer === server.name);
         const main = files.filter((a) => a.mainConfig !== undefined);
