@@ -5,6 +5,7 @@
 import { ChunkPool } from "./chunk-pool";
 import { INFO_END, LABEL_ENDPOINT, LABEL_NAME, LABEL_OWNER, copyEscaped, escapeLabelValue, metaBytes } from "./labels";
 import { KEY_LENGTH, type PeerTable } from "./peer-table";
+import type { PeerMeta } from "./peers-file";
 
 export { escapeLabelValue } from "./labels";
 
@@ -216,10 +217,15 @@ export function* renderPeerSeries(tables: readonly PeerTable[], opts: Exposition
     }
   }
 
-  yield header(
-    "# HELP wireguard_peer_info Metadata from the peers file (owner), one series per listed peer; always 1.\n" +
-      "# TYPE wireguard_peer_info gauge\n",
-  );
+  // Only a peer with an owner gets an info series: its friendly name is on every series already,
+  // so listing a peer in the peers file costs no fifth series.
+  const hasOwner = (meta: PeerMeta | undefined) => meta !== undefined && meta.owner !== "";
+  if (tables.some((t) => t.meta.some(hasOwner))) {
+    yield header(
+      "# HELP wireguard_peer_info The peer's owner from the peers file, for peers that have one; always 1.\n" +
+        "# TYPE wireguard_peer_info gauge\n",
+    );
+  }
   for (let ti = 0; ti < tables.length; ti++) {
     const t = tables[ti]!;
     const { out } = layouts[ti]!;
@@ -228,7 +234,7 @@ export function* renderPeerSeries(tables: readonly PeerTable[], opts: Exposition
     );
     for (let i = 0; i < t.meta.length; i++) {
       const meta = t.meta[i];
-      if (meta === undefined) continue;
+      if (meta === undefined || !hasOwner(meta)) continue;
       const m = metaBytes(meta);
       if ((chunk = out.reserve(200 + m.name.length + m.owner.length))) yield chunk;
       out.bytes(infoStart[t.iface[i]!]!);

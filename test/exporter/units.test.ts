@@ -252,16 +252,15 @@ describe("exposition", () => {
     expect(text).not.toContain("endpoint");
   });
 
-  it("leaves out wireguard_peer_expected, HELP and TYPE too, when no peer is expected: four series per peer", () => {
+  it("leaves out wireguard_peer_expected and wireguard_peer_info when no peer is expected or owned: four per peer", () => {
     const text = [
       ...renderPeerSeries([table([peer({ txBytes: 1 }), peer({ publicKey: K2, friendlyName: "b", known: true })])], {
         exportEndpoints: false,
       }),
     ].join("");
     expect(text).not.toContain("wireguard_peer_expected");
-    expect(
-      text.split("\n").filter((l) => l.startsWith("wireguard_") && !l.startsWith("wireguard_peer_info")).length,
-    ).toBe(2 * 4);
+    expect(text).not.toContain("wireguard_peer_info");
+    expect(text.split("\n").filter((l) => l.startsWith("wireguard_")).length).toBe(2 * 4);
   });
 
   it("renders several per-interface reads with each family contiguous", () => {
