@@ -49,8 +49,8 @@ const SCENARIOS: Record<string, () => void> = {
   panel: () =>
     edit(
       "src/build/grafana/overview.ts",
-      'q.activePeers(q.peersSelector), "short")',
-      '"count(wireguard_peer_connected == 1)", "short")',
+      /q\.activePeers\(q\.peersSelector\),(\s*)"short"/,
+      '"count(wireguard_peer_connected == 1)",$1"short"',
     ),
   "host-removed": () => {
     const file = join(repo, "Pulumi.example.yaml");

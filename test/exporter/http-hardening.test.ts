@@ -103,12 +103,15 @@ describe("/metrics with a scraper that stops reading", () => {
     expect(dropped).toMatchObject({ level: "warn", remote_address: "127.0.0.1", reason: expect.any(String) });
     stalled.destroy();
     await timedGet(url);
+    // The dropped scraper held a whole body (~12.6 MB); once it is let go, RSS is back near the undisturbed
+    // peak. Near, not at: on a loaded machine the allocator may keep a few MB for a while.
+    const back = peak + 8 * 1024 * 1024;
     let rss = status(e.pid, "VmRSS");
-    for (let i = 0; i < 40 && rss > peak; i++) {
+    for (let i = 0; i < 40 && rss > back; i++) {
       await sleep(250);
       rss = status(e.pid, "VmRSS");
     }
-    expect(rss, `RSS ${rss} after the drop, undisturbed peak ${peak}`).toBeLessThanOrEqual(peak);
+    expect(rss, `RSS ${rss} after the drop, undisturbed peak ${peak}`).toBeLessThanOrEqual(back);
     const noise = e.logs().filter((l) => l.unparsed || /MaxListeners/.test(JSON.stringify(l)));
     expect(noise).toEqual([]);
   });
