@@ -48,14 +48,15 @@ function main(argv: readonly string[]): number {
   // Build everything in memory first: a builder that throws leaves the disk untouched.
   const artifacts = stackArtifacts(loaded.inventory);
   const outDir = args.values.out ?? `out/${stack}`;
+  let output;
   try {
-    writeOutputDirectory(outDir, artifacts);
+    output = writeOutputDirectory(outDir, artifacts);
   } catch (e) {
     console.error(`render: ${(e as Error).message}`);
     return 1;
   }
   const committedStatus = updateFiles(projectDir, committed);
-  console.log(renderSummary(loaded.inventory, outDir, artifacts, committedStatus));
+  console.log(renderSummary(loaded.inventory, outDir, artifacts, committedStatus, output));
   return 0;
 }
 

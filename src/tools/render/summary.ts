@@ -1,6 +1,7 @@
 // The short report `render` prints: what was written, how big, and what it contains.
 import type { Inventory } from "../../model/index";
 import type { Artifact } from "../../build/artifact";
+import type { OutputWrite } from "./write";
 
 function countRules(artifacts: readonly Artifact[]): { alerts: number; records: number } {
   let alerts = 0;
@@ -38,8 +39,11 @@ export function renderSummary(
   outDir: string,
   stackFiles: readonly Artifact[],
   committed: readonly { artifact: Artifact; changed: boolean }[],
+  output?: OutputWrite,
 ): string {
-  const lines = [`Rendered stack "${inventory.stack}" (env ${inventory.environment}) into ${outDir}/`];
+  const lines = [
+    `Rendered stack "${inventory.stack}" (env ${inventory.environment}) into ${outDir}/${outputNote(output)}`,
+  ];
   const width = Math.max(...stackFiles.map((a) => a.path.length), 10);
   for (const a of stackFiles)
     lines.push(`  ${a.path.padEnd(width)}  ${size(Buffer.byteLength(a.content)).padStart(9)}`);
@@ -65,4 +69,12 @@ export function renderSummary(
     );
   }
   return lines.join("\n");
+}
+
+/** What the render did on disk: a fresh directory, or how many files changed in place. */
+function outputNote(output: OutputWrite | undefined): string {
+  if (output === undefined) return "";
+  if (output.how === "replaced") return " (written whole)";
+  const removed = output.removed > 0 ? `, ${output.removed} removed` : "";
+  return ` (${output.written} written, ${output.unchanged} unchanged${removed})`;
 }
