@@ -7,6 +7,7 @@ import { join } from "node:path";
 import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBundle, metricValue, startExporter } from "../harness/exporter";
+import { selfSignedCert } from "../helpers/self-signed-cert";
 
 let dir: string;
 let fakeWg: string;
@@ -82,27 +83,7 @@ describe("bundle", () => {
 
 describe("--web.config.file", () => {
   it("serves TLS and requires bcrypt basic auth", async () => {
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ],
-      { stdio: "ignore" },
-    );
+    selfSignedCert(dir);
     const hash = bcrypt.hashSync("s3cret", 10);
     const cfg = join(dir, "web.yml");
     writeFileSync(

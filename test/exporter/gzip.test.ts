@@ -21,6 +21,7 @@ import { createLogger } from "../../exporter/src/log";
 import { crc32, crc32Table } from "../../exporter/src/segmented-gzip";
 import { startExporter, type RunningExporter } from "../harness/exporter";
 import { PROMTOOL, startPrometheus, type RunningPrometheus } from "../harness/prometheus";
+import { selfSignedCert } from "../helpers/self-signed-cert";
 
 let dir: string;
 const started: RunningExporter[] = [];
@@ -167,27 +168,7 @@ describe("/metrics with gzip", () => {
   });
 
   it("works over TLS with basic auth", async () => {
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ],
-      { stdio: "ignore" },
-    );
+    selfSignedCert(dir);
     const cfg = file(
       "web.yml",
       `tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n` +

@@ -19,6 +19,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./prometheus";
+import { endChild } from "./end-child";
 
 const ALERTMANAGER = "/usr/bin/prometheus-alertmanager";
 const AMTOOL = "/usr/bin/amtool";
@@ -210,12 +211,7 @@ export async function startAlertmanager(o: AlertmanagerOptions): Promise<Running
       stop: async () => {
         if (stopped) return;
         stopped = true;
-        if (proc.exitCode === null && proc.signalCode === null) {
-          proc.kill("SIGTERM");
-          const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
-          await exited;
-          clearTimeout(timer);
-        }
+        await endChild(proc, exited);
         rmSync(dir, { recursive: true, force: true });
       },
     };

@@ -18,6 +18,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { dump, load } from "js-yaml";
+import { endChild } from "./end-child";
 
 const PROMETHEUS = "/usr/bin/prometheus";
 export const PROMTOOL = "/usr/bin/promtool";
@@ -258,12 +259,7 @@ export async function startPrometheus(o: PrometheusOptions): Promise<RunningProm
       stop: async () => {
         if (stopped) return;
         stopped = true;
-        if (proc.exitCode === null && proc.signalCode === null) {
-          proc.kill("SIGTERM");
-          const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
-          await exited;
-          clearTimeout(timer);
-        }
+        await endChild(proc, exited);
         rmSync(dir, { recursive: true, force: true });
       },
     };

@@ -6,7 +6,6 @@
 // and short `for:` durations (same builders, overridden settings) to stay short. The peer's
 // handshake at tunnel start is the last one until it is restarted: stopping it lets the
 // handshake age past the threshold, restarting it (with traffic) makes a new one.
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +17,7 @@ import { renderRules, ruleSettingsFor, DEFAULT_FOR } from "../../src/build/prome
 import { startExporter, type RunningExporter } from "../harness/exporter";
 import { startPrometheus, type ActiveAlert, type RunningPrometheus } from "../harness/prometheus";
 import { startTunnel, waitForHandshake, type Tunnel } from "../harness/tunnel";
+import { selfSignedCert } from "../helpers/self-signed-cert";
 
 const STALE_SECONDS = 30;
 const FOR = { ...DEFAULT_FOR, WireGuardPeerDown: "10s", WireGuardExpectedPeerDown: "5s", WireGuardExporterDown: "5s" };
@@ -80,27 +80,7 @@ beforeAll(async () => {
 
   // The exporter as the host component would run it: peers file, TLS, bcrypt basic auth.
   mkdirSync(join(dir, "tls"));
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-keyout",
-      join(dir, "tls/key.pem"),
-      "-out",
-      join(dir, "tls/cert.pem"),
-    ],
-    { stdio: "ignore" },
-  );
+  selfSignedCert(join(dir, "tls"));
   writeFileSync(
     join(dir, "web.yml"),
     `tls_server_config:\n  cert_file: ${dir}/tls/cert.pem\n  key_file: ${dir}/tls/key.pem\n` +
