@@ -8,7 +8,10 @@ const ROOT = resolve(__dirname, "../..");
 
 /** Each layer, lowest first, with what it is; a layer imports only from itself and the layers below it. */
 const LAYERS = [
-  { dir: "src/contract", holds: "rules the generator and the exporter share: durations, key format, flag names" },
+  {
+    dir: "src/contract",
+    holds: "rules the generator and the exporter share: durations, key format, peers-file fields, flag names",
+  },
   { dir: "src/model", holds: "the stack config schema, validation and the Inventory" },
   { dir: "src/build", holds: "pure builders: Inventory in, artifacts out" },
   { dir: "src/deploy", holds: "Pulumi components that install the artifacts they are given" },
