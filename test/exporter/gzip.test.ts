@@ -18,7 +18,7 @@ import { acceptsGzip } from "../../exporter/src/accept-encoding";
 import { FanOut, type FanOutLimits } from "../../exporter/src/fan-out";
 import { GzipFanOut } from "../../exporter/src/gzip-fan-out";
 import { createLogger } from "../../exporter/src/log";
-import { crc32, crc32Table } from "../../exporter/src/segmented-gzip";
+import { crc32, crc32Table, SegmentedGzip } from "../../exporter/src/segmented-gzip";
 import { startExporter, type RunningExporter } from "../harness/exporter";
 import { PROMTOOL, startPrometheus, type RunningPrometheus } from "../harness/prometheus";
 import { selfSignedCert } from "../helpers/self-signed-cert";
@@ -246,6 +246,20 @@ describe("GzipFanOut with the limits shortened, over real sockets", () => {
       stalled.destroy();
     } finally {
       server.close();
+    }
+  });
+
+  it("members compressed at the same time, with more segments in flight than deflate streams, each decode to their input", async () => {
+    const text = (k: number) => Buffer.from(`wireguard_sent_bytes_total{interface="wg${k}",public_key="`.repeat(4000));
+    // Incompressible and larger than a stream's output buffer; empty; text a segment compresses well.
+    const inputs = [0, 1, 2].map((k) => [randomBytes(600_000), Buffer.alloc(0), text(k), randomBytes(100), text(k)]);
+    const members = inputs.map(() => new SegmentedGzip());
+    const parts: Promise<Buffer>[][] = inputs.map(() => []);
+    for (let i = 0; i < inputs[0]!.length; i++)
+      inputs.forEach((segs, k) => parts[k]!.push(members[k]!.segment(segs[i]!)));
+    for (const [k, g] of members.entries()) {
+      const gz = Buffer.concat([g.header(), ...(await Promise.all(parts[k]!)), g.trailer()]);
+      expect(gunzipSync(gz).equals(Buffer.concat(inputs[k]!))).toBe(true);
     }
   });
 
