@@ -4,11 +4,22 @@
 import type { FanOut } from "./fan-out";
 import type { Logger } from "./log";
 import { SegmentedGzip } from "./segmented-gzip";
+import { youngGenerationGc } from "./young-gc";
 
 /** Segments being compressed or waiting to be written: what the renderer may run ahead by. */
 const SEGMENTS_IN_FLIGHT = 4;
 
 const nothing = (): void => {};
+
+/**
+ * zlib hands out the compressed bytes as slices of fresh 256 KB output buffers, garbage once
+ * the scrapers have taken them; V8 frees them only at a collection, and this process allocates
+ * so little JavaScript that none runs during a scrape. At 100k peers all ~16 MB of a body
+ * were alive at its end, and malloc kept that much resident (RSS ~20 MB above that of plain
+ * scrapes only: 121 MB against 101). A young-generation collection (~0.1-1 ms) every MB of
+ * compressed output lets the next buffers reuse that memory: 104 MB, scrapes no slower.
+ */
+const GC_AFTER_BYTES = 1 << 20;
 
 export class GzipFanOut {
   private readonly gzip = new SegmentedGzip();
@@ -16,6 +27,8 @@ export class GzipFanOut {
   private tail: Promise<void>;
   private readonly inFlight: Promise<void>[] = [];
   private failed = false;
+  private readonly collectYoung = youngGenerationGc();
+  private sinceGc = 0;
 
   constructor(
     private readonly out: FanOut,
@@ -43,6 +56,11 @@ export class GzipFanOut {
       .then(async () => {
         const seg = await compressed;
         if (!this.failed) await this.out.write(seg, nothing);
+        this.sinceGc += seg.length;
+        if (this.collectYoung && this.sinceGc >= GC_AFTER_BYTES) {
+          this.sinceGc = 0;
+          this.collectYoung();
+        }
       })
       .catch((e: unknown) => this.fail(e));
     this.tail = written;

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import bcrypt from "bcryptjs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { acceptsGzip } from "../../exporter/src/accept-encoding";
 import { FanOut, type FanOutLimits } from "../../exporter/src/fan-out";
 import { GzipFanOut } from "../../exporter/src/gzip-fan-out";
@@ -260,6 +260,26 @@ describe("GzipFanOut with the limits shortened, over real sockets", () => {
     for (const [k, g] of members.entries()) {
       const gz = Buffer.concat([g.header(), ...(await Promise.all(parts[k]!)), g.trailer()]);
       expect(gunzipSync(gz).equals(Buffer.concat(inputs[k]!))).toBe(true);
+    }
+  });
+
+  it("runs a young-generation collection per MB of compressed output, none for a smaller body", async () => {
+    const gc = vi.fn();
+    const had = (globalThis as { gc?: unknown }).gc;
+    (globalThis as { gc?: unknown }).gc = gc;
+    try {
+      const sink = { write: () => Promise.resolve(), end: () => Promise.resolve(), count: 1, allGone: false };
+      const render = async (chunks: Buffer[]) => {
+        const out = new GzipFanOut(sink as unknown as FanOut, createLogger("error"));
+        for (const c of chunks) await out.write(c, () => {});
+        await out.end();
+      };
+      await render(Array.from({ length: 3 }, () => randomBytes(256 << 10))); // ~0.75 MB compressed
+      expect(gc).not.toHaveBeenCalled();
+      await render(Array.from({ length: 12 }, () => randomBytes(256 << 10))); // ~3 MB compressed
+      expect(gc.mock.calls).toEqual([[{ type: "minor" }], [{ type: "minor" }], [{ type: "minor" }]]);
+    } finally {
+      (globalThis as { gc?: unknown }).gc = had;
     }
   });
 
