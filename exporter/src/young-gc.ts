@@ -4,7 +4,8 @@
 // A young-generation collection runs after each scrape is done (off the scrape's path): Node
 // reads `wg`'s stdout into a fresh 64 KB Buffer per read, about 9 MB per scrape at 100k peers,
 // and the exporter allocates so little JavaScript otherwise that V8 collects them only after
-// tens of MB have piled up. A scavenge (~1 ms) returns them. What that does to RSS is measured
+// tens of MB have piled up. A scavenge (~1 ms) returns them. A large gzip rendering runs some
+// of its own, for zlib's output buffers (gzip-fan-out.ts). What that does to RSS is measured
 // in exporter/README.md (Benchmark).
 
 /** V8's `gc` (from `--expose-gc`): no argument = a full collection; `{ type: "minor" }` = a
