@@ -5,7 +5,6 @@
 import { ChunkPool } from "./chunk-pool";
 import { INFO_END, LABEL_ENDPOINT, LABEL_NAME, LABEL_OWNER, copyEscaped, escapeLabelValue, metaBytes } from "./labels";
 import { KEY_LENGTH, type PeerTable } from "./peer-table";
-import type { PeerMeta } from "./peers-file";
 
 export { escapeLabelValue } from "./labels";
 
@@ -132,16 +131,20 @@ interface Layout {
   lineStart: { at: number; length: number }[][];
   out: LineWriter;
   longestLine: number;
+  /** Whether a peer has an owner, i.e. a wireguard_peer_info series. */
+  hasOwners: boolean;
 }
 
 function layOut(t: PeerTable, ifaceNames: readonly string[]): Layout {
   let longestLabel = 0;
   let longestMeta = 0;
+  let hasOwners = false;
   for (let i = 0; i < t.count; i++) longestLabel = Math.max(longestLabel, t.labelTo[i]! - t.keyAt[i]!);
   for (const m of t.meta) {
     if (m === undefined) continue;
     const { name, owner } = metaBytes(m);
     longestMeta = Math.max(longestMeta, name.length + owner.length);
+    hasOwners ||= owner.length > 0;
   }
   const starts = PEER_FAMILIES.map((f) =>
     ifaceNames.map((name) => Buffer.from(`${f.name}{interface="${name}",public_key="`)),
@@ -160,7 +163,7 @@ function layOut(t: PeerTable, ifaceNames: readonly string[]): Layout {
       return { at: pos - b.length, length: b.length };
     }),
   );
-  return { lineStart, out: new LineWriter(t.text, pos, pos + scratch), longestLine };
+  return { lineStart, out: new LineWriter(t.text, pos, pos + scratch), longestLine, hasOwners };
 }
 
 /**
@@ -219,8 +222,7 @@ export function* renderPeerSeries(tables: readonly PeerTable[], opts: Exposition
 
   // Only a peer with an owner gets an info series: its friendly name is on every series already,
   // so listing a peer in the peers file costs no fifth series.
-  const hasOwner = (meta: PeerMeta | undefined) => meta !== undefined && meta.owner !== "";
-  if (tables.some((t) => t.meta.some(hasOwner))) {
+  if (layouts.some((l) => l.hasOwners)) {
     yield header(
       "# HELP wireguard_peer_info The peer's owner from the peers file, for peers that have one; always 1.\n" +
         "# TYPE wireguard_peer_info gauge\n",
@@ -234,7 +236,7 @@ export function* renderPeerSeries(tables: readonly PeerTable[], opts: Exposition
     );
     for (let i = 0; i < t.meta.length; i++) {
       const meta = t.meta[i];
-      if (meta === undefined || !hasOwner(meta)) continue;
+      if (meta === undefined || meta.owner === "") continue;
       const m = metaBytes(meta);
       if ((chunk = out.reserve(200 + m.name.length + m.owner.length))) yield chunk;
       out.bytes(infoStart[t.iface[i]!]!);
