@@ -10,7 +10,7 @@ import type { DiffReport } from "../../src/tools/diff/report";
 import { REPO } from "../helpers/run";
 
 /** The diff tool's own files, copied over the committed tree so the test runs the code under test. */
-const TOOL_FILES = ["src/tools/diff", "src/tools/cli/diff.ts"];
+const TOOL_FILES = ["src/tools/diff", "src/tools/cli/diff.ts", "src/tools/cli/project-dir.ts"];
 
 let repo = "";
 

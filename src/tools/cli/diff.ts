@@ -2,11 +2,11 @@
 // working tree changes, against a git revision, in every stack's artifacts (and, with --plan, in
 // its Pulumi plan). Exit 0 no change, 1 changes, 2 error. The user's checkout is never touched: the
 // base is read from git into a temporary directory.
-import { resolve } from "node:path";
 import { formatJson, formatMarkdown, formatText } from "../diff/format";
 import { diffAgainstRevision, exitCode } from "../diff/report";
 import { materializeRevision } from "../diff/revision";
 import { runMain } from "./run-main";
+import { PROJECT_DIR } from "./project-dir";
 
 const USAGE = `usage: npm run diff -- --base GIT-REF [--stack NAME …] [--format text|markdown|json] [--plan]
   --base GIT-REF   the revision to compare the working tree with (e.g. origin/main, HEAD~1)
@@ -87,7 +87,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const { args } = parsed;
-  const projectDir = resolve(__dirname, "..", "..", "..");
+  const projectDir = PROJECT_DIR;
   const base = materializeRevision(projectDir, args.base);
   if (!base.ok) {
     console.error(`diff: ${base.error}`);

@@ -8,6 +8,7 @@ import { revealsStandIn } from "../plan/secret-guard";
 import { stackBuildErrors } from "../../build/stack-artifacts";
 import { parseArgs } from "./args";
 import { runMain } from "./run-main";
+import { PROJECT_DIR } from "./project-dir";
 
 const USAGE = `usage: npm run preview -- [--stack NAME] [--json]
   --stack NAME   stack to plan (Pulumi.NAME.yaml); default: example
@@ -26,7 +27,7 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const projectDir = resolve(__dirname, "..", "..", "..");
+  const projectDir = PROJECT_DIR;
   const stack = args.values.stack ?? "example";
   const loaded = loadStackFile(projectDir, stack);
   if (!loaded.ok) {

@@ -8,6 +8,7 @@ import { stackArtifacts, stackBuildErrors } from "../../build/stack-artifacts";
 import { renderSummary } from "../render/summary";
 import { updateFiles, writeOutputDirectory } from "../render/write";
 import { parseArgs } from "./args";
+import { PROJECT_DIR } from "./project-dir";
 
 const USAGE = `usage: npm run render -- [--stack NAME | --stack-file FILE] [--out DIR] [--check]
   --stack NAME        stack to render (Pulumi.NAME.yaml); default: example
@@ -25,7 +26,7 @@ function main(argv: readonly string[]): number {
     console.log(USAGE);
     return 0;
   }
-  const projectDir = resolve(__dirname, "..", "..", "..");
+  const projectDir = PROJECT_DIR;
   const committed = committedArtifacts();
   if (args.switches.has("check")) return check(projectDir, committed);
 
