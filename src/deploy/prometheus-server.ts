@@ -14,7 +14,7 @@ import type { PlacedFile } from "./put-file";
 import { asRoot } from "./shell";
 
 /**
- * The component of one server: `prometheus` for a stack's single server (as it always was), and
+ * The component of one server: `prometheus` for a stack's single server (names in existing state stay valid), and
  * `prometheus-<name>` for each server of a list. The first of a list aliases `prometheus`: a stack
  * that lists its one server and adds more updates that server in place (or moves it, when its
  * machine changed) instead of creating it anew and deleting the old one.

@@ -132,7 +132,7 @@ const prometheusServerShape = {
   evaluationInterval: prometheusDuration.default("30s"),
 };
 
-/** One Prometheus server, as an object: artifacts under prometheus/, exactly as before servers could be listed. */
+/** One Prometheus server, as an object: its artifacts directly under prometheus/. */
 const prometheusSchema = z.strictObject(prometheusServerShape).prefault({});
 
 const labelName = z

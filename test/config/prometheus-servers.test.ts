@@ -40,7 +40,7 @@ function inventoryOf(config: Config): Inventory {
 const server = (name: string, last: number, extra: Config = {}) => ({ name, address: `198.51.100.${last}`, ...extra });
 
 describe("the Inventory's Prometheus servers", () => {
-  it("are one server named prometheus, scraping every host, for a stack that gives a map (as before lists)", () => {
+  it("are one server named prometheus, scraping every host, for a stack that gives a map", () => {
     const inv = inventoryOf(base({ prometheus: { address: "198.51.100.9" } }));
     expect(inv.prometheusServers).toHaveLength(1);
     const [p] = inv.prometheusServers;
